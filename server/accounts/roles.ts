@@ -1,0 +1,22 @@
+/**
+ * Market roles (what an organisation may do on the marketplace, MISSION.md's parties)
+ * and member roles (who may manage an organisation). Shared by server and UI.
+ */
+export const marketRoles = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER", "SUBJECT", "SUPERVISOR", "ADMIN"] as const;
+export type MarketRoleName = (typeof marketRoles)[number];
+
+export const memberRoles = ["OWNER", "ADMIN", "MEMBER"] as const;
+export type MemberRoleName = (typeof memberRoles)[number];
+
+/** URL segment of each role's home page. */
+export const roleHome: Record<MarketRoleName, string> = {
+  HOLDER: "/holder",
+  DEVELOPER: "/developer",
+  OPERATOR: "/operator",
+  BUYER: "/buyer",
+  SUBJECT: "/subject",
+  SUPERVISOR: "/supervisor",
+  ADMIN: "/admin",
+};
+
+export const canManageMembers = (r: MemberRoleName) => r === "OWNER" || r === "ADMIN";

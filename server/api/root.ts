@@ -1,0 +1,22 @@
+import { accountRouter } from "./routers/account";
+import { adminRouter } from "./routers/admin";
+import {
+  buyerRouter, developerRouter, holderRouter, operatorRouter, subjectRouter, supervisorRouter,
+} from "./routers/homes";
+import { organisationRouter } from "./routers/organisation";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  account: accountRouter,
+  organisation: organisationRouter,
+  admin: adminRouter,
+  holder: holderRouter,
+  developer: developerRouter,
+  operator: operatorRouter,
+  buyer: buyerRouter,
+  subject: subjectRouter,
+  supervisor: supervisorRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

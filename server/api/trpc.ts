@@ -1,0 +1,118 @@
+/**
+ * The API's plumbing, all in one place: the request context, the error formatter, and
+ * the base procedures every router composes. Roles are checked here, once, on the server:
+ *
+ *   publicProcedure        anyone
+ *   authedProcedure        a signed-in person                        else UNAUTHORIZED
+ *   orgProcedure           … acting for one of their organisations   else FORBIDDEN
+ *   orgAdminProcedure      … as its owner or admin                   else FORBIDDEN
+ *   holderProcedure, …     … whose organisation holds that market role else FORBIDDEN
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import { listMemberships, type MembershipSummary } from "../accounts/organisations";
+import { canManageMembers, type MarketRoleName } from "../accounts/roles";
+import type { Database } from "../db/client";
+import { appErrorCodes, isAppError } from "../errors";
+
+export interface ContextOptions {
+  db: Database;
+  /** From the verified session token; null when signed out. */
+  userId: string | null;
+  /** The organisation the person chose to act for (a cookie); checked against memberships. */
+  requestedOrgId?: string | null;
+  /** Remember a new active organisation (sets the cookie in the HTTP adapter). */
+  rememberOrg?: (organisationId: string) => void;
+}
+
+export async function createContext(opts: ContextOptions) {
+  const prisma = opts.db.prisma;
+  let user: { id: string; email: string; name: string; locale: string } | null = null;
+  let memberships: MembershipSummary[] = [];
+  if (opts.userId) {
+    user = await prisma.user.findUnique({ where: { id: opts.userId }, select: { id: true, email: true, name: true, locale: true } });
+    if (user) memberships = await listMemberships(prisma, user.id);
+  }
+  const active = memberships.find((m) => m.organisation.id === opts.requestedOrgId) ?? memberships[0] ?? null;
+  return { db: opts.db, prisma, user, memberships, active, rememberOrg: opts.rememberOrg ?? (() => {}) };
+}
+export type Context = Awaited<ReturnType<typeof createContext>>;
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field-by-field messages for forms when the input failed its schema.
+        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+        // A stable reason code ("EMAIL_TAKEN") the UI can translate.
+        reason: isAppError(cause) ? cause.reason : null,
+        stack: undefined,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors become typed API errors with their message; anything else stays a 500. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isAppError(result.error.cause)) {
+    const e = result.error.cause;
+    throw new TRPCError({ code: appErrorCodes[e.code], message: e.message, cause: e });
+  }
+  if (!result.ok && result.error.cause instanceof ZodError && result.error.code === "INTERNAL_SERVER_ERROR") {
+    // A domain function re-validated its options and refused them: that is bad input.
+    throw new TRPCError({ code: "BAD_REQUEST", message: result.error.cause.issues.map((i) => i.message).join("; "), cause: result.error.cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+export const orgProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.active) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "You do not belong to any organisation yet: accept an invitation or create one." });
+  }
+  return next({ ctx: { ...ctx, active: ctx.active } });
+});
+
+export const orgAdminProcedure = orgProcedure.use(({ ctx, next }) => {
+  if (!canManageMembers(ctx.active.role)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Only an owner or admin of ${ctx.active.organisation.name} can do this; you are a ${ctx.active.role.toLowerCase()}.` });
+  }
+  return next();
+});
+
+export function roleProcedure(role: MarketRoleName) {
+  return orgProcedure.use(({ ctx, next }) => {
+    const org = ctx.active.organisation;
+    if (!org.roles.includes(role)) {
+      const held = org.roles.length ? org.roles.map((r) => r.toLowerCase()).join(", ") : "no market role yet";
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the ${role.toLowerCase()} role. ${org.name} holds: ${held}. Switch organisation, or ask a market admin.`,
+      });
+    }
+    return next();
+  });
+}
+
+export const holderProcedure = roleProcedure("HOLDER");
+export const developerProcedure = roleProcedure("DEVELOPER");
+export const operatorProcedure = roleProcedure("OPERATOR");
+export const buyerProcedure = roleProcedure("BUYER");
+export const subjectProcedure = roleProcedure("SUBJECT");
+export const supervisorProcedure = roleProcedure("SUPERVISOR");
+export const marketAdminProcedure = roleProcedure("ADMIN");

@@ -1,0 +1,157 @@
+/**
+ * The one database client of a process. Chooses the driver from DATABASE_URL:
+ *   unset            → PGlite (PostgreSQL in WASM) in <DATA_DIR>/pglite, created on first use
+ *   pglite:<folder>  → PGlite in that folder; pglite:memory:// keeps it in memory (tests)
+ *   postgres://…     → a PostgreSQL server
+ * and applies pending migrations before handing out the client.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { AppError } from "../errors";
+import { PrismaClient } from "./generated/client";
+import { applyMigrations, migrationState, readMigrations, type MigrationState, type SqlSession } from "./migrate";
+
+export type DbConfig = { kind: "pglite"; dir: string | null } | { kind: "postgres"; url: string };
+
+export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return { kind: "pglite", dir: path.resolve(env.DATA_DIR ?? ".data", "pglite") };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  if (url.startsWith("pglite:")) {
+    const dir = url.slice("pglite:".length);
+    return { kind: "pglite", dir: dir === "memory://" || dir === "" ? null : path.resolve(dir) };
+  }
+  throw new AppError("CONFIG", "BAD_DATABASE_URL",
+    `DATABASE_URL must start with postgres://, postgresql:// or pglite: (got "${url.split(":")[0]}:…"). Unset it to use the embedded database.`);
+}
+
+/** Where the database is, without the password, for messages and the health report. */
+export function describeDb(c: DbConfig): string {
+  if (c.kind === "pglite") return c.dir ? `embedded PGlite in ${c.dir}` : "embedded PGlite in memory";
+  const u = new URL(c.url);
+  return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  config: DbConfig;
+  /** Run `fn` on a raw SQL session (health checks, tests). */
+  raw<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  migrations(): Promise<MigrationState>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DbConfig = dbConfigFromEnv()): Promise<Database> {
+  return config.kind === "pglite" ? openPglite(config.dir) : openPostgres(config.url);
+}
+
+// PGlite is single-process: two processes on one folder corrupt it. A pid file makes a
+// second opener fail with a clear message instead.
+function takeFolderLock(dir: string): () => void {
+  const lockFile = `${dir}.lock`;
+  if (existsSync(lockFile)) {
+    const pid = Number(readFileSync(lockFile, "utf8"));
+    let alive = false;
+    try { process.kill(pid, 0); alive = pid !== process.pid; } catch { alive = false; }
+    if (alive) {
+      throw new AppError("CONFLICT", "DATABASE_IN_USE",
+        `The embedded database ${dir} is already open in process ${pid} (another "npm start"?). Stop that process, or set DATABASE_URL to a PostgreSQL server to run several.`);
+    }
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+async function openPglite(dir: string | null): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  let release = () => {};
+  if (dir) {
+    mkdirSync(path.dirname(dir), { recursive: true });
+    release = takeFolderLock(dir);
+  }
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    pg = await PGlite.create(dir ?? undefined, {
+      startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"],
+    } as never);
+    const session: SqlSession = {
+      exec: async (sql) => { await pg.exec(sql); },
+      query: async <T,>(sql: string, params?: unknown[]) => (await pg.query<T>(sql, params)).rows,
+    };
+    await applyMigrations(session, await readMigrations());
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
+    return {
+      prisma,
+      config: { kind: "pglite", dir },
+      raw: (fn) => fn(session),
+      migrations: async () => migrationState(session, await readMigrations()),
+      close: async () => { await prisma.$disconnect(); await pg.close(); release(); },
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { default: pg } = await import("pg");
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 });
+  const raw = async <T,>(fn: (s: SqlSession) => Promise<T>): Promise<T> => {
+    const client = await pool.connect().catch((e: Error & { code?: string }) => {
+      throw new AppError("UNAVAILABLE", "DATABASE_UNREACHABLE",
+        `Cannot reach ${describeDb({ kind: "postgres", url })}: ${e.code ?? e.message}. Is the server running and DATABASE_URL right?`, { cause: e });
+    });
+    try {
+      return await fn({
+        exec: async (sql) => { await client.query(sql); },
+        query: async <R,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[],
+      });
+    } finally {
+      client.release();
+    }
+  };
+  try {
+    // One advisory lock for all runners of this database: concurrent start-ups queue
+    // here and the later ones find nothing pending.
+    await raw(async (s) => {
+      await s.query("SELECT pg_advisory_lock(7314159265)");
+      try {
+        await applyMigrations(s, await readMigrations());
+      } finally {
+        await s.query("SELECT pg_advisory_unlock(7314159265)");
+      }
+    });
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    config: { kind: "postgres", url },
+    raw,
+    migrations: async () => raw(async (s) => migrationState(s, await readMigrations())),
+    close: async () => { await prisma.$disconnect(); await pool.end().catch(() => {}); },
+  };
+}
+
+// One database per process, kept on globalThis so Next's dev reloads don't open a second.
+const g = globalThis as unknown as { __marketDb?: Promise<Database> };
+
+export function getDb(): Promise<Database> {
+  if (!g.__marketDb) {
+    g.__marketDb = openDatabase().catch((e) => {
+      g.__marketDb = undefined; // let the next request retry (e.g. the server came back)
+      throw e;
+    });
+  }
+  return g.__marketDb;
+}
+
+export async function closeDb(): Promise<void> {
+  const db = g.__marketDb;
+  g.__marketDb = undefined;
+  if (db) await (await db).close();
+}

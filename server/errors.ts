@@ -1,0 +1,32 @@
+/**
+ * The one error type domain code throws. Each code maps to one tRPC/HTTP status in
+ * server/api/trpc.ts, so a caller always learns *what* was wrong, never a stack trace.
+ */
+export const appErrorCodes = {
+  BAD_INPUT: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  CONFIG: "INTERNAL_SERVER_ERROR",
+  UNAVAILABLE: "SERVICE_UNAVAILABLE",
+} as const;
+
+export type AppErrorCode = keyof typeof appErrorCodes;
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** A stable machine-readable reason, e.g. "EMAIL_TAKEN"; the UI translates it. */
+  readonly reason: string;
+
+  constructor(code: AppErrorCode, reason: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AppError";
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

@@ -1,0 +1,173 @@
+/**
+ * Every string the UI shows, in English and Chinese. `zh` must have exactly the keys of
+ * `en` (the type enforces it, a unit test double-checks nothing is empty).
+ */
+export const en = {
+  appName: "Quancheng Data Marketplace",
+  tagline: "Data that is usable but invisible: computed results, consented envelopes, a verifiable ledger.",
+  nav: { home: "Home", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
+  lang: { label: "Language", en: "English", zh: "中文" },
+  roles: {
+    HOLDER: "Data holder", DEVELOPER: "Product developer", OPERATOR: "Market operator", BUYER: "Buyer",
+    SUBJECT: "Data subject", SUPERVISOR: "Supervisor", ADMIN: "Market admin",
+  },
+  memberRoles: { OWNER: "Owner", ADMIN: "Admin", MEMBER: "Member" },
+  landing: {
+    rules: "The four circulation rules",
+    rule1: "Raw data never leaves its holder's domain.",
+    rule2: "Group data is usable but invisible: buyers get computed results, never rows.",
+    rule3: "Individual data only with the person's one-time consent, sealed in a digital envelope.",
+    rule4: "Every step on a verifiable ledger; revenue split by contribution.",
+    cta: "Sign in to the marketplace",
+  },
+  signIn: {
+    title: "Sign in", email: "Email", password: "Password", submit: "Sign in", busy: "Signing in…",
+    noAccount: "No account yet?", demoHint: "Demo accounts are printed by npm start; the password is shown there too.",
+  },
+  signUp: {
+    title: "Create an account", name: "Your name", organisation: "Organisation (leave empty for a personal account)",
+    requested: "Roles your organisation asks for (a market admin grants them)", submit: "Create account", busy: "Creating…",
+    haveAccount: "Already have an account?", passwordHint: "At least 10 characters.",
+  },
+  shell: { switchOrg: "Acting for", personal: "personal", noRoles: "No market role yet" },
+  home: {
+    title: "{role} home", org: "Organisation", members: "Members", granted: "Role granted", grantedBy: "Reason",
+    never: "not recorded",
+    empty: {
+      HOLDER: "No data resources registered yet. Registering a resource and starting its computation node will appear here.",
+      DEVELOPER: "No data products yet. Products you build from holders' resources will appear here.",
+      OPERATOR: "The review queue is empty. Products awaiting review and overdue demands will appear here.",
+      BUYER: "No orders or queries yet. Products you buy and the results you decrypt will appear here.",
+      SUBJECT: "Your digital safe box is empty. Records held about you, requests for them and your consents will appear here.",
+      SUPERVISOR: "No events to supervise yet. The ledger's live feed and its proofs will appear here.",
+      ADMIN: "Manage organisations and the market roles they hold.",
+    },
+    pending: "Your organisation has no market role yet. Requested: {roles}. A market admin will review the request.",
+    chooseRole: "Choose what to do:",
+  },
+  refusal: {
+    title: "Not available to your organisation",
+    needsRole: "This page needs the {role} role. {org} holds: {held}.",
+    none: "no market role",
+    advice: "Switch to another organisation you belong to, or ask a market admin to grant the role.",
+    signInFirst: "Sign in first.",
+  },
+  org: {
+    title: "Organisation", members: "Members", name: "Name", email: "Email", role: "Role", since: "Since",
+    invite: "Invite a member", inviteSubmit: "Send invitation", invited: "Invitation created for {email}. They accept it after signing in with that email.",
+    pendingInvites: "Pending invitations", expires: "Expires", save: "Save", onlyAdmins: "Only owners and admins can invite or change roles.",
+    roles: "Market roles",
+  },
+  account: {
+    title: "Account", invitations: "Invitations for you", accept: "Accept", noInvitations: "No invitations waiting.",
+    newOrg: "Found another organisation", newOrgName: "Name", newOrgNameZh: "Chinese name (optional)", create: "Create",
+    memberships: "Your organisations",
+  },
+  admin: {
+    title: "Organisations and roles", requested: "Requested", members: "Members", reason: "Reason for the change",
+    save: "Save roles", saved: "Roles saved.", kind: "Kind",
+  },
+  errors: {
+    generic: "Something went wrong. Try again.",
+    WRONG_CREDENTIALS: "Wrong email or password.",
+    EMAIL_TAKEN: "An account with this email already exists. Sign in instead.",
+    ALREADY_MEMBER: "That person is already a member.",
+    OWNER_ONLY: "Only an owner can do this.",
+    LAST_OWNER: "An organisation needs at least one owner: make someone else owner first.",
+    LAST_ADMIN: "This is the only market admin organisation: grant the admin role to another first.",
+    INVITATION_EXPIRED: "This invitation has expired: ask for a new one.",
+    INVITATION_USED: "This invitation was already accepted.",
+    INVITATION_NOT_FOUND: "No such invitation is addressed to you.",
+  },
+};
+
+type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+export type Dictionary = Shape<typeof en>;
+
+export const zh: Dictionary = {
+  appName: "泉城数据要素市场",
+  tagline: "数据可用不可见：交付计算结果、经授权的数字信封，每一步都上可验证的账本。",
+  nav: { home: "首页", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
+  lang: { label: "语言", en: "English", zh: "中文" },
+  roles: {
+    HOLDER: "数据持有方", DEVELOPER: "数据产品开发方", OPERATOR: "市场运营方", BUYER: "数据使用方",
+    SUBJECT: "数据主体", SUPERVISOR: "监管方", ADMIN: "市场管理员",
+  },
+  memberRoles: { OWNER: "所有者", ADMIN: "管理员", MEMBER: "成员" },
+  landing: {
+    rules: "数据流通四项规则",
+    rule1: "原始数据资源不出域。",
+    rule2: "群体数据可用不可见：使用方只获得计算结果，绝不获得明细数据。",
+    rule3: "个体数据精准授权：经本人一次性授权，以数字信封交付。",
+    rule4: "每一步记录在可验证的账本上；收益按贡献分配。",
+    cta: "登录数据市场",
+  },
+  signIn: {
+    title: "登录", email: "电子邮箱", password: "密码", submit: "登录", busy: "正在登录…",
+    noAccount: "还没有账户？", demoHint: "演示账户由 npm start 打印，密码也在那里。",
+  },
+  signUp: {
+    title: "注册账户", name: "姓名", organisation: "机构名称（个人账户请留空）",
+    requested: "机构申请的角色（由市场管理员审核授予）", submit: "注册", busy: "正在注册…",
+    haveAccount: "已有账户？", passwordHint: "至少 10 个字符。",
+  },
+  shell: { switchOrg: "当前机构", personal: "个人", noRoles: "尚无市场角色" },
+  home: {
+    title: "{role}首页", org: "机构", members: "成员数", granted: "角色授予时间", grantedBy: "授予理由",
+    never: "无记录",
+    empty: {
+      HOLDER: "尚未登记数据资源。登记资源并启动计算节点后，将显示在这里。",
+      DEVELOPER: "尚无数据产品。基于持有方资源开发的产品将显示在这里。",
+      OPERATOR: "审核队列为空。待审核的产品和逾期的需求将显示在这里。",
+      BUYER: "尚无订单或查询。购买的产品和解密的结果将显示在这里。",
+      SUBJECT: "您的数字保险箱为空。各部门持有的您的数据、对这些数据的请求和您的授权将显示在这里。",
+      SUPERVISOR: "尚无需要监管的事件。账本的实时动态及其证明将显示在这里。",
+      ADMIN: "管理机构及其市场角色。",
+    },
+    pending: "您的机构尚无市场角色。已申请：{roles}。市场管理员将审核该申请。",
+    chooseRole: "请选择要进行的工作：",
+  },
+  refusal: {
+    title: "您的机构无权访问此页面",
+    needsRole: "此页面需要“{role}”角色。{org}拥有的角色：{held}。",
+    none: "无市场角色",
+    advice: "请切换到您所属的其他机构，或请市场管理员授予该角色。",
+    signInFirst: "请先登录。",
+  },
+  org: {
+    title: "机构", members: "成员", name: "姓名", email: "电子邮箱", role: "角色", since: "加入时间",
+    invite: "邀请成员", inviteSubmit: "发送邀请", invited: "已为 {email} 创建邀请，对方用该邮箱登录后即可接受。",
+    pendingInvites: "待接受的邀请", expires: "过期时间", save: "保存", onlyAdmins: "只有所有者和管理员可以邀请成员或修改角色。",
+    roles: "市场角色",
+  },
+  account: {
+    title: "账户", invitations: "给您的邀请", accept: "接受", noInvitations: "没有待处理的邀请。",
+    newOrg: "创建新机构", newOrgName: "名称", newOrgNameZh: "中文名称（可选）", create: "创建",
+    memberships: "您所属的机构",
+  },
+  admin: {
+    title: "机构与角色", requested: "已申请", members: "成员数", reason: "变更理由",
+    save: "保存角色", saved: "角色已保存。", kind: "类型",
+  },
+  errors: {
+    generic: "出现错误，请重试。",
+    WRONG_CREDENTIALS: "邮箱或密码错误。",
+    EMAIL_TAKEN: "该邮箱已注册，请直接登录。",
+    ALREADY_MEMBER: "此人已是成员。",
+    OWNER_ONLY: "只有所有者可以执行此操作。",
+    LAST_OWNER: "机构至少需要一名所有者：请先指定其他所有者。",
+    LAST_ADMIN: "这是唯一的市场管理机构：请先将管理员角色授予其他机构。",
+    INVITATION_EXPIRED: "邀请已过期，请重新邀请。",
+    INVITATION_USED: "该邀请已被接受。",
+    INVITATION_NOT_FOUND: "没有发给您的此邀请。",
+  },
+};
+
+export const locales = ["zh", "en"] as const;
+export type Locale = (typeof locales)[number];
+export const dictionaries: Record<Locale, Dictionary> = { en, zh };
+
+/** Fill "{name}" placeholders. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`));
+}

@@ -1,0 +1,17 @@
+import { redirect } from "next/navigation";
+import { getContext } from "@/server/api/rsc";
+import { getDictionary } from "../i18n/server";
+import { SignUpForm } from "./form";
+
+export const dynamic = "force-dynamic";
+
+export default async function SignUpPage() {
+  const [ctx, { t }] = await Promise.all([getContext(), getDictionary()]);
+  if (ctx.user) redirect("/");
+  return (
+    <main className="auth">
+      <h1>{t.signUp.title} · {t.appName}</h1>
+      <SignUpForm />
+    </main>
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * next-auth: email + password (Credentials) with JWT sessions. The token carries only
+ * the user id; everything else (memberships, roles) is read fresh on each request, so a
+ * role withdrawn by an admin takes effect at once.
+ */
+import type { NextAuthOptions } from "next-auth";
+import CredentialsImport from "next-auth/providers/credentials";
+import { z } from "zod";
+import { authenticate } from "../accounts/users";
+import { getDb } from "../db/client";
+import { isAppError } from "../errors";
+
+// Under plain Node ESM the provider arrives wrapped in { default }.
+const Credentials = ((CredentialsImport as unknown as { default?: typeof CredentialsImport }).default ?? CredentialsImport);
+
+const credentials = z.object({ email: z.string().max(254), password: z.string().max(200) });
+
+export const authOptions: NextAuthOptions = {
+  secret: process.env.NEXTAUTH_SECRET ?? process.env.AUTH_SECRET,
+  session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+  pages: { signIn: "/signin" },
+  providers: [
+    Credentials({
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(raw) {
+        const parsed = credentials.safeParse(raw);
+        if (!parsed.success) return null;
+        try {
+          const db = await getDb();
+          const user = await authenticate(db.prisma, parsed.data.email, parsed.data.password);
+          return { id: user.id, email: user.email, name: user.name };
+        } catch (e) {
+          if (isAppError(e) && e.reason === "WRONG_CREDENTIALS") return null;
+          throw e;
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      return { ...session, userId: token.sub ?? null };
+    },
+  },
+};

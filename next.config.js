@@ -14,7 +14,6 @@ const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: true }, // `npm run typecheck` checks; the build need not do it twice
-  eslint: undefined,
 };
 
 export default nextConfig;

@@ -9,11 +9,12 @@ import type { MarketRoleName } from "./roles";
 export async function roleHomeSummary(db: PrismaClient, opts: { organisationId: string; role: MarketRoleName }) {
   const [memberCount, grant] = await Promise.all([
     db.membership.count({ where: { organisationId: opts.organisationId } }),
-    db.roleChange.findFirst({
-      where: { organisationId: opts.organisationId, after: { has: opts.role }, NOT: { before: { has: opts.role } } },
+    db.roleChange.findMany({
+      where: { organisationId: opts.organisationId },
       orderBy: { createdAt: "desc" },
-      select: { createdAt: true, reason: true },
+      select: { createdAt: true, reason: true, before: true, after: true },
+      take: 50,
     }),
-  ]);
+  ]).then(([n, changes]) => [n, changes.find((c) => c.after.includes(opts.role) && !c.before.includes(opts.role))] as const);
   return { role: opts.role, memberCount, grantedAt: grant?.createdAt ?? null, grantReason: grant?.reason ?? null };
 }

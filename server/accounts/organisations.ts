@@ -162,8 +162,8 @@ export async function setOrganisationRoles(
     const org = await tx.organisation.findUnique({ where: { id: input.organisationId } });
     if (!org) throw new AppError("NOT_FOUND", "ORG_NOT_FOUND", "No such organisation.");
     if (org.roles.includes("ADMIN") && !input.roles.includes("ADMIN")) {
-      const admins = await tx.organisation.count({ where: { roles: { has: "ADMIN" } } });
-      if (admins <= 1) throw new AppError("CONFLICT", "LAST_ADMIN", "This is the only market admin organisation: grant ADMIN to another first.");
+      const [row] = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Organisation" WHERE 'ADMIN' = ANY("roles")`;
+      if ((row?.n ?? 0) <= 1) throw new AppError("CONFLICT", "LAST_ADMIN", "This is the only market admin organisation: grant ADMIN to another first.");
     }
     const updated = await tx.organisation.update({
       where: { id: org.id },

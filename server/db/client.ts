@@ -13,7 +13,7 @@ import { applyMigrations, migrationState, readMigrations, type MigrationState, t
 
 export type DbConfig = { kind: "pglite"; dir: string | null } | { kind: "postgres"; url: string };
 
-export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DbConfig {
+export function dbConfigFromEnv(env: Record<string, string | undefined> = process.env): DbConfig {
   const url = env.DATABASE_URL?.trim();
   if (!url) return { kind: "pglite", dir: path.resolve(env.DATA_DIR ?? ".data", "pglite") };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };

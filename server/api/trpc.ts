@@ -43,15 +43,15 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const { stack: _stack, ...data } = shape.data; // never send a stack trace to a client
     return {
       ...shape,
       data: {
-        ...shape.data,
+        ...data,
         // Field-by-field messages for forms when the input failed its schema.
         zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
         // A stable reason code ("EMAIL_TAKEN") the UI can translate.
         reason: isAppError(cause) ? cause.reason : null,
-        stack: undefined,
       },
     };
   },

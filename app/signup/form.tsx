@@ -4,10 +4,9 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { requestableRoles, type RequestableRole } from "@/server/accounts/roles";
 import { useI18n } from "../i18n/client";
 import { errorText, useTRPC } from "../trpc";
-
-const requestable = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER"] as const;
 
 export function SignUpForm() {
   const { t } = useI18n();
@@ -27,7 +26,7 @@ export function SignUpForm() {
         await signUp.mutateAsync({
           name: String(f.get("name")), email, password,
           organisationName: organisationName || undefined,
-          requestedRoles: organisationName ? (f.getAll("requested") as (typeof requestable)[number][]) : [],
+          requestedRoles: organisationName ? (f.getAll("requested") as RequestableRole[]) : [],
         }).then(async () => {
           const res = await signIn("credentials", { email, password, redirect: false });
           if (!res || res.error) { setSignInError(t.errors.generic); return; }
@@ -43,7 +42,7 @@ export function SignUpForm() {
       <label>{t.signUp.organisation}<input name="organisation" maxLength={120} /></label>
       <fieldset className="checks" style={{ border: 0, padding: 0 }}>
         <legend className="muted" style={{ fontSize: ".9rem" }}>{t.signUp.requested}</legend>
-        {requestable.map((r) => <label key={r}><input type="checkbox" name="requested" value={r} />{t.roles[r]}</label>)}
+        {requestableRoles.map((r) => <label key={r}><input type="checkbox" name="requested" value={r} />{t.roles[r]}</label>)}
       </fieldset>
       {(signUp.error || signInError) && <p className="error" role="alert">{signInError ?? errorText(t, signUp.error)}</p>}
       <button className="primary" disabled={signUp.isPending}>{signUp.isPending ? t.signUp.busy : t.signUp.submit}</button>

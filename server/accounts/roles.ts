@@ -5,6 +5,11 @@
 export const marketRoles = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER", "SUBJECT", "SUPERVISOR", "ADMIN"] as const;
 export type MarketRoleName = (typeof marketRoles)[number];
 
+/** Roles an organisation may ask for itself; supervision, administration and SUBJECT are granted, not requested. */
+export const requestableRoles = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER"] as const satisfies readonly MarketRoleName[];
+
+export type RequestableRole = (typeof requestableRoles)[number];
+
 export const memberRoles = ["OWNER", "ADMIN", "MEMBER"] as const;
 export type MemberRoleName = (typeof memberRoles)[number];
 

@@ -1,6 +1,6 @@
 /** Input contracts for accounts and organisations: used by the API, the forms and the seed. */
 import { z } from "zod";
-import { marketRoles, memberRoles } from "./roles";
+import { marketRoles, memberRoles, requestableRoles } from "./roles";
 
 export const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email({ error: "Enter a valid email address." }));
 export const passwordSchema = z.string()
@@ -19,14 +19,14 @@ export const signUpInput = z.object({
   /** Empty: a personal account (a data subject). Otherwise a new organisation. */
   organisationName: orgNameSchema.optional(),
   /** Roles the new organisation asks for; a market admin grants them. */
-  requestedRoles: z.array(marketRoleSchema.exclude(["ADMIN", "SUPERVISOR"])).max(5).default([]),
+  requestedRoles: z.array(z.enum(requestableRoles)).max(requestableRoles.length).default([]),
 });
 export type SignUpInput = z.input<typeof signUpInput>;
 
 export const createOrganisationInput = z.object({
   name: orgNameSchema,
   nameZh: orgNameSchema.optional(),
-  requestedRoles: z.array(marketRoleSchema.exclude(["ADMIN", "SUPERVISOR"])).max(5).default([]),
+  requestedRoles: z.array(z.enum(requestableRoles)).max(requestableRoles.length).default([]),
 });
 
 export const inviteInput = z.object({ email: emailSchema, role: memberRoleSchema.default("MEMBER") });

@@ -52,7 +52,7 @@ function takeFolderLock(dir: string): () => void {
   if (existsSync(lockFile)) {
     const pid = Number(readFileSync(lockFile, "utf8"));
     let alive = false;
-    try { process.kill(pid, 0); alive = pid !== process.pid; } catch { alive = false; }
+    try { process.kill(pid, 0); alive = pid !== process.pid; } catch (e) { alive = (e as NodeJS.ErrnoException).code === "EPERM"; }
     if (alive) {
       throw new AppError("CONFLICT", "DATABASE_IN_USE",
         `The embedded database ${dir} is already open in process ${pid} (another "npm start"?). Stop that process, or set DATABASE_URL to a PostgreSQL server to run several.`);

@@ -5,13 +5,13 @@
  */
 import type { PrismaClient } from "../db/generated/client";
 import { acceptInvitation, createOrganisation, inviteMember, setOrganisationRoles } from "../accounts/organisations";
-import type { MarketRoleName, MemberRoleName } from "../accounts/roles";
+import type { MarketRoleName, MemberRoleName, RequestableRole } from "../accounts/roles";
 import { createUser, findUserByEmail, signUp } from "../accounts/users";
 
 export const DEMO_PASSWORD = "quancheng-demo-2026";
 
 type DemoOrg = {
-  slug: string; name: string; nameZh: string; roles: MarketRoleName[]; requestedRoles?: MarketRoleName[];
+  slug: string; name: string; nameZh: string; roles: MarketRoleName[]; requestedRoles?: RequestableRole[];
   people: { email: string; name: string; role: MemberRoleName }[];
 };
 
@@ -64,7 +64,7 @@ export async function seedDemoWorld(db: PrismaClient): Promise<DemoAccount[]> {
     const ownerUser = await ensureUser(owner.email, owner.name);
     let o = await db.organisation.findUnique({ where: { slug: org.slug }, select: { id: true, roles: true } });
     if (!o) {
-      o = await createOrganisation(db, { userId: ownerUser.id, slug: org.slug, name: org.name, nameZh: org.nameZh, requestedRoles: org.requestedRoles?.filter((r) => r !== "ADMIN" && r !== "SUPERVISOR") as never });
+      o = await createOrganisation(db, { userId: ownerUser.id, slug: org.slug, name: org.name, nameZh: org.nameZh, requestedRoles: org.requestedRoles });
     }
     const want = [...org.roles].sort();
     if (want.join() !== [...o.roles].sort().join()) {

@@ -1,6 +1,7 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { requestableRoles, type RequestableRole } from "@/server/accounts/roles";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
 
@@ -17,8 +18,6 @@ export function AcceptInvitation({ id }: { id: string }) {
   );
 }
 
-const requestable = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER"] as const;
-
 export function NewOrganisationForm() {
   const { t } = useI18n();
   const trpc = useTRPC();
@@ -32,7 +31,7 @@ export function NewOrganisationForm() {
       const nameZh = String(f.get("nameZh") ?? "").trim();
       const org = await create.mutateAsync({
         name: String(f.get("name")), nameZh: nameZh || undefined,
-        requestedRoles: f.getAll("requested") as (typeof requestable)[number][],
+        requestedRoles: f.getAll("requested") as RequestableRole[],
       }).catch(() => null);
       if (!org) return;
       await switchTo.mutateAsync({ organisationId: org.id });
@@ -42,7 +41,7 @@ export function NewOrganisationForm() {
       <label>{t.account.newOrgNameZh}<input name="nameZh" maxLength={120} /></label>
       <fieldset className="checks" style={{ border: 0, padding: 0 }}>
         <legend className="muted" style={{ fontSize: ".9rem" }}>{t.signUp.requested}</legend>
-        {requestable.map((r) => <label key={r}><input type="checkbox" name="requested" value={r} />{t.roles[r]}</label>)}
+        {requestableRoles.map((r) => <label key={r}><input type="checkbox" name="requested" value={r} />{t.roles[r]}</label>)}
       </fieldset>
       {create.error && <p className="error" role="alert">{errorText(t, create.error)}</p>}
       <button className="primary" disabled={create.isPending}>{t.account.create}</button>

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole marketplace on embedded defaults, in one command.
  *   1. checks the port is free,   2. makes an auth secret on first run (kept in DATA_DIR),
- *   3. migrates and seeds the database (printing the demo accounts),
+ *   3. migrates and seeds the database (printing the demo accounts), and starts the demo
+ *      holders' computation nodes (each its own process on loopback) and registers them,
  *   4. builds the web app if its sources changed since the last build,   5. serves it.
  * `npm run dev` does the same with Next's dev server instead of 4–5.
  */
@@ -12,7 +13,10 @@ import net from "node:net";
 import path from "node:path";
 import { describeDb, openDatabase } from "../server/db/client";
 import { isAppError } from "../server/errors";
+import { startDemoNodes, type RunningNode } from "../computation/demo/nodes";
+import { marketSigningKey } from "../server/queries/market-key";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
+import { seedDemoQueryWorld } from "../server/seed/demo-queries";
 import { printAccounts } from "./accounts-table";
 
 const dev = process.argv.includes("--dev");
@@ -88,15 +92,27 @@ async function main() {
 
   // Migrate and seed here, then close: the embedded database is single-process, and the
   // web server opens it next.
+  const demo = process.env.SEED_DEMO !== "false";
+  let nodes: RunningNode[] = [];
+  const stopNodes = () => nodes.forEach((n) => n.process.kill("SIGTERM"));
+  process.on("exit", stopNodes);
   const db = await openDatabase();
   try {
     console.log(`Database: ${describeDb(db.config)} (migrations applied)`);
-    if (process.env.SEED_DEMO !== "false") printAccounts(await seedDemoWorld(db.prisma), DEMO_PASSWORD, `http://${host}:${port}`);
+    if (demo) {
+      const accounts = await seedDemoWorld(db.prisma);
+      console.log("Starting the demo holders' computation nodes (first start generates their data)…");
+      nodes = await startDemoNodes(dataDir, marketSigningKey().publicKey);
+      await seedDemoQueryWorld(db.prisma, nodes.map((n) => ({ holder: n.spec.holder, name: n.spec.name, url: n.url, nodeId: n.nodeId, agreementKey: n.agreementKey, dataset: n.spec.dataset })));
+      for (const n of nodes) console.log(`  node ${n.spec.name.padEnd(24)} ${n.url}  ${n.spec.rows.toLocaleString("en")} rows (${n.spec.file})`);
+      printAccounts(accounts, DEMO_PASSWORD, `http://${host}:${port}`);
+    }
   } finally {
     await db.close();
   }
 
   if (dev) process.exit(await run(["dev", "-p", String(port), "-H", host], env));
+
 
   const stamp = path.join(".next", "source-hash");
   const hash = sourceHash();
@@ -108,7 +124,7 @@ async function main() {
   }
   console.log(`Serving the marketplace on http://${host}:${port}  (Ctrl+C stops it)`);
   const server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", host], { stdio: "inherit", env });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { server.kill(sig); stopNodes(); });
   server.on("exit", (code) => process.exit(code ?? 0));
 }
 

@@ -67,6 +67,18 @@ export const en = {
     title: "Organisations and roles", requested: "Requested", members: "Members", reason: "Reason for the change",
     save: "Save roles", saved: "Roles saved.", kind: "Kind",
   },
+  query: {
+    consoleTitle: "Encrypted query console", consoleIntro: "Ask aggregate questions of products across holders' nodes. Results are encrypted to a key made in your browser; only you can read them.",
+    open: "Open the query console", keys: "Your HE key", generateKeys: "Generate a key pair", generating: "Generating…",
+    keyReady: "Key pair ready (made {date}). The secret key stays in this browser.",
+    keyNote: "Generate a key pair first. The secret key is made in this browser and never sent; export it to keep a copy.",
+    exportKey: "Export key", importKey: "Import key", product: "Product", groupBy: "Group by", measures: "Measures", filters: "Filters",
+    all: "(all)", epsilon: "Privacy budget ε for this query", run: "Run encrypted query", results: "Results", none: "No query yet.",
+    noProducts: "No product is listed for querying yet.", decryptFailed: "Could not decrypt the result:",
+    status: { QUEUED: "queued", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed" },
+    spent: "ε spent: {e}", left: "ε left: {e} of {total}", summary: "{groups} groups, {hidden} suppressed (fewer than the minimum cohort).",
+    suppressed: "suppressed: below the minimum cohort", count: "count", chart: "Chart of the first measure by group", total: "total",
+  },
   errors: {
     generic: "Something went wrong. Try again.",
     WRONG_CREDENTIALS: "Wrong email or password.",
@@ -78,6 +90,7 @@ export const en = {
     INVITATION_EXPIRED: "This invitation has expired: ask for a new one.",
     INVITATION_USED: "This invitation was already accepted.",
     INVITATION_NOT_FOUND: "No such invitation is addressed to you.",
+    BUDGET_EXHAUSTED: "Not enough privacy budget left for this query.",
   },
 };
 
@@ -149,6 +162,18 @@ export const zh: Dictionary = {
     title: "机构与角色", requested: "已申请", members: "成员数", reason: "变更理由",
     save: "保存角色", saved: "角色已保存。", kind: "类型",
   },
+  query: {
+    consoleTitle: "密态查询控制台", consoleIntro: "对跨多个持有方计算节点的数据产品发起聚合查询。结果以您浏览器中生成的密钥加密，只有您能解读。",
+    open: "打开查询控制台", keys: "您的同态加密密钥", generateKeys: "生成密钥对", generating: "正在生成…",
+    keyReady: "密钥对已就绪（生成于 {date}）。私钥只保存在本浏览器中。",
+    keyNote: "请先生成密钥对。私钥在本浏览器中生成，绝不上传；可导出保存副本。",
+    exportKey: "导出密钥", importKey: "导入密钥", product: "数据产品", groupBy: "分组", measures: "指标", filters: "筛选",
+    all: "（全部）", epsilon: "本次查询的隐私预算 ε", run: "执行密态查询", results: "结果", none: "尚未查询。",
+    noProducts: "暂无可查询的数据产品。", decryptFailed: "无法解密结果：",
+    status: { QUEUED: "排队中", RUNNING: "计算中", SUCCEEDED: "已完成", FAILED: "失败" },
+    spent: "已用 ε：{e}", left: "剩余 ε：{e} / {total}", summary: "共 {groups} 组，其中 {hidden} 组因少于最小群体规模而隐藏。",
+    suppressed: "已隐藏：低于最小群体规模", count: "数量", chart: "按分组显示第一个指标的图表", total: "合计",
+  },
   errors: {
     generic: "出现错误，请重试。",
     WRONG_CREDENTIALS: "邮箱或密码错误。",
@@ -160,6 +185,7 @@ export const zh: Dictionary = {
     INVITATION_EXPIRED: "邀请已过期，请重新邀请。",
     INVITATION_USED: "该邀请已被接受。",
     INVITATION_NOT_FOUND: "没有发给您的此邀请。",
+    BUDGET_EXHAUSTED: "剩余隐私预算不足以执行此查询。",
   },
 };
 

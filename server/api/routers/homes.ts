@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { roleHomeSummary } from "../../accounts/home";
 import { marketRoles, type MarketRoleName } from "../../accounts/roles";
+import { buyerQueryRouter, holderNodeRouter } from "./queries";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -14,11 +15,11 @@ const homeOut = z.object({
 export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleName) {
   return procedure.output(homeOut).query(({ ctx }) => roleHomeSummary(ctx.prisma, { organisationId: ctx.active.organisation.id, role }));
 }
-const home = (procedure: typeof orgProcedure, role: MarketRoleName) => createTRPCRouter({ home: homeProcedure(procedure, role) });
+const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
-export const holderRouter = home(holderProcedure, "HOLDER");
-export const developerRouter = home(developerProcedure, "DEVELOPER");
-export const operatorRouter = home(operatorProcedure, "OPERATOR");
-export const buyerRouter = home(buyerProcedure, "BUYER");
-export const subjectRouter = home(subjectProcedure, "SUBJECT");
-export const supervisorRouter = home(supervisorProcedure, "SUPERVISOR");
+export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter });
+export const developerRouter = createTRPCRouter(home(developerProcedure, "DEVELOPER"));
+export const operatorRouter = createTRPCRouter(home(operatorProcedure, "OPERATOR"));
+export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter });
+export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
+export const supervisorRouter = createTRPCRouter(home(supervisorProcedure, "SUPERVISOR"));

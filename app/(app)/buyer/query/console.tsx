@@ -1,0 +1,240 @@
+"use client";
+/**
+ * The buyer's query console. The BFV key pair is generated here, in the browser; the
+ * secret key stays in this browser's storage (exportable as a file) and is never sent.
+ * Results arrive as one summed ciphertext and are decrypted and decoded here.
+ */
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { vectorLength } from "@/computation/protocol";
+import { decodeResult, type ResultRow } from "@/sdk/decode";
+import { fill } from "../../../i18n/dictionaries";
+import { useI18n } from "../../../i18n/client";
+import { errorText, useTRPC } from "../../../trpc";
+
+type Product = inferRouterOutputs<AppRouter>["buyer"]["products"][number];
+type Keys = { publicKey: string; secretKey: string; createdAt: string };
+type Filter = { column: string; op: "eq" | "in" | "between" | "gte" | "lt"; value: string | number | (string | number)[] };
+const KEY_STORE = "qc-market-he-keys";
+
+const he = () => import("@/computation/he");
+
+function useKeys() {
+  const [keys, setKeys] = useState<Keys | null>(null);
+  useEffect(() => {
+    const stored = localStorage.getItem(KEY_STORE);
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- reading browser storage once after mount
+    if (stored) setKeys(JSON.parse(stored) as Keys);
+  }, []);
+  const save = (k: Keys) => { localStorage.setItem(KEY_STORE, JSON.stringify(k)); setKeys(k); };
+  return { keys, save };
+}
+
+export function QueryConsole({ products }: { products: Product[] }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const { keys, save } = useKeys();
+  const [busyKeys, setBusyKeys] = useState(false);
+  const [productId, setProductId] = useState(products[0]?.id ?? "");
+  const product = products.find((p) => p.id === productId);
+  const [groupBy, setGroupBy] = useState<string[]>(["district", "age"]);
+  const [measures, setMeasures] = useState<string[]>(["claim_amount:AVG"]);
+  const [filters, setFilters] = useState<Record<string, Filter | undefined>>({});
+  const [epsilon, setEpsilon] = useState(1);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  const submit = useMutation(trpc.buyer.submitQuery.mutationOptions({ onSuccess: (j) => setJobId(j.id) }));
+  const job = useQuery(trpc.buyer.query.queryOptions({ jobId: jobId ?? "00000000-0000-4000-8000-000000000000" }, {
+    enabled: jobId !== null,
+    refetchInterval: (q) => (q.state.data && (q.state.data.status === "SUCCEEDED" || q.state.data.status === "FAILED") ? false : 800),
+  }));
+
+  if (!product) return <p className="panel empty">{t.query.noProducts}</p>;
+  const policy = product.policy;
+  const dp = policy.privacy.mode === "dp";
+
+  const run = () => {
+    if (!keys) return;
+    submit.mutate({
+      productId, publicKey: keys.publicKey, idempotencyKey: crypto.randomUUID(),
+      query: {
+        groupBy,
+        filters: Object.values(filters).filter((f): f is Filter => !!f),
+        measures: measures.map((m) => { const [column, aggregate] = m.split(":"); return { column: column!, aggregate: aggregate as "AVG" }; }),
+        epsilon: dp ? epsilon : undefined,
+      },
+    });
+  };
+
+  return (
+    <div className="grid" style={{ gridTemplateColumns: "minmax(280px, 360px) 1fr", alignItems: "start" }}>
+      <section className="panel">
+        <h2>{t.query.keys}</h2>
+        {keys ? (
+          <p className="notice" data-testid="key-ready">{fill(t.query.keyReady, { date: new Date(keys.createdAt).toLocaleString() })}</p>
+        ) : <p className="muted">{t.query.keyNote}</p>}
+        <div className="chips">
+          <button type="button" className="secondary" disabled={busyKeys} onClick={async () => {
+            setBusyKeys(true);
+            try { const k = await (await he()).generateKeys(); save({ ...k, createdAt: new Date().toISOString() }); } finally { setBusyKeys(false); }
+          }}>{busyKeys ? t.query.generating : t.query.generateKeys}</button>
+          {keys && <button type="button" className="secondary" onClick={() => {
+            const a = document.createElement("a");
+            a.href = URL.createObjectURL(new Blob([JSON.stringify(keys)], { type: "application/json" }));
+            a.download = "marketplace-he-keys.json";
+            a.click();
+          }}>{t.query.exportKey}</button>}
+          <label className="secondary" style={{ display: "inline-flex" }}>{t.query.importKey}
+            <input type="file" accept="application/json" style={{ display: "none" }} onChange={async (e) => {
+              const file = e.target.files?.[0];
+              if (file) save(JSON.parse(await file.text()) as Keys);
+            }} />
+          </label>
+        </div>
+
+        <h2>{t.query.product}</h2>
+        <select value={productId} onChange={(e) => { setProductId(e.target.value); setJobId(null); }} aria-label={t.query.product}>
+          {products.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+        </select>
+        <p className="muted">{product.description}</p>
+
+        <h2>{t.query.groupBy}</h2>
+        <div className="checks">
+          {policy.dimensions.filter((d) => d.groupable).map((d) => (
+            <label key={d.column}><input type="checkbox" checked={groupBy.includes(d.column)}
+              onChange={(e) => setGroupBy(e.target.checked ? [...groupBy, d.column] : groupBy.filter((c) => c !== d.column))} />{d.column}</label>
+          ))}
+        </div>
+
+        <h2>{t.query.measures}</h2>
+        {policy.measures.map((m) => (
+          <div key={m.column} className="checks">
+            <strong>{m.column}</strong>
+            {m.aggregates.map((a) => {
+              const id = `${m.column}:${a}`;
+              return <label key={id}><input type="checkbox" checked={measures.includes(id)}
+                onChange={(e) => setMeasures(e.target.checked ? [...measures, id] : measures.filter((x) => x !== id))} />{a}</label>;
+            })}
+          </div>
+        ))}
+
+        <h2>{t.query.filters}</h2>
+        {policy.dimensions.filter((d) => d.filterOps.length > 0).map((d) => (
+          <label key={d.column}>{d.column}
+            {d.spec.kind === "category" ? (
+              <select value={(filters[d.column]?.value as string) ?? ""} onChange={(e) => setFilters({ ...filters,
+                [d.column]: e.target.value ? (d.filterOps.includes("eq") ? { column: d.column, op: "eq", value: e.target.value } : { column: d.column, op: "in", value: [e.target.value] }) : undefined })}>
+                <option value="">{t.query.all}</option>
+                {d.spec.values.map((v) => <option key={v} value={v}>{v}</option>)}
+              </select>
+            ) : d.filterOps.includes("between") ? (
+              <span style={{ display: "flex", gap: ".3rem" }}>
+                {[0, 1].map((i) => (
+                  <input key={i} type="number" placeholder={i === 0 ? "≥" : "≤"} aria-label={`${d.column} ${i === 0 ? "min" : "max"}`} style={{ width: "6rem" }}
+                    onChange={(e) => {
+                      const cur = (filters[d.column]?.value as number[] | undefined) ?? [Number.NaN, Number.NaN];
+                      const next = [...cur]; next[i] = e.target.value === "" ? Number.NaN : Number(e.target.value);
+                      setFilters({ ...filters, [d.column]: next.every(Number.isFinite) ? { column: d.column, op: "between", value: next } : undefined });
+                    }} />
+                ))}
+              </span>
+            ) : null}
+          </label>
+        ))}
+
+        {dp && (
+          <label>{t.query.epsilon}
+            <input type="number" min={0.01} step={0.1} max={policy.privacy.mode === "dp" ? policy.privacy.maxEpsilonPerQuery : 1} value={epsilon} onChange={(e) => setEpsilon(Number(e.target.value))} />
+          </label>
+        )}
+        <p>
+          <button className="primary" disabled={!keys || submit.isPending || measures.length === 0} onClick={run}>{t.query.run}</button>
+        </p>
+        {submit.error && <p className="error" role="alert">{errorText(t, submit.error)}</p>}
+      </section>
+
+      <section className="panel" aria-live="polite">
+        <h2>{t.query.results}</h2>
+        {!jobId && <p className="muted">{t.query.none}</p>}
+        {job.data && <JobView job={job.data} secretKey={keys?.secretKey ?? null} />}
+      </section>
+    </div>
+  );
+}
+
+type Job = inferRouterOutputs<AppRouter>["buyer"]["query"];
+
+function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
+  const { t } = useI18n();
+  const [rows, setRows] = useState<ResultRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (job.status !== "SUCCEEDED" || !job.result || !secretKey) return;
+    let live = true;
+    (async () => {
+      try {
+        const vector = await (await he()).decryptVector(secretKey, job.result!.ciphertexts, vectorLength(job.planned.plan));
+        if (live) setRows(decodeResult(job.planned, vector, job.result!.suppressed));
+      } catch (e) {
+        if (live) setError(`${t.query.decryptFailed} ${(e as Error).message}`);
+      }
+    })();
+    return () => { live = false; };
+  }, [job.status, job.result, job.planned, secretKey, t]);
+
+  const budget = job.budget;
+  return (
+    <div data-testid="job">
+      <p>
+        <span className="chip" data-testid="job-status">{t.query.status[job.status]}</span>{" "}
+        {job.status !== "SUCCEEDED" && job.status !== "FAILED" && <progress value={job.progress} max={100} />}
+        {" "}{job.epsilon > 0 && fill(t.query.spent, { e: job.epsilon })}
+        {budget && <> · {fill(t.query.left, { e: Math.max(0, budget.total - budget.spent).toFixed(2), total: budget.total })}</>}
+      </p>
+      {job.error && <p className="error" role="alert">{job.error}</p>}
+      {error && <p className="error" role="alert">{error}</p>}
+      {rows && <ResultTable job={job} rows={rows} />}
+    </div>
+  );
+}
+
+function ResultTable({ job, rows }: { job: Job; rows: ResultRow[] }) {
+  const { t } = useI18n();
+  const outs = job.planned.outputs;
+  const dims = (job.planned.plan as { groupBy: { name: string }[] }).groupBy.map((d) => d.name);
+  const firstNumeric = outs.findIndex((o) => o.aggregate !== "HISTOGRAM");
+  const chart = useMemo(() => rows.filter((r) => !r.suppressed).map((r) => ({ label: r.labels.join(" · ") || t.query.total, v: firstNumeric >= 0 ? (r.values[firstNumeric] as number | null) ?? 0 : Number(r.count) })), [rows, firstNumeric, t]);
+  const max = Math.max(1, ...chart.map((c) => c.v));
+  const fmt = (v: number | bigint[] | null) => v === null ? "—" : Array.isArray(v) ? v.join(" / ") : v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  const hidden = rows.filter((r) => r.suppressed).length;
+  return (
+    <>
+      <p className="muted">{fill(t.query.summary, { groups: rows.length, hidden })}</p>
+      <svg role="img" aria-label={t.query.chart} width="100%" height={Math.min(600, 18 * chart.length + 10)} style={{ display: "block", marginBottom: "1rem" }}>
+        {chart.slice(0, 32).map((c, i) => (
+          <g key={i} transform={`translate(0, ${i * 18})`}>
+            <text x="0" y="12" fontSize="11" fill="currentColor">{c.label}</text>
+            <rect x="38%" y="2" height="12" width={`${(60 * c.v) / max}%`} fill="#0f5f73" rx="2" />
+          </g>
+        ))}
+      </svg>
+      <div style={{ overflowX: "auto" }}>
+        <table data-testid="results">
+          <thead><tr>{dims.map((d) => <th key={d}>{d}</th>)}<th>{t.query.count}</th>{outs.map((o, i) => <th key={i}>{o.aggregate}({o.column})</th>)}</tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} className={r.suppressed ? "muted" : ""}>
+                {r.labels.map((l, j) => <td key={j}>{l}</td>)}
+                {r.suppressed ? <td colSpan={1 + outs.length}><em>{t.query.suppressed}</em></td> : (
+                  <><td>{r.count.toString()}</td>{r.values.map((v, j) => <td key={j}>{fmt(v)}</td>)}</>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,463 @@
+/**
+ * The three connectors must give identical vectors on the same data. One generated
+ * dataset (a few thousand rows with nulls, negative values, ties at .5, large values,
+ * Unicode, separators inside values, an awkward column name) is written as a CSV file, an
+ * SQLite file (sql.js), a PGlite table and, when the test server is there, a real
+ * PostgreSQL table; every plan runs on all of them and on a naive reference.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import initSqlJs from "sql.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { blockWidths, groupCount, type AggregatePlan } from "../protocol";
+import {
+  AggregateError, compareCodePoints, createConnector, CsvConnector, PostgresConnector, SqliteConnector,
+  type Connector, type LocalAggregate,
+} from "./connectors";
+
+type V = string | number | null;
+type Row = Record<string, V>;
+
+/** mulberry32 */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WEIRD = 'we"ird, col';
+const REGIONS = ["north", "south", "east", "west", "ÉLan", "𝔘nicode", "\uE000pua", 'a,b "quoted"', "multi\nline"];
+// column → [SQLite type, PostgreSQL type]
+const COLUMNS: Record<string, [string, string]> = {
+  id: ["INTEGER", "int8"], region: ["TEXT", "text"], age: ["INTEGER", "int2"], income: ["REAL", "numeric(14,2)"],
+  score: ["REAL", "float8"], temp: ["REAL", "float4"], flag: ["TEXT", "text"], half: ["REAL", "numeric"], big: ["REAL", "float8"],
+  [WEIRD]: ["TEXT", "varchar(20)"],
+};
+const NAMES = Object.keys(COLUMNS);
+
+function generate(n: number, seed: number): Row[] {
+  const r = prng(seed);
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    rows.push({
+      id: i + 1,
+      region: r() < 0.05 ? null : REGIONS[Math.floor(r() * REGIONS.length)]!,
+      age: r() < 0.03 ? null : Math.floor(r() * 100),
+      income: Math.round((r() * 200_500 - 500) * 100) / 100,
+      score: r() * 100,
+      temp: Math.round((35 + r() * 5) * 10) / 10,
+      flag: r() < 0.6 ? "yes" : "no",
+      half: Math.floor(r() * 201 - 100) / 4,
+      big: Math.round(r() * 5e12) / 1000,
+      [WEIRD]: r() < 0.5 ? "x" : "y",
+    });
+  }
+  return rows;
+}
+
+const csvCell = (v: V) => (v === null ? "" : typeof v === "number" ? String(v) : /[",\n\r]/.test(v) || v === "" ? `"${v.replace(/"/g, '""')}"` : v);
+const toCsv = (rows: Row[], names = NAMES) => [names.map(csvCell).join(","), ...rows.map((row) => names.map((c) => csvCell(row[c] ?? null)).join(","))].join("\r\n") + "\r\n";
+const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+async function writeSqlite(file: string, rows: Row[], table = "data") {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  try {
+    db.run(`CREATE TABLE ${q(table)} (${NAMES.map((c) => `${q(c)} ${COLUMNS[c]![0]}`).join(", ")})`);
+    const stmt = db.prepare(`INSERT INTO ${q(table)} VALUES (${NAMES.map(() => "?").join(", ")})`);
+    db.run("BEGIN");
+    for (const row of rows) stmt.run(NAMES.map((c) => row[c] ?? null));
+    db.run("COMMIT");
+    stmt.free();
+    writeFileSync(file, db.export());
+  } finally {
+    db.close();
+  }
+}
+
+/** Create and fill the table through any client (values travel as the CSV's text). */
+async function fillPostgres(db: { query: (t: string, p?: unknown[]) => Promise<unknown> }, rows: Row[], table = "data") {
+  await db.query(`CREATE TABLE ${q(table)} (${NAMES.map((c) => `${q(c)} ${COLUMNS[c]![1]}`).join(", ")})`);
+  for (let at = 0; at < rows.length; at += 1000) {
+    const batch = rows.slice(at, at + 1000);
+    const arrays = NAMES.map((c) => batch.map((row) => (row[c] === null ? null : String(row[c]))));
+    await db.query(
+      `INSERT INTO ${q(table)} SELECT ${NAMES.map((c, i) => `u.c${i}::${COLUMNS[c]![1]}`).join(", ")} FROM unnest(${NAMES.map((_, i) => `$${i + 1}::text[]`).join(", ")}) AS u(${NAMES.map((_, i) => `c${i}`).join(", ")})`,
+      arrays,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A naive reference with the documented semantics, written independently of the connectors
+
+function reference(rows: Row[], plan: AggregatePlan): LocalAggregate {
+  const G = groupCount(plan);
+  const widths = blockWidths(plan);
+  const counts = new Array<bigint>(G).fill(0n);
+  const blocks = widths.slice(1).map((w) => new Array<bigint>(w).fill(0n));
+  const num = (v: V) => (typeof v === "number" ? v : null);
+  const txt = (v: V) => (v === null ? null : String(v));
+  const inBucket = (edges: number[], v: number | null) => {
+    if (v === null) return -1;
+    for (let i = 0; i + 1 < edges.length; i++) if (edges[i]! <= v && v < edges[i + 1]!) return i;
+    return -1;
+  };
+  const cmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const test = (value: V, op: string, x: string | number): boolean => {
+    if (typeof x === "number") {
+      const v = num(value);
+      if (v === null) return false;
+      return { eq: v === x, neq: v !== x, lt: v < x, lte: v <= x, gt: v > x, gte: v >= x }[op as "eq"];
+    }
+    const t = txt(value);
+    if (t === null) return false;
+    const c = cmp(t, x);
+    return { eq: c === 0, neq: c !== 0, lt: c < 0, lte: c <= 0, gt: c > 0, gte: c >= 0 }[op as "eq"];
+  };
+  for (const row of rows) {
+    const pass = plan.filters.every((f) => {
+      const v = row[f.column] ?? null;
+      if (f.op === "in") return (f.value as (string | number)[]).some((x) => test(v, "eq", x));
+      if (f.op === "between") { const [lo, hi] = f.value as [number, number]; return test(v, "gte", lo) && test(v, "lte", hi); }
+      return test(v, f.op, f.value as string | number);
+    });
+    if (!pass) continue;
+    let g = 0, out = false;
+    for (const d of plan.groupBy) {
+      const v = row[d.name] ?? null;
+      const idx = d.kind === "category" ? (txt(v) === null ? -1 : d.values.indexOf(txt(v)!)) : inBucket(d.edges, num(v));
+      if (idx < 0) out = true;
+      g = g * (d.kind === "category" ? d.values.length : d.edges.length - 1) + idx;
+    }
+    if (out) continue;
+    for (const r of plan.ranges) {
+      const v = num(row[r.column] ?? null);
+      if (v === null || v < r.min || v > r.max) throw new AggregateError("VALUE_OUT_OF_RANGE", "ref", r.column);
+    }
+    counts[g]! += 1n;
+    plan.stats.forEach((s, i) => {
+      const v = num(row[s.column] ?? null);
+      if (s.kind === "hist") {
+        if (v === null && row[s.column] !== null) throw new AggregateError("VALUE_OUT_OF_RANGE", "ref", s.column);
+        const b = inBucket(s.edges, v);
+        if (b >= 0) blocks[i]![g * (s.edges.length - 1) + b]! += 1n;
+        return;
+      }
+      if (v === null || Math.abs(v * 10 ** s.scale) >= 2 ** 53) throw new AggregateError("VALUE_OUT_OF_RANGE", "ref", s.column);
+      const x = v * 10 ** s.scale;
+      const r = BigInt(Math.sign(x) * Math.floor(Math.abs(x) + (Math.abs(x) % 1 >= 0.5 ? 1 : 0)));
+      blocks[i]![g]! += s.kind === "sum" ? r : r * r;
+    });
+  }
+  return { counts, blocks };
+}
+
+const plan = (p: Partial<AggregatePlan>): AggregatePlan => ({ dataset: "data", groupBy: [], filters: [], stats: [], ranges: [], noise: null, ...p });
+
+const PLANS: Record<string, AggregatePlan> = {
+  "two dimensions, every stat kind": plan({
+    groupBy: [{ name: "region", kind: "category", values: [...REGIONS, "absent"] }, { name: "age", kind: "bucket", edges: [0, 18, 40, 65, 100] }],
+    filters: [{ column: "flag", op: "eq", value: "yes" }],
+    stats: [
+      { kind: "sum", column: "income", scale: 2 }, { kind: "sumsq", column: "income", scale: 2 },
+      { kind: "sum", column: "half", scale: 0 }, { kind: "sum", column: "half", scale: 1 }, { kind: "sumsq", column: "half", scale: 0 },
+      { kind: "sum", column: "big", scale: 6 }, { kind: "sumsq", column: "big", scale: 6 },
+      { kind: "sum", column: "score", scale: 3 }, { kind: "hist", column: "score", edges: [0, 10, 50, 90, 100] },
+      { kind: "hist", column: "temp", edges: [35, 36, 36.6, 37, 38, 39] }, { kind: "sumsq", column: "temp", scale: 1 },
+    ],
+    ranges: [{ column: "income", min: -1000, max: 250_000 }, { column: "score", min: 0, max: 100 }],
+  }),
+  "every filter op, no grouping": plan({
+    filters: [
+      { column: "age", op: "between", value: [30, 60] }, { column: "region", op: "in", value: ["north", "east", 5, "ÉLan"] },
+      { column: "score", op: "gte", value: 10 }, { column: "income", op: "lt", value: 150_000 }, { column: "half", op: "neq", value: 0 },
+      { column: "temp", op: "gt", value: 36.5 }, { column: "big", op: "lte", value: 4.5e9 },
+    ],
+    stats: [{ kind: "sum", column: "age", scale: 0 }, { kind: "hist", column: "age", edges: [0, 50, 100] }, { kind: "sumsq", column: "temp", scale: 1 }],
+  }),
+  "string order by code point, string filter on an integer column": plan({
+    groupBy: [{ name: "flag", kind: "category", values: ["no", "yes"] }, { name: WEIRD, kind: "category", values: ["y", "x"] }],
+    filters: [{ column: "region", op: "gte", value: "east" }, { column: "region", op: "lt", value: "\uE001" }, { column: "age", op: "neq", value: "42" }],
+    stats: [{ kind: "sum", column: "income", scale: 0 }],
+  }),
+  "string between, text of a number": plan({
+    groupBy: [{ name: "region", kind: "category", values: REGIONS }],
+    filters: [{ column: "region", op: "between", value: ["a", "𝔘zzz"] }, { column: "age", op: "in", value: ["7", "42", 99] }],
+    stats: [{ kind: "hist", column: "half", edges: [-25, -0.5, 0, 0.5, 25] }],
+  }),
+  "float4 buckets, lte/gt on strings, null-safe neq": plan({
+    groupBy: [{ name: "temp", kind: "bucket", edges: [35, 35.5, 36.6, 36.7, 40] }],
+    filters: [{ column: "region", op: "neq", value: "north" }, { column: "flag", op: "lte", value: "yes" }, { column: "region", op: "gt", value: "" }],
+    stats: [{ kind: "sum", column: "temp", scale: 1 }, { kind: "sum", column: "score", scale: 6 }, { kind: "sumsq", column: "score", scale: 6 }],
+  }),
+  "matches nothing": plan({
+    groupBy: [{ name: "flag", kind: "category", values: ["yes"] }],
+    filters: [{ column: "region", op: "eq", value: 5 }],
+    stats: [{ kind: "sum", column: "income", scale: 2 }],
+  }),
+  "empty in-list": plan({ filters: [{ column: "region", op: "in", value: [] }] }),
+};
+
+interface Backend { name: string; connector: () => Connector }
+
+const dir = mkdtempSync(path.join(tmpdir(), "agg-conn-"));
+const rows = generate(3000, 7);
+const backends: Backend[] = [];
+let pglite: PGlite;
+let realPg: { admin: string; url: string; connectors: Connector[] } | null = null;
+
+beforeAll(async () => {
+  writeFileSync(path.join(dir, "data.csv"), toCsv(rows));
+  await writeSqlite(path.join(dir, "data.sqlite"), rows);
+  pglite = new PGlite();
+  await fillPostgres(pglite, rows);
+  backends.push(
+    { name: "csv", connector: () => new CsvConnector(path.join(dir, "data.csv")) },
+    { name: "sqlite", connector: () => new SqliteConnector(path.join(dir, "data.sqlite"), "data") },
+    { name: "pglite", connector: () => new PostgresConnector("data", pglite) },
+  );
+  const admin = inject("postgresUrl");
+  if (admin) {
+    const name = `agg_${randomBytes(6).toString("hex")}`;
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try { await client.query(`CREATE DATABASE ${name}`); } finally { await client.end(); }
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    realPg = { admin, url: url.toString(), connectors: [] };
+    const fill = new pg.Client({ connectionString: realPg.url });
+    await fill.connect();
+    try {
+      await fill.query("CREATE SCHEMA holder");
+      await fillPostgres(fill, rows);
+      await fill.query("ALTER TABLE data SET SCHEMA holder");
+    } finally { await fill.end(); }
+    const pgUrl = realPg.url;
+    backends.push({
+      name: "postgres (pg.Pool)",
+      connector: () => {
+        const c = createConnector({ kind: "postgres", url: pgUrl, table: "holder.data" });
+        realPg!.connectors.push(c);
+        return c;
+      },
+    });
+  }
+});
+
+afterAll(async () => {
+  if (realPg) {
+    await Promise.all(realPg.connectors.map((c) => c.close()));
+    const client = new pg.Client({ connectionString: realPg.admin });
+    await client.connect();
+    try { await client.query(`DROP DATABASE IF EXISTS ${new URL(realPg.url).pathname.slice(1)}`); } finally { await client.end(); }
+  }
+  await pglite?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function refusal(p: Promise<unknown>): Promise<AggregateError> {
+  const e = await p.then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(AggregateError);
+  return e as AggregateError;
+}
+
+describe("connectors on one generated dataset", () => {
+  it("all backends are present (a real PostgreSQL server too, when installed)", () => {
+    expect(backends.map((b) => b.name)).toEqual(["csv", "sqlite", "pglite", ...(inject("postgresUrl") ? ["postgres (pg.Pool)"] : [])]);
+  });
+
+  it("report the same columns and types", async () => {
+    const expected = NAMES.map((name) => ({ name, type: ["id", "age", "income", "score", "temp", "half", "big"].includes(name) ? "number" : "string" }));
+    for (const b of backends) expect(await b.connector().columns(), b.name).toEqual(expected);
+  });
+
+  for (const [title, p] of Object.entries(PLANS)) {
+    it(`agree with each other and the reference: ${title}`, async () => {
+      const expected = reference(rows, p);
+      const widths = blockWidths(p);
+      expect(expected.counts.length).toBe(widths[0]);
+      if (title !== "matches nothing" && title !== "empty in-list") expect(expected.counts.some((c) => c > 0n)).toBe(true);
+      for (const b of backends) expect(await b.connector().aggregate(p), b.name).toEqual(expected);
+    });
+  }
+
+  it("exercise the exact big-integer paths (sumsq beyond 2^64)", () => {
+    const sumsqBig = reference(rows, PLANS["two dimensions, every stat kind"]!).blocks[6]!;
+    expect(sumsqBig.some((v) => v > 1n << 64n)).toBe(true);
+  });
+
+  it("refuse a contributing value outside a declared range, naming column and value", async () => {
+    const p = plan({ stats: [{ kind: "sum", column: "income", scale: 2 }], ranges: [{ column: "income", min: 0, max: 1e6 }] });
+    for (const b of backends) {
+      const e = await refusal(b.connector().aggregate(p));
+      expect(e.code, b.name).toBe("VALUE_OUT_OF_RANGE");
+      expect(e.column, b.name).toBe("income");
+      expect(Number(e.value), b.name).toBeLessThan(0);
+      expect(e.message).toMatch(/income/);
+    }
+  });
+
+  it("ignore out-of-range values in rows that do not contribute", async () => {
+    const p = plan({
+      groupBy: [{ name: "flag", kind: "category", values: ["yes"] }],
+      filters: [{ column: "income", op: "gte", value: 0 }],
+      stats: [{ kind: "sum", column: "age", scale: 0 }],
+      ranges: [{ column: "income", min: 0, max: 1e6 }, { column: "age", min: 0, max: 99 }],
+    });
+    p.filters.push({ column: "age", op: "gte", value: 0 }); // the null ages would be refused
+    const expected = reference(rows, p);
+    expect(expected.counts[0]).toBeGreaterThan(1000n);
+    for (const b of backends) expect(await b.connector().aggregate(p), b.name).toEqual(expected);
+  });
+
+  it("refuse a null or a string where a number is needed", async () => {
+    const cases: [AggregatePlan, string, string | null][] = [
+      [plan({ stats: [{ kind: "sum", column: "age", scale: 0 }] }), "age", null],
+      [plan({ filters: [{ column: "region", op: "eq", value: "north" }], stats: [{ kind: "sumsq", column: "region", scale: 0 }] }), "region", "north"],
+      [plan({ filters: [{ column: "flag", op: "eq", value: "no" }], stats: [{ kind: "hist", column: "flag", edges: [0, 1] }] }), "flag", "no"],
+      [plan({ filters: [{ column: "flag", op: "eq", value: "no" }], ranges: [{ column: "flag", min: 0, max: 1 }] }), "flag", "no"],
+    ];
+    for (const [p, column, value] of cases) {
+      for (const b of backends) {
+        const e = await refusal(b.connector().aggregate(p));
+        expect([e.code, e.column, e.value], `${b.name} ${column}`).toEqual(["VALUE_OUT_OF_RANGE", column, value]);
+      }
+    }
+    // ... but a null in a histogram column just falls in no bucket
+    const ok = plan({ stats: [{ kind: "hist", column: "age", edges: [0, 100] }] });
+    for (const b of backends) expect(await b.connector().aggregate(ok), b.name).toEqual(reference(rows, ok));
+  });
+
+  it("name an unknown column wherever it is referenced", async () => {
+    const cases: AggregatePlan[] = [
+      plan({ groupBy: [{ name: "nope", kind: "category", values: ["a"] }] }),
+      plan({ filters: [{ column: "nope", op: "eq", value: 1 }] }),
+      plan({ stats: [{ kind: "sum", column: "nope", scale: 0 }] }),
+      plan({ ranges: [{ column: "nope", min: 0, max: 1 }] }),
+      plan({ stats: [{ kind: "sum", column: "Income", scale: 0 }] }),
+    ];
+    for (const p of cases) {
+      for (const b of backends) {
+        const e = await refusal(b.connector().aggregate(p));
+        expect([e.code, e.column], b.name).toEqual(["UNKNOWN_COLUMN", p === cases[4] ? "Income" : "nope"]);
+      }
+    }
+  });
+
+  it("treat hostile strings as values, never as SQL", async () => {
+    const evil = "x' OR 1=1; DROP TABLE data; --";
+    const p = plan({ groupBy: [{ name: "region", kind: "category", values: [evil, "north"] }], filters: [{ column: "flag", op: "neq", value: evil }] });
+    const expected = reference(rows, p);
+    expect(expected.counts[0]).toBe(0n);
+    for (const b of backends) expect(await b.connector().aggregate(p), b.name).toEqual(expected);
+    for (const b of backends) expect((await b.connector().columns()).length, b.name).toBe(NAMES.length);
+  });
+});
+
+describe("connectors on a small hand-checked table", () => {
+  const small: Row[] = [
+    { id: 1, region: "north", age: 10, income: 1.25, score: 5, temp: 36, flag: "yes", half: 0.5, big: 0, [WEIRD]: "x" },
+    { id: 2, region: "north", age: 30, income: -1.25, score: 50, temp: 37, flag: "yes", half: -0.5, big: 0, [WEIRD]: "x" },
+    { id: 3, region: "south", age: 30, income: 2.5, score: 95, temp: 38, flag: "no", half: 1.5, big: 0, [WEIRD]: "x" },
+    { id: 4, region: "south", age: 70, income: 1e10, score: 100, temp: 39, flag: "yes", half: 2.5, big: 0, [WEIRD]: "x" },
+    { id: 5, region: "west", age: 30, income: 3, score: 20, temp: 36, flag: "yes", half: 0, big: 0, [WEIRD]: "x" },
+  ];
+  const smallBackends: Backend[] = [];
+  beforeAll(async () => {
+    writeFileSync(path.join(dir, "small.csv"), toCsv(small));
+    await writeSqlite(path.join(dir, "small.sqlite"), small, "small");
+    await fillPostgres(pglite, small, "small");
+    smallBackends.push(
+      { name: "csv", connector: () => createConnector({ kind: "csv", path: path.join(dir, "small.csv") }) },
+      { name: "sqlite", connector: () => createConnector({ kind: "sqlite", path: path.join(dir, "small.sqlite"), table: "small" }) },
+      { name: "pglite", connector: () => new PostgresConnector("small", pglite) },
+    );
+  });
+
+  it("lays out groups in mixed radix (last dimension fastest) and histograms group-major", async () => {
+    const p = plan({
+      groupBy: [{ name: "region", kind: "category", values: ["south", "north"] }, { name: "age", kind: "bucket", edges: [0, 20, 60] }],
+      filters: [{ column: "income", op: "lt", value: 1000 }],
+      stats: [{ kind: "sum", column: "half", scale: 0 }, { kind: "hist", column: "score", edges: [0, 50, 100] }, { kind: "sumsq", column: "income", scale: 1 }],
+    });
+    // groups: (south,[0,20)) (south,[20,60)) (north,[0,20)) (north,[20,60)); row 4 (age 70) and row 5 (west) fall out
+    const expected: LocalAggregate = {
+      counts: [0n, 1n, 1n, 1n],
+      blocks: [
+        [0n, 2n, 1n, -1n], // 1.5 → 2, 0.5 → 1, -0.5 → -1 (ties away from zero)
+        [0n, 0n, 0n, 1n, 1n, 0n, 0n, 1n], // score 95 → [50,100) of group 1; 5 → [0,50) of group 2; 50 → [50,100) of group 3
+        [0n, 625n, 169n, 169n], // 2.5·10 = 25 → 625; ±1.25·10 = ±12.5 → ±13 → 169
+      ],
+    };
+    for (const b of smallBackends) expect(await b.connector().aggregate(p), b.name).toEqual(expected);
+  });
+
+  it("refuses a sum whose fixed-point value would not be exact (|v·10^scale| ≥ 2^53)", async () => {
+    const p = plan({ stats: [{ kind: "sum", column: "income", scale: 6 }] });
+    for (const b of smallBackends) {
+      const e = await refusal(b.connector().aggregate(p));
+      expect([e.code, e.column, Number(e.value)], b.name).toEqual(["VALUE_OUT_OF_RANGE", "income", 1e10]);
+    }
+    const ok = plan({ stats: [{ kind: "sum", column: "income", scale: 5 }] });
+    for (const b of smallBackends) expect((await b.connector().aggregate(ok)).blocks, b.name).toEqual([[1000000000550000n]]);
+  });
+
+  it("rejects invalid plans before reading data", async () => {
+    const bad: unknown[] = [
+      plan({ groupBy: [{ name: "age", kind: "bucket", edges: [0, 10, 10] }] }),
+      plan({ stats: [{ kind: "hist", column: "age", edges: [5, 1] }] }),
+      plan({ filters: [{ column: "age", op: "between", value: [1, "9"] }] }),
+      plan({ filters: [{ column: "age", op: "eq", value: [1] }] }),
+      plan({ filters: [{ column: "age", op: "in", value: 1 }] }),
+      plan({ ranges: [{ column: "age", min: 2, max: 1 }] }),
+      { ...plan({}), stats: [{ kind: "sum", column: "age", scale: 9 }] },
+      plan({ groupBy: [1, 2, 3].map((i) => ({ name: `d${i}`, kind: "category" as const, values: Array.from({ length: 100 }, (_, j) => String(j)) })) }),
+    ];
+    for (const p of bad) {
+      for (const b of smallBackends) {
+        const e = await refusal(b.connector().aggregate(p as AggregatePlan));
+        expect(e.code, b.name).toBe("INVALID_PLAN");
+      }
+    }
+  });
+
+  it("reports unreadable sources without paths", async () => {
+    const missing = [
+      createConnector({ kind: "csv", path: path.join(dir, "missing.csv") }),
+      createConnector({ kind: "sqlite", path: path.join(dir, "missing.sqlite"), table: "t" }),
+      createConnector({ kind: "sqlite", path: path.join(dir, "small.sqlite"), table: "nope" }),
+      new PostgresConnector("nope", pglite),
+    ];
+    for (const c of missing) {
+      const e = await refusal(c.aggregate(plan({})));
+      expect(e.code).toBe("SOURCE_ERROR");
+      expect(e.message).not.toContain(dir);
+    }
+    writeFileSync(path.join(dir, "ragged.csv"), "a,b\n1,2\n3\n");
+    const e = await refusal(new CsvConnector(path.join(dir, "ragged.csv")).aggregate(plan({})));
+    expect([e.code, e.message]).toEqual(["SOURCE_ERROR", "CSV record 3 has 1 fields; the header has 2"]);
+  });
+
+  it("validates connector configs", () => {
+    expect(() => createConnector({ kind: "sqlite", path: "x.sqlite" } as never)).toThrow();
+    expect(() => createConnector({ kind: "mysql", url: "x" } as never)).toThrow();
+  });
+});
+
+describe("compareCodePoints", () => {
+  it("orders like UTF-8 bytes", () => {
+    const words = ["", "a", "ab", "b", "z", "é", "\uE000", "\uFFFD", "𝔘", "😀", "历下区", "a\u0000"];
+    const byBytes = [...words].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect([...words].sort(compareCodePoints)).toEqual(byBytes);
+  });
+});

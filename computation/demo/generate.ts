@@ -1,0 +1,98 @@
+/**
+ * Demo data of realistic shape for the demo holders, generated deterministically (same
+ * seed, same files) into each holder's own folder: hospital claim records (CSV or SQLite)
+ * and tax records. Fictional: no real person is in it.
+ */
+import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import initSqlJs from "sql.js";
+
+export const DISTRICTS = ["历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区"];
+const DISTRICT_WEIGHTS = [0.14, 0.13, 0.11, 0.1, 0.17, 0.07, 0.11, 0.06, 0.08, 0.03];
+export const DIAGNOSES = ["circulatory", "respiratory", "digestive", "musculoskeletal", "injury", "neoplasm", "maternity", "other"];
+export const INDUSTRIES = ["manufacturing", "retail", "construction", "software", "logistics", "catering", "agriculture", "finance"];
+
+/** mulberry32: a small, fast, seedable PRNG (not for secrets; demo data only). */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T,>(r: () => number, items: T[], weights?: number[]) => {
+  if (!weights) return items[Math.floor(r() * items.length)]!;
+  let x = r();
+  for (let i = 0; i < items.length; i++) { x -= weights[i]!; if (x <= 0) return items[i]!; }
+  return items[items.length - 1]!;
+};
+const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+
+export type Claim = { district: string; age: number; sex: "F" | "M"; diagnosis: string; claim_amount: number; month: string };
+
+export function* claims(seed: number, rows: number, districtBias = 0): Generator<Claim> {
+  const r = prng(seed);
+  for (let i = 0; i < rows; i++) {
+    const age = Math.min(99, Math.max(0, Math.round(44 + 21 * normal(r))));
+    const diagnosis = pick(r, DIAGNOSES);
+    // Log-normal amounts, older patients and some diagnoses cost more; capped at the policy's range.
+    const base = 6.6 + age * 0.012 + (diagnosis === "neoplasm" ? 1.4 : diagnosis === "circulatory" ? 0.6 : 0);
+    const amount = Math.min(200_000, Math.round(Math.exp(base + 0.9 * normal(r)) * 100) / 100);
+    const weights = DISTRICT_WEIGHTS.map((w, j) => (j === districtBias ? w * 3 : w));
+    const total = weights.reduce((a, b) => a + b, 0);
+    yield {
+      district: pick(r, DISTRICTS, weights.map((w) => w / total)), age, sex: r() < 0.52 ? "F" : "M", diagnosis,
+      claim_amount: amount, month: `2026-${String(1 + Math.floor(r() * 10)).padStart(2, "0")}`,
+    };
+  }
+}
+
+const csvCell = (v: string | number) => (typeof v === "number" ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export async function writeCsv(file: string, header: string[], rows: Iterable<Record<string, string | number>>) {
+  const out = createWriteStream(file);
+  out.write(header.join(",") + "\n");
+  let buf = "";
+  for (const row of rows) {
+    buf += header.map((h) => csvCell(row[h]!)).join(",") + "\n";
+    if (buf.length > 1 << 16) { if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r())); buf = ""; }
+  }
+  out.write(buf);
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+export async function writeSqlite(file: string, table: string, columns: Record<string, "TEXT" | "REAL" | "INTEGER">, rows: Iterable<Record<string, string | number>>) {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  try {
+    const names = Object.keys(columns);
+    db.run(`CREATE TABLE "${table}" (${names.map((n) => `"${n}" ${columns[n]}`).join(", ")})`);
+    const stmt = db.prepare(`INSERT INTO "${table}" VALUES (${names.map(() => "?").join(", ")})`);
+    db.run("BEGIN");
+    for (const row of rows) stmt.run(names.map((n) => row[n]!));
+    db.run("COMMIT");
+    stmt.free();
+    await writeFile(file, db.export());
+  } finally {
+    db.close();
+  }
+}
+
+export function* taxRecords(seed: number, rows: number) {
+  const r = prng(seed);
+  for (let i = 0; i < rows; i++) {
+    const industry = pick(r, INDUSTRIES);
+    const revenue = Math.round(Math.exp(13 + 1.3 * normal(r)));
+    yield {
+      district: pick(r, DISTRICTS, DISTRICT_WEIGHTS), industry, employees: Math.max(1, Math.round(Math.exp(2.5 + normal(r)))),
+      revenue: Math.min(1e9, revenue), tax_paid: Math.min(1e8, Math.round(revenue * (0.02 + 0.04 * r()))), year: 2025,
+    };
+  }
+}
+
+export const CLAIM_COLUMNS = ["district", "age", "sex", "diagnosis", "claim_amount", "month"];
+export const CLAIM_SQL = { district: "TEXT", age: "INTEGER", sex: "TEXT", diagnosis: "TEXT", claim_amount: "REAL", month: "TEXT" } as const;

@@ -1,0 +1,74 @@
+/**
+ * The demo holders' computation nodes: each gets its own folder under
+ * <DATA_DIR>/nodes/<holder>/ with its data, its keys and its config, and runs as its own
+ * process on a loopback port, exactly as a holder would run it next to its database.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { CLAIM_COLUMNS, CLAIM_SQL, claims, taxRecords, writeCsv, writeSqlite } from "./generate";
+
+export type DemoNodeSpec = {
+  holder: string; name: string; dataset: string; rows: number;
+  make: (file: string) => Promise<void>; file: string; connector: Record<string, unknown>;
+};
+
+export const demoNodeSpecs: DemoNodeSpec[] = [
+  { holder: "jinan-central-hospital", name: "central-hospital-node", dataset: "claims", rows: 50_000, file: "claims.csv",
+    connector: { kind: "csv", path: "claims.csv" }, make: (f) => writeCsv(f, CLAIM_COLUMNS, claims(1, 50_000, 0)) },
+  { holder: "jinan-second-hospital", name: "second-hospital-node", dataset: "claims", rows: 40_000, file: "claims.sqlite",
+    connector: { kind: "sqlite", path: "claims.sqlite", table: "claims" }, make: (f) => writeSqlite(f, "claims", CLAIM_SQL, claims(2, 40_000, 2)) },
+  { holder: "licheng-district-hospital", name: "licheng-hospital-node", dataset: "claims", rows: 30_000, file: "claims.csv",
+    connector: { kind: "csv", path: "claims.csv" }, make: (f) => writeCsv(f, CLAIM_COLUMNS, claims(3, 30_000, 4)) },
+  { holder: "jinan-tax", name: "tax-node", dataset: "enterprise_tax", rows: 20_000, file: "tax.sqlite",
+    connector: { kind: "sqlite", path: "tax.sqlite", table: "enterprise_tax" },
+    make: (f) => writeSqlite(f, "enterprise_tax", { district: "TEXT", industry: "TEXT", employees: "INTEGER", revenue: "INTEGER", tax_paid: "INTEGER", year: "INTEGER" }, taxRecords(4, 20_000)) },
+];
+
+export type RunningNode = { spec: DemoNodeSpec; url: string; nodeId: string; agreementKey: string; process: ChildProcess };
+
+/** Write each demo node's data (once) and config (every time: the marketplace key may change). */
+export async function prepareDemoNodes(dataDir: string, marketplacePublicKey: string): Promise<string[]> {
+  const configs: string[] = [];
+  for (const spec of demoNodeSpecs) {
+    const dir = path.join(dataDir, "nodes", spec.holder);
+    mkdirSync(dir, { recursive: true });
+    const data = path.join(dir, spec.file);
+    if (!existsSync(data)) await spec.make(data);
+    const config = path.join(dir, "node.json");
+    writeFileSync(config, JSON.stringify({
+      name: spec.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey,
+      datasets: { [spec.dataset]: spec.connector },
+    }, null, 2));
+    configs.push(config);
+  }
+  return configs;
+}
+
+/** Start one node process and wait for its ready line. */
+export function startNode(configFile: string, spec: DemoNodeSpec): Promise<RunningNode> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("computation", "node", "main.ts"), "--config", configFile], {
+    stdio: ["ignore", "pipe", "inherit"], env: { ...process.env },
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`Node ${spec.name} did not start within 60 s.`)); }, 60_000);
+    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`Node ${spec.name} exited (${code}) before it was ready.`)); });
+    lines.on("line", (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; url: string; nodeId: string; agreementKey: string };
+        if (msg.event === "node-ready") {
+          clearTimeout(timer);
+          child.removeAllListeners("exit");
+          resolve({ spec, url: msg.url, nodeId: msg.nodeId, agreementKey: msg.agreementKey, process: child });
+        }
+      } catch { process.stdout.write(`[${spec.name}] ${line}\n`); }
+    });
+  });
+}
+
+export async function startDemoNodes(dataDir: string, marketplacePublicKey: string): Promise<RunningNode[]> {
+  const configs = await prepareDemoNodes(dataDir, marketplacePublicKey);
+  return Promise.all(configs.map((c, i) => startNode(c, demoNodeSpecs[i]!)));
+}

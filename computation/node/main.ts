@@ -1,0 +1,33 @@
+/**
+ * `npm run node -- --config <file>`: start a computation node in the holder's domain.
+ * Prints the public identity to register at the marketplace.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadNodeConfig } from "./config";
+import { loadIdentity } from "./identity";
+import { createNodeServer } from "./server";
+
+const { values } = parseArgs({ options: { config: { type: "string" } } });
+if (!values.config) {
+  console.error("Usage: npm run node -- --config <node.json>");
+  process.exit(2);
+}
+try {
+  const config = loadNodeConfig(values.config);
+  const identity = loadIdentity(config.keysDir);
+  const marketplacePublicKey = config.marketplacePublicKey ?? readFileSync(config.marketplacePublicKeyFile!, "utf8").trim();
+  const server = createNodeServer({ config, identity, marketplacePublicKey });
+  server.on("error", (e: NodeJS.ErrnoException) => {
+    console.error(e.code === "EADDRINUSE" ? `✖ Port ${config.listen.port} is in use: change listen.port in ${values.config}.` : `✖ ${e.message}`);
+    process.exit(1);
+  });
+  server.listen(config.listen.port, config.listen.host, () => {
+    const addr = server.address() as { port: number };
+    console.log(JSON.stringify({ event: "node-ready", name: config.name, url: `http://${config.listen.host}:${addr.port}`, nodeId: identity.nodeId, agreementKey: identity.agreementPublic }));
+  });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.close(() => process.exit(0)));
+} catch (e) {
+  console.error(`✖ ${(e as Error).message}`);
+  process.exit(1);
+}

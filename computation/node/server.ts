@@ -1,0 +1,102 @@
+/**
+ * The computation node's HTTP service. It answers only requests signed by the
+ * marketplace, fresh, never seen before, and addressed to this node; it runs the plan on
+ * the holder's own data, adds its noise share, masks its counts, encrypts the rest under
+ * the buyer's key, and signs the answer. No row and no plaintext subtotal ever leaves.
+ *
+ *   GET  /v1/identity   → { name, nodeId, agreementKey, datasets }   (public)
+ *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
+ */
+import http from "node:http";
+import path from "node:path";
+import { computeVector } from "../aggregate/index";
+import { createConnector } from "../aggregate/connectors";
+import { maskCounts } from "../aggregate/masks";
+import { encryptVector } from "../he";
+import { aggregateRequest, type AggregateResponse } from "../protocol";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
+import type { NodeConfig } from "./config";
+import type { NodeIdentity } from "./identity";
+import { ReplayGuard } from "./replay";
+
+/** Longest validity a request may claim, and the clock skew tolerated. */
+const MAX_VALIDITY_MS = 5 * 60_000;
+const SKEW_MS = 30_000;
+
+export class NodeRefusal extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+}
+
+export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; now?: () => number }) {
+  const { config, identity } = opts;
+  const now = opts.now ?? Date.now;
+  const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
+  const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
+
+  async function handleAggregate(body: unknown) {
+    if (typeof body !== "object" || body === null || !("payload" in body) || !("signature" in body)) {
+      throw new NodeRefusal(401, "UNSIGNED", "Requests must be signed by the marketplace: { payload, signature }.");
+    }
+    const signed = body as { payload: unknown; signature: unknown };
+    if (!verifyPayload("market-request", signed, marketKey)) throw new NodeRefusal(401, "BAD_SIGNATURE", "The signature does not verify against the marketplace's key.");
+    const parsed = aggregateRequest.safeParse(signed.payload);
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const req = parsed.data;
+    const t = now();
+    if (req.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This request is addressed to another node.");
+    if (req.expiresAt <= t) throw new NodeRefusal(401, "EXPIRED", "The request has expired.");
+    if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
+    if (!req.peers.some((p) => p.nodeId === identity.nodeId && p.x25519 === identity.agreementPublic)) {
+      throw new NodeRefusal(403, "WRONG_NODE", "This node is not among the request's peers with its registered keys.");
+    }
+    if (req.plan.noise && req.plan.noise.parties !== req.peers.length) throw new NodeRefusal(400, "BAD_REQUEST", "Noise must be shared by exactly the participating nodes.");
+    const dataset = config.datasets[req.plan.dataset];
+    if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${req.plan.dataset}.`);
+    // Accept the nonce only once the request is otherwise valid, so garbage cannot fill the log.
+    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+
+    const connector = createConnector(dataset);
+    try {
+      const { counts, vector } = await computeVector(connector, req.plan);
+      const maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
+      const ciphertexts = await encryptVector(req.publicKey, vector);
+      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts };
+      return signPayload("node-response", payload, identity.signingKey);
+    } finally {
+      await connector.close?.();
+    }
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === "GET" && req.url === "/v1/identity") {
+        return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
+      }
+      if (req.method === "POST" && req.url === "/v1/aggregate") {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of req) {
+          size += (chunk as Buffer).length;
+          if (size > config.maxRequestBytes) throw new NodeRefusal(413, "TOO_LARGE", `Requests are limited to ${config.maxRequestBytes} bytes.`);
+          chunks.push(chunk as Buffer);
+        }
+        let body: unknown;
+        try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
+        return send(200, await handleAggregate(body));
+      }
+      send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
+    } catch (e) {
+      if (e instanceof NodeRefusal) return send(e.status, { error: { code: e.code, message: e.message } });
+      const err = e as { code?: string; message?: string };
+      // Errors of the aggregation or of HE input (a value out of range, a malformed key) are the caller's to fix.
+      if (err.code && typeof err.code === "string" && /^[A-Z_]+$/.test(err.code)) return send(422, { error: { code: err.code, message: err.message } });
+      console.error(`[node ${config.name}]`, e);
+      send(500, { error: { code: "INTERNAL", message: "The node failed to compute this request." } });
+    }
+  });
+  return server;
+}

@@ -1,0 +1,110 @@
+/**
+ * The contract between the marketplace and a holder's computation node for aggregate
+ * queries ("usable but invisible"). Shared by both sides; imports nothing from server/.
+ *
+ * Slot layout. A plan fixes G groups (the cross product of the group-by dimensions'
+ * values, in order, last dimension fastest). Every node produces the same vector
+ *   [count_0..count_{G-1}] ++ for each stat s: [s_0 .. s_{G-1}]  (a histogram stat has
+ *   G × buckets slots, group-major)
+ * of integers (fixed point), split into chunks of SLOTS, each encrypted as one BFV
+ * ciphertext. Slot i of every node's ciphertext means the same thing, so the marketplace
+ * can add them and mask whole groups without decrypting.
+ */
+import { z } from "zod";
+
+export const SLOTS = 8192;
+
+export const filterOps = ["eq", "neq", "in", "lt", "lte", "gt", "gte", "between"] as const;
+export type FilterOp = (typeof filterOps)[number];
+export const aggregates = ["COUNT", "SUM", "AVG", "VARIANCE", "STDDEV", "HISTOGRAM"] as const;
+export type Aggregate = (typeof aggregates)[number];
+
+/** A dimension: categories (strings) or numeric buckets [edges[i], edges[i+1]). */
+export const dimensionSpec = z.discriminatedUnion("kind", [
+  z.object({ name: z.string(), kind: z.literal("category"), values: z.array(z.string()).min(1).max(1024) }),
+  z.object({ name: z.string(), kind: z.literal("bucket"), edges: z.array(z.number()).min(2).max(1025) }),
+]);
+export type DimensionSpec = z.infer<typeof dimensionSpec>;
+
+/** One column-level statistic a node computes per group. COUNT is always computed. */
+export const statSpec = z.discriminatedUnion("kind", [
+  /** Σ round(v·10^scale) */
+  z.object({ kind: z.literal("sum"), column: z.string(), scale: z.number().int().min(0).max(6) }),
+  /** Σ round(v·10^scale)² */
+  z.object({ kind: z.literal("sumsq"), column: z.string(), scale: z.number().int().min(0).max(6) }),
+  /** count of rows per bucket [edges[i], edges[i+1]) of the column */
+  z.object({ kind: z.literal("hist"), column: z.string(), edges: z.array(z.number()).min(2).max(65) }),
+]);
+export type StatSpec = z.infer<typeof statSpec>;
+
+export const filterSpec = z.object({
+  column: z.string(),
+  op: z.enum(filterOps),
+  /** a string or number; an array for "in"; [low, high] (inclusive) for "between" */
+  value: z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()])).max(1024)]),
+});
+export type FilterSpec = z.infer<typeof filterSpec>;
+
+/** Declared range of a measure column; a value outside it makes the node refuse the query. */
+export const columnRange = z.object({ column: z.string(), min: z.number(), max: z.number() });
+
+/** Differential-privacy noise each node adds as its share (Laplace by infinite divisibility). */
+export const noiseSpec = z.object({
+  /** number of nodes sharing the noise: each adds the difference of two Gamma(1/parties, b) draws */
+  parties: z.number().int().min(1).max(64),
+  /** Laplace scale b per statistic, in the statistic's own fixed-point units; index 0 is the count */
+  scales: z.array(z.number().nonnegative()),
+}).nullable();
+
+export const aggregatePlan = z.object({
+  /** the node-local dataset (resource) name */
+  dataset: z.string(),
+  groupBy: z.array(dimensionSpec).max(4),
+  filters: z.array(filterSpec).max(16),
+  stats: z.array(statSpec).max(16),
+  ranges: z.array(columnRange),
+  noise: noiseSpec,
+});
+export type AggregatePlan = z.infer<typeof aggregatePlan>;
+
+export function groupCount(plan: Pick<AggregatePlan, "groupBy">): number {
+  return plan.groupBy.reduce((n, d) => n * (d.kind === "category" ? d.values.length : d.edges.length - 1), 1);
+}
+
+/** Width in slots of each block of the vector: the count block, then one per stat. */
+export function blockWidths(plan: Pick<AggregatePlan, "groupBy" | "stats">): number[] {
+  const g = groupCount(plan);
+  return [g, ...plan.stats.map((s) => (s.kind === "hist" ? g * (s.edges.length - 1) : g))];
+}
+
+export function vectorLength(plan: Pick<AggregatePlan, "groupBy" | "stats">): number {
+  return blockWidths(plan).reduce((a, b) => a + b, 0);
+}
+
+/** The signed request the marketplace sends a node. */
+export const aggregateRequest = z.object({
+  type: z.literal("aggregate"),
+  queryId: z.string().uuid(),
+  nodeId: z.string(),
+  plan: aggregatePlan,
+  /** the buyer's BFV public key (base64 of SEAL's serialisation) */
+  publicKey: z.string().max(2_000_000),
+  /** every node taking part, in mask order, with its X25519 key (base64, raw 32 bytes) */
+  peers: z.array(z.object({ nodeId: z.string(), x25519: z.string() })).min(1).max(64),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type AggregateRequest = z.infer<typeof aggregateRequest>;
+
+/** The node's signed answer: masked counts in the clear, everything else encrypted. */
+export const aggregateResponse = z.object({
+  type: z.literal("aggregate-result"),
+  queryId: z.string().uuid(),
+  nodeId: z.string(),
+  /** count per group plus this node's pairwise masks, mod 2^64, as decimal strings */
+  maskedCounts: z.array(z.string().regex(/^\d{1,20}$/)),
+  /** BFV ciphertexts (base64), one per chunk of SLOTS slots of the vector */
+  ciphertexts: z.array(z.string()).min(1).max(64),
+});
+export type AggregateResponse = z.infer<typeof aggregateResponse>;

@@ -1,0 +1,70 @@
+/**
+ * Buyer side: turn the decrypted result vector back into a table. Runs in the browser
+ * and in the SDK/CLI (no Node-only APIs). Suppressed groups (below the minimum cohort k)
+ * come back zeroed by the marketplace and are marked, never shown as zeros.
+ */
+import { blockWidths, type AggregatePlan, type DimensionSpec } from "../computation/protocol";
+
+export type Output = { column: string; aggregate: "COUNT" | "SUM" | "AVG" | "VARIANCE" | "STDDEV" | "HISTOGRAM"; sumBlock?: number; sumsqBlock?: number; histBlock?: number; scale: number; edges?: number[] };
+export type PlannedQuery = { plan: Pick<AggregatePlan, "groupBy" | "stats">; outputs: Output[]; groups: number };
+
+export type ResultRow = {
+  labels: string[];
+  suppressed: boolean;
+  /** rows in the group (with DP noise when the product uses it) */
+  count: bigint;
+  /** one value per output: a number, or bucket counts for a histogram; null when suppressed */
+  values: (number | bigint[] | null)[];
+  /** exact integer sums behind the values (fixed point), for checking */
+  raw: { sum?: bigint; sumsq?: bigint }[];
+};
+
+export function groupLabels(groupBy: DimensionSpec[], g: number): string[] {
+  const labels: string[] = [];
+  let rest = g;
+  for (let i = groupBy.length - 1; i >= 0; i--) {
+    const d = groupBy[i]!;
+    const n = d.kind === "category" ? d.values.length : d.edges.length - 1;
+    const j = rest % n;
+    rest = Math.floor(rest / n);
+    labels.unshift(d.kind === "category" ? d.values[j]! : `${d.edges[j]}–${d.edges[j + 1]}`);
+  }
+  return labels;
+}
+
+export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed: boolean[]): ResultRow[] {
+  const widths = blockWidths(planned.plan);
+  const offsets = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
+  const G = planned.groups;
+  const slot = (block: number, g: number) => vector[offsets[block]! + g] ?? 0n;
+  return Array.from({ length: G }, (_, g) => {
+    const hidden = suppressed[g] ?? false;
+    const count = slot(0, g);
+    const n = Number(count);
+    const raw: ResultRow["raw"] = [];
+    const values = planned.outputs.map((o) => {
+      const sum = o.sumBlock !== undefined ? slot(o.sumBlock, g) : undefined;
+      const sumsq = o.sumsqBlock !== undefined ? slot(o.sumsqBlock, g) : undefined;
+      raw.push({ sum, sumsq });
+      if (hidden) return null;
+      const unit = 10 ** o.scale;
+      switch (o.aggregate) {
+        case "COUNT": return n;
+        case "SUM": return Number(sum) / unit;
+        case "AVG": return n > 0 ? Number(sum) / unit / n : null;
+        case "VARIANCE":
+        case "STDDEV": {
+          if (n <= 0) return null;
+          const mean = Number(sum) / unit / n;
+          const variance = Math.max(0, Number(sumsq) / (unit * unit) / n - mean * mean); // noise can push it below 0
+          return o.aggregate === "VARIANCE" ? variance : Math.sqrt(variance);
+        }
+        case "HISTOGRAM": {
+          const buckets = o.edges!.length - 1;
+          return Array.from({ length: buckets }, (_, b) => vector[offsets[o.histBlock!]! + g * buckets + b] ?? 0n);
+        }
+      }
+    });
+    return { labels: groupLabels(planned.plan.groupBy, g), suppressed: hidden, count: hidden ? 0n : count, values, raw };
+  });
+}

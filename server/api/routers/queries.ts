@@ -1,0 +1,65 @@
+/** Encrypted aggregate queries (buyers) and computation nodes (holders). */
+import { z } from "zod";
+import { encryptVector } from "@/computation/he";
+import { aggregates } from "@/computation/protocol";
+import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
+import { getQuery, submitQuery } from "../../queries/jobs";
+import { buyerQuery, queryPolicy } from "../../queries/policy";
+import { listQueryableProducts } from "../../queries/products";
+import { wakeQueryWorker } from "../../queries/worker";
+import { buyerProcedure, createTRPCRouter, holderProcedure } from "../trpc";
+
+const status = z.enum(["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]);
+const productName = z.object({ name: z.string(), nameZh: z.string().nullable(), slug: z.string() });
+
+/** A buyer's public key is checked by using it once: it must load with our parameters and encrypt. */
+const validateKey = async (publicKey: string) => { await encryptVector(publicKey, [0n]); };
+
+export const buyerQueryRouter = {
+  products: buyerProcedure
+    .output(z.array(productName.extend({ id: z.string(), description: z.string(), policy: queryPolicy, sourceCount: z.number().int() })))
+    .query(({ ctx }) => listQueryableProducts(ctx.prisma)),
+
+  submitQuery: buyerProcedure
+    .input(z.object({
+      productId: z.uuid(), query: buyerQuery,
+      publicKey: z.string().min(100).max(2_500_000, { error: "The public key is too large." }),
+      idempotencyKey: z.uuid().optional(),
+    }))
+    .output(z.object({ id: z.string(), status, epsilon: z.number() }))
+    .mutation(async ({ ctx, input }) => {
+      const job = await submitQuery(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id, validateKey });
+      wakeQueryWorker();
+      return job;
+    }),
+
+  query: buyerProcedure
+    .input(z.object({ jobId: z.uuid() }))
+    .output(z.object({
+      id: z.string(), status, progress: z.number().int(), error: z.string().nullable(), epsilon: z.number(),
+      product: productName, createdAt: z.date(), finishedAt: z.date().nullable(),
+      planned: z.object({
+        plan: z.any(), groups: z.number().int(), epsilon: z.number(),
+        outputs: z.array(z.object({ column: z.string(), aggregate: z.enum(aggregates), sumBlock: z.number().optional(), sumsqBlock: z.number().optional(), histBlock: z.number().optional(), scale: z.number(), edges: z.array(z.number()).optional() })),
+      }),
+      result: z.object({ ciphertexts: z.array(z.string()), suppressed: z.array(z.boolean()) }).nullable(),
+      budget: z.object({ total: z.number(), spent: z.number() }).nullable(),
+    }))
+    .query(({ ctx, input }) => getQuery(ctx.prisma, { jobId: input.jobId, buyerOrgId: ctx.active.organisation.id })),
+
+  queries: buyerProcedure
+    .output(z.array(z.object({ id: z.string(), status, progress: z.number().int(), epsilon: z.number(), createdAt: z.date(), error: z.string().nullable(), product: productName })))
+    .query(({ ctx }) => ctx.prisma.queryJob.findMany({
+      where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 25,
+      select: { id: true, status: true, progress: true, epsilon: true, createdAt: true, error: true, product: { select: { name: true, nameZh: true, slug: true } } },
+    })),
+};
+
+const nodeOut = z.object({ id: z.string(), name: z.string(), url: z.string(), signingKey: z.string(), agreementKey: z.string(), active: z.boolean(), lastSeenAt: z.date().nullable() });
+
+export const holderNodeRouter = {
+  nodes: holderProcedure.output(z.array(nodeOut)).query(({ ctx }) => listNodes(ctx.prisma, ctx.active.organisation.id)),
+  registerNode: holderProcedure.input(registerNodeInput).output(nodeOut)
+    .mutation(({ ctx, input }) => registerNode(ctx.prisma, { ...input, organisationId: ctx.active.organisation.id })),
+};
+

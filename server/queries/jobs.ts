@@ -1,0 +1,194 @@
+/**
+ * Encrypted aggregate queries as durable jobs.
+ *
+ *   submitQuery  checks the policy, charges ε and creates the job in one transaction
+ *   runQueryJob  asks every source node (in parallel), verifies their signatures, sums the
+ *                masked counts (learning only totals), zeroes groups below k in the summed
+ *                ciphertexts, and stores the single result; any failure fails the whole
+ *                query and gives the ε back
+ *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { addCiphertexts, maskCiphertexts } from "@/computation/he";
+import { unmaskSum } from "@/computation/aggregate/masks";
+import { aggregateResponse, blockWidths, type AggregatePlan, type AggregateRequest } from "@/computation/protocol";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
+import type { Prisma, PrismaClient } from "../db/generated/client";
+import { AppError } from "../errors";
+import { marketSigningKey } from "./market-key";
+import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
+
+const MAX_ATTEMPTS = 3;
+const NODE_TIMEOUT_MS = 120_000;
+
+export async function loadPolicy(db: PrismaClient, productId: string) {
+  const product = await db.dataProduct.findUnique({ where: { id: productId }, include: { sources: { include: { node: true } } } });
+  if (!product) throw new AppError("NOT_FOUND", "PRODUCT_NOT_FOUND", "No such product.");
+  const policy = queryPolicy.safeParse(product.policy);
+  if (!policy.success) throw new AppError("CONFIG", "BAD_POLICY", `Product ${product.slug} has an invalid policy: ${policy.error.message}`);
+  return { product, policy: policy.data };
+}
+
+export async function submitQuery(db: PrismaClient, opts: {
+  productId: string; buyerOrgId: string; userId: string; query: BuyerQuery; publicKey: string; idempotencyKey?: string;
+  /** checks the buyer's key loads as a BFV public key with our parameters */
+  validateKey: (publicKey: string) => Promise<void>;
+}) {
+  if (opts.idempotencyKey) {
+    const existing = await db.queryJob.findUnique({ where: { buyerOrgId_idempotencyKey: { buyerOrgId: opts.buyerOrgId, idempotencyKey: opts.idempotencyKey } } });
+    if (existing) return { id: existing.id, status: existing.status, epsilon: existing.epsilon };
+  }
+  const { product, policy } = await loadPolicy(db, opts.productId);
+  if (product.status !== "LISTED") throw new AppError("CONFLICT", "PRODUCT_NOT_LISTED", "This product is not listed: it cannot be queried now.");
+  if (product.sources.length === 0 || product.sources.some((s) => !s.node.active)) {
+    throw new AppError("UNAVAILABLE", "SOURCE_UNAVAILABLE", "A data source of this product is not available.");
+  }
+  const planned = planQuery(policy, opts.query);
+  await opts.validateKey(opts.publicKey).catch((e: Error & { code?: string }) => {
+    throw new AppError("BAD_INPUT", "BAD_PUBLIC_KEY", `The HE public key is not usable: ${e.message}`);
+  });
+  return db.$transaction(async (tx) => {
+    if (policy.privacy.mode === "dp") await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
+    const job = await tx.queryJob.create({
+      data: {
+        productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey,
+        query: opts.query as Prisma.InputJsonValue, plan: planned as unknown as Prisma.InputJsonValue, epsilon: planned.epsilon, publicKey: opts.publicKey,
+      },
+      select: { id: true, status: true, epsilon: true },
+    });
+    return job;
+  });
+}
+
+/** Charge ε atomically: the conditional UPDATE either fits the budget or changes nothing. */
+async function chargeEpsilon(tx: Prisma.TransactionClient, o: { productId: string; buyerOrgId: string; epsilon: number; total: number }) {
+  await tx.privacyBudget.upsert({
+    where: { productId_buyerOrgId: { productId: o.productId, buyerOrgId: o.buyerOrgId } },
+    create: { productId: o.productId, buyerOrgId: o.buyerOrgId, total: o.total },
+    update: {},
+  });
+  const charged = await tx.$executeRaw`UPDATE "PrivacyBudget" SET "spent" = "spent" + ${o.epsilon}, "updatedAt" = now()
+    WHERE "productId" = ${o.productId}::uuid AND "buyerOrgId" = ${o.buyerOrgId}::uuid AND "spent" + ${o.epsilon} <= "total" + 1e-9`;
+  if (charged !== 1) {
+    const b = await tx.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: o.productId, buyerOrgId: o.buyerOrgId } } });
+    throw new AppError("CONFLICT", "BUDGET_EXHAUSTED", `Not enough privacy budget: this query needs ε ${o.epsilon}, ${Math.max(0, b.total - b.spent).toFixed(3)} of ${b.total} is left.`);
+  }
+}
+
+/** Mark a running job failed and give its ε back, exactly once. */
+async function failJob(db: PrismaClient, jobId: string, message: string) {
+  await db.$transaction(async (tx) => {
+    const moved = await tx.queryJob.updateMany({ where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+    if (moved.count !== 1) return;
+    const job = await tx.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+    if (job.epsilon > 0) {
+      await tx.$executeRaw`UPDATE "PrivacyBudget" SET "spent" = GREATEST("spent" - ${job.epsilon}, 0), "updatedAt" = now()
+        WHERE "productId" = ${job.productId}::uuid AND "buyerOrgId" = ${job.buyerOrgId}::uuid`;
+    }
+  });
+}
+
+/** Take the oldest queued job (SKIP LOCKED: several workers never take the same one). */
+export async function claimNextJob(db: PrismaClient): Promise<string | null> {
+  const rows = await db.$queryRaw<{ id: string }[]>`UPDATE "QueryJob" SET "status" = 'RUNNING', "startedAt" = now(), "attempts" = "attempts" + 1, "progress" = 5
+    WHERE "id" = (SELECT "id" FROM "QueryJob" WHERE "status" = 'QUEUED' ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING "id"::text AS "id"`;
+  return rows[0]?.id ?? null;
+}
+
+/** Jobs left RUNNING by a crash or restart: queue them again, or fail them after MAX_ATTEMPTS. */
+export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number; failed: number }> {
+  const stuck = await db.queryJob.findMany({ where: { status: "RUNNING" }, select: { id: true, attempts: true } });
+  let failed = 0;
+  for (const j of stuck) {
+    if (j.attempts >= MAX_ATTEMPTS) { await failJob(db, j.id, "Interrupted too many times by restarts."); failed++; }
+  }
+  const requeued = await db.queryJob.updateMany({ where: { status: "RUNNING", attempts: { lt: MAX_ATTEMPTS } }, data: { status: "QUEUED", progress: 0 } });
+  return { requeued: requeued.count, failed };
+}
+
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal) => Promise<{ status: number; json: unknown }>;
+
+export const httpNodeCall: NodeCall = async (url, body, signal) => {
+  const res = await fetch(`${url.replace(/\/$/, "")}/v1/aggregate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  return { status: res.status, json: await res.json().catch(() => null) };
+};
+
+/** Which slots belong to released groups: 1 keeps a slot, 0 zeroes it. */
+export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppressed: boolean[]): (0 | 1)[] {
+  const g = suppressed.length;
+  return blockWidths(plan).flatMap((w) => {
+    const per = w / g; // 1 for count/sum blocks, buckets for a histogram (group-major)
+    return Array.from({ length: w }, (_, i): 0 | 1 => (suppressed[Math.floor(i / per)] ? 0 : 1));
+  });
+}
+
+export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCall = httpNodeCall): Promise<void> {
+  const job = await db.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+  try {
+    const { product, policy } = await loadPolicy(db, job.productId);
+    const planned = job.plan as unknown as Planned;
+    const sources = product.sources;
+    const peers = sources.map((s) => ({ nodeId: s.node.signingKey, x25519: s.node.agreementKey }));
+    const { privateKey } = marketSigningKey();
+    let done = 0;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), NODE_TIMEOUT_MS);
+    const answers = await Promise.all(sources.map(async (s) => {
+      const issuedAt = Date.now();
+      const request: AggregateRequest = {
+        type: "aggregate", queryId: job.id, nodeId: s.node.signingKey,
+        plan: { ...planned.plan, dataset: s.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: sources.length } },
+        publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
+      };
+      let res: { status: number; json: unknown };
+      try {
+        res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);
+      } catch (e) {
+        throw new Error(`Node ${s.node.name} did not answer: ${(e as Error).message}`);
+      }
+      if (res.status !== 200) {
+        const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
+        throw new Error(`Node ${s.node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`);
+      }
+      const signed = res.json as { payload: unknown; signature: unknown };
+      if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(s.node.signingKey))) {
+        throw new Error(`Node ${s.node.name}'s answer is not signed by its registered key.`);
+      }
+      const answer = aggregateResponse.parse(signed.payload);
+      if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} answered another request.`);
+      if (answer.maskedCounts.length !== planned.groups) throw new Error(`Node ${s.node.name} sent ${answer.maskedCounts.length} counts for ${planned.groups} groups.`);
+      done++;
+      await db.queryJob.update({ where: { id: job.id }, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
+      return answer;
+    })).finally(() => clearTimeout(timer));
+
+    await db.computationNode.updateMany({ where: { id: { in: sources.map((s) => s.nodeId) } }, data: { lastSeenAt: new Date() } });
+    // Only the totals are ever known here: each node's counts are hidden by its masks.
+    const totals = unmaskSum(answers.map((a) => a.maskedCounts));
+    const suppressed = totals.map((n) => n < BigInt(policy.minCohort));
+    const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
+    const ciphertexts = await maskCiphertexts(summed, slotMask(planned.plan, suppressed), job.publicKey);
+    await db.queryJob.updateMany({
+      where: { id: job.id, status: "RUNNING" },
+      data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result: { ciphertexts, suppressed } },
+    });
+  } catch (e) {
+    await failJob(db, job.id, (e as Error).message);
+  }
+}
+
+export async function getQuery(db: PrismaClient, opts: { jobId: string; buyerOrgId: string }) {
+  const job = await db.queryJob.findFirst({ where: { id: opts.jobId, buyerOrgId: opts.buyerOrgId }, include: { product: { select: { name: true, nameZh: true, slug: true } } } });
+  if (!job) throw new AppError("NOT_FOUND", "QUERY_NOT_FOUND", "No such query for your organisation.");
+  const budget = await db.privacyBudget.findUnique({ where: { productId_buyerOrgId: { productId: job.productId, buyerOrgId: opts.buyerOrgId } } });
+  return {
+    id: job.id, status: job.status, progress: job.progress, error: job.error, epsilon: job.epsilon,
+    product: job.product, createdAt: job.createdAt, finishedAt: job.finishedAt,
+    planned: job.plan as unknown as Planned,
+    result: job.result as { ciphertexts: string[]; suppressed: boolean[] } | null,
+    budget: budget ? { total: budget.total, spent: budget.spent } : null,
+  };
+}
+
+export const newIdempotencyKey = () => randomUUID();

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { claimsPolicy } from "../seed/demo-queries";
+import { AppError } from "../errors";
+import { planQuery, queryPolicy, type BuyerQuery } from "./policy";
+
+const refusal = (q: BuyerQuery, policy = claimsPolicy) => {
+  try { planQuery(policy, q); } catch (e) { expect(e).toBeInstanceOf(AppError); return `${(e as AppError).reason}: ${(e as AppError).message}`; }
+  throw new Error("expected a refusal");
+};
+
+describe("query policy", () => {
+  it("plans an allowed query: groups, stats, ranges and DP noise scales", () => {
+    const p = planQuery(claimsPolicy, { groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "STDDEV" }, { column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 });
+    expect(p.groups).toBe(10 * 6);
+    expect(p.plan.stats).toEqual([{ kind: "sum", column: "claim_amount", scale: 0 }, { kind: "sumsq", column: "claim_amount", scale: 0 }]);
+    expect(p.outputs.map((o) => [o.sumBlock, o.sumsqBlock])).toEqual([[1, 2], [1, undefined]]);
+    expect(p.plan.ranges).toEqual([{ column: "claim_amount", min: 0, max: 200_000 }]);
+    // ε/3 per statistic: count Δ=1, sum Δ=200000, sumsq Δ=200000².
+    expect(p.plan.noise!.scales).toEqual([6, 200_000 * 6, 200_000 ** 2 * 6]);
+  });
+
+  it.each([
+    [{ groupBy: ["patient_id"] }, /^UNKNOWN_COLUMN: Unknown column patient_id/],
+    [{ groupBy: ["claim_amount"] }, /^NOT_GROUPABLE: Column claim_amount is a measure/],
+    [{ groupBy: ["district", "district"] }, /^DUPLICATE_GROUP_BY/],
+    [{ measures: [{ column: "claim_amount", aggregate: "COUNT" }], filters: [{ column: "claim_amount", op: "gt", value: 100000 }] }, /^FILTER_NOT_ALLOWED: Filtering on measure claim_amount/],
+    [{ filters: [{ column: "sex", op: "neq", value: "F" }] }, /^FILTER_NOT_ALLOWED: Filter "neq" on sex is not allowed; allowed: eq/],
+    [{ filters: [{ column: "district", op: "eq", value: "Atlantis" }] }, /^BAD_FILTER_VALUE: "Atlantis" is not a value of district/],
+    [{ filters: [{ column: "age", op: "between", value: [30] }] }, /^BAD_FILTER_VALUE: Filter "between" on age takes \[low, high\]/],
+    [{ measures: [{ column: "age", aggregate: "SUM" }] }, /^AGGREGATE_NOT_ALLOWED: age is a dimension/],
+    [{ epsilon: 5 }, /^EPSILON_TOO_LARGE: ε 5 is above this product's limit of 2/],
+  ] as [BuyerQuery, RegExp][])("refuses %j", (q, reason) => {
+    expect(refusal({ measures: [{ column: "claim_amount", aggregate: "AVG" }], ...q })).toMatch(reason);
+  });
+
+  it("refuses more groups than the policy allows", () => {
+    const policy = queryPolicy.parse({ ...claimsPolicy, maxGroups: 500 });
+    expect(refusal({ groupBy: ["district", "age", "sex", "diagnosis"] }, policy)).toMatch(/^TOO_MANY_GROUPS: This query has 960 groups; the policy allows at most 500/);
+  });
+
+  it("refuses aggregates the policy does not allow", () => {
+    const policy = queryPolicy.parse({ ...claimsPolicy, measures: [{ ...claimsPolicy.measures[0]!, aggregates: ["COUNT", "SUM"] }] });
+    expect(refusal({ measures: [{ column: "claim_amount", aggregate: "VARIANCE" }] }, policy)).toMatch(/^AGGREGATE_NOT_ALLOWED: VARIANCE of claim_amount is not allowed; allowed: COUNT, SUM/);
+  });
+
+  it("refuses a policy whose sums could overflow the encrypted slots", () => {
+    const r = queryPolicy.safeParse({ ...claimsPolicy, measures: [{ ...claimsPolicy.measures[0]!, scale: 2 }] });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toMatch(/could overflow the encrypted slots/);
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * Encrypted aggregate queries end to end, with real processes and real crypto: three
+ * hospital nodes (CSV, SQLite, and PostgreSQL when a server is available) each run as
+ * their own process; the marketplace signs, sums ciphertexts and masks groups; the buyer
+ * decrypts with node-seal. Results are compared with a plaintext SQL GROUP BY over the
+ * union of the holders' rows.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite, type Claim } from "@/computation/demo/generate";
+import { startNode, type RunningNode } from "@/computation/demo/nodes";
+import { decryptVector, generateKeys } from "@/computation/he";
+import { vectorLength } from "@/computation/protocol";
+import { signPayload } from "@/computation/signing";
+import { createCaller } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
+import type { Database } from "@/server/db/client";
+import { registerNode } from "@/server/nodes/nodes";
+import { claimNextJob, getQuery, recoverJobs, runQueryJob } from "@/server/queries/jobs";
+import { marketSigningKey } from "@/server/queries/market-key";
+import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
+import { createQueryProduct } from "@/server/queries/products";
+import { seedDemoWorld } from "@/server/seed/demo";
+import { claimsPolicy } from "@/server/seed/demo-queries";
+import { decodeResult } from "@/sdk/decode";
+import { backends, createServerDatabase } from "../setup/databases";
+
+const K = 5;
+const exactPolicy: QueryPolicy = { ...claimsPolicy, minCohort: K, privacy: { mode: "none" } };
+const dpPolicy: QueryPolicy = { ...claimsPolicy, minCohort: K, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2 } };
+
+describe("encrypted aggregate queries across real node processes", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "queries-"));
+  let db: Database;
+  let reference: PGlite;
+  const nodes: RunningNode[] = [];
+  const configs: string[] = [];
+  let keys: { publicKey: string; secretKey: string };
+  let exactId = "";
+  let dpId = "";
+  let buyer: ReturnType<typeof createCaller>;
+  let buyerOrgId = "";
+  const allRows: Claim[] = [];
+
+  beforeAll(async () => {
+    process.env.DATA_DIR = dir; // the marketplace's signing key lives here
+    db = await backends[0]!.open();
+    await seedDemoWorld(db.prisma);
+    const marketKey = marketSigningKey().publicKey;
+
+    const a = [...claims(11, 3000, 0)], b = [...claims(12, 2000, 3)], c = [...claims(13, 1500, 5)];
+    allRows.push(...a, ...b, ...c);
+    await writeCsv(path.join(dir, "a.csv"), CLAIM_COLUMNS, a);
+    await writeSqlite(path.join(dir, "b.sqlite"), "claims", CLAIM_SQL, b);
+    let third: Record<string, unknown> = { kind: "csv", path: "c.csv" };
+    if (backends[1]!.available) {
+      const url = await createServerDatabase();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`CREATE TABLE claims (district text, age int, sex text, diagnosis text, claim_amount double precision, month text)`);
+      for (let i = 0; i < c.length; i += 500) {
+        const chunk = c.slice(i, i + 500);
+        await client.query(`INSERT INTO claims VALUES ${chunk.map((_, j) => `($${j * 6 + 1},$${j * 6 + 2},$${j * 6 + 3},$${j * 6 + 4},$${j * 6 + 5},$${j * 6 + 6})`).join(",")}`,
+          chunk.flatMap((r) => [r.district, r.age, r.sex, r.diagnosis, r.claim_amount, r.month]));
+      }
+      await client.end();
+      third = { kind: "postgres", url, table: "claims" };
+    } else {
+      await writeCsv(path.join(dir, "c.csv"), CLAIM_COLUMNS, c);
+    }
+    const holders = [
+      { slug: "jinan-central-hospital", name: "a", connector: { kind: "csv", path: "a.csv" } },
+      { slug: "jinan-second-hospital", name: "b", connector: { kind: "sqlite", path: "b.sqlite", table: "claims" } },
+      { slug: "licheng-district-hospital", name: "c", connector: third },
+    ];
+    for (const h of holders) {
+      const config = path.join(dir, `${h.name}.json`);
+      writeFileSync(config, JSON.stringify({ name: h.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${h.name}`, marketplacePublicKey: marketKey, datasets: { claims: h.connector } }));
+      configs.push(config);
+    }
+    nodes.push(...await Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never))));
+    const registered = [];
+    for (const [i, h] of holders.entries()) {
+      const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
+      registered.push(await registerNode(db.prisma, { organisationId: org.id, name: h.name, url: nodes[i]!.url, signingKey: nodes[i]!.nodeId, agreementKey: nodes[i]!.agreementKey }));
+    }
+    const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
+    const sources = registered.map((r) => ({ nodeId: r.id, dataset: "claims" }));
+    exactId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-exact", name: "Claims (exact)", policy: exactPolicy, sources, status: "LISTED" })).id;
+    dpId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-dp", name: "Claims (DP)", policy: dpPolicy, sources, status: "LISTED" })).id;
+
+    const bank = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
+    buyerOrgId = bank.memberships[0]!.organisationId;
+    buyer = createCaller(await createContext({ db, userId: bank.id }));
+    keys = await generateKeys();
+
+    reference = await PGlite.create();
+    await reference.exec(`CREATE TABLE claims (district text, age int, sex text, diagnosis text, claim_amount double precision, month text)`);
+    for (let i = 0; i < allRows.length; i += 1000) {
+      const chunk = allRows.slice(i, i + 1000);
+      await reference.query(`INSERT INTO claims VALUES ${chunk.map((_, j) => `($${j * 6 + 1},$${j * 6 + 2},$${j * 6 + 3},$${j * 6 + 4},$${j * 6 + 5},$${j * 6 + 6})`).join(",")}`,
+        chunk.flatMap((r) => [r.district, r.age, r.sex, r.diagnosis, r.claim_amount, r.month]));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const n of nodes) n.process.kill();
+    await db?.close();
+    await reference?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function ask(productId: string, query: BuyerQuery) {
+    const job = await buyer.buyer.submitQuery({ productId, query, publicKey: keys.publicKey });
+    const claimed = await claimNextJob(db.prisma);
+    expect(claimed).toBe(job.id);
+    await runQueryJob(db.prisma, claimed!);
+    const done = await getQuery(db.prisma, { jobId: job.id, buyerOrgId });
+    if (done.status !== "SUCCEEDED") return { done, rows: null };
+    const vector = await decryptVector(keys.secretKey, done.result!.ciphertexts, vectorLength(done.planned.plan));
+    return { done, vector, rows: decodeResult(done.planned, vector, done.result!.suppressed) };
+  }
+
+  /** The plaintext answer: SQL GROUP BY over the union of all holders' rows. */
+  async function plaintext(where = "TRUE") {
+    const r = await reference.query<{ district: string; band: number; n: number; s: string; ss: string }>(`
+      SELECT district, width_bucket(age, ARRAY[0,18,30,45,60,75,120]) - 1 AS band, count(*)::int AS n,
+             sum(round(claim_amount::numeric))::text AS s, sum(round(claim_amount::numeric)^2)::text AS ss
+      FROM claims WHERE ${where} GROUP BY 1, 2`);
+    return new Map(r.rows.map((x) => [`${x.district}|${x.band}`, x]));
+  }
+
+  it("equals a plaintext GROUP BY exactly when DP is off, and suppresses every group below k", async () => {
+    const { done, rows } = await ask(exactId, {
+      groupBy: ["district", "age"], filters: [{ column: "sex", op: "eq", value: "F" }],
+      measures: [{ column: "claim_amount", aggregate: "SUM" }, { column: "claim_amount", aggregate: "AVG" }, { column: "claim_amount", aggregate: "VARIANCE" }],
+    });
+    expect(done.status, done.error ?? "").toBe("SUCCEEDED");
+    const truth = await plaintext("sex = 'F'");
+    const bands = ["0–18", "18–30", "30–45", "45–60", "60–75", "75–120"];
+    let released = 0, hidden = 0;
+    for (const row of rows!) {
+      const t = truth.get(`${row.labels[0]}|${bands.indexOf(row.labels[1]!)}`);
+      const n = t?.n ?? 0;
+      if (n < K) {
+        expect(row.suppressed, `${row.labels} has ${n} rows`).toBe(true);
+        expect(row.raw[0]!.sum).toBe(0n); // zeroed inside the ciphertext, not just hidden in the UI
+        hidden++;
+        continue;
+      }
+      released++;
+      expect(row.suppressed).toBe(false);
+      expect(row.count).toBe(BigInt(n));
+      expect(row.raw[0]!.sum).toBe(BigInt(t!.s));
+      expect(row.raw[2]!.sumsq).toBe(BigInt(t!.ss));
+      expect(row.values[1]).toBeCloseTo(Number(t!.s) / n, 9);
+    }
+    expect(released).toBeGreaterThan(20);
+    expect(hidden).toBeGreaterThan(0);
+  });
+
+  it("matches the histogram of the plaintext data", async () => {
+    const { rows } = await ask(exactId, { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "HISTOGRAM" }] });
+    const edges = claimsPolicy.measures[0]!.histogramEdges!;
+    for (const row of rows!) {
+      const expected = edges.slice(0, -1).map((lo, i) => BigInt(allRows.filter((r) => r.district === row.labels[0] && r.claim_amount >= lo && r.claim_amount < edges[i + 1]!).length));
+      expect(row.values[0]).toEqual(expected);
+    }
+  });
+
+  it("keeps DP errors within the Laplace bound and charges ε once", async () => {
+    const before = await db.prisma.privacyBudget.findUnique({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
+    const { done, rows } = await ask(dpId, { groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "COUNT" }], epsilon: 1 });
+    expect(done.status).toBe("SUCCEEDED");
+    expect(done.budget!.spent).toBeCloseTo((before?.spent ?? 0) + 1, 9);
+    const truth = await plaintext();
+    const b = 1 / 1; // count: sensitivity 1, one statistic, ε = 1
+    // P(|Laplace(b)| > b·ln(100)) = 1%; each node also rounds its share (±0.5 each).
+    const bound = b * Math.log(100) + 1.5;
+    const released = rows!.filter((r) => !r.suppressed);
+    const outside = released.filter((r) => {
+      const bands = ["0–18", "18–30", "30–45", "45–60", "60–75", "75–120"];
+      const n = truth.get(`${r.labels[0]}|${bands.indexOf(r.labels[1]!)}`)?.n ?? 0;
+      return Math.abs(Number(r.count) - n) > bound;
+    });
+    expect(released.length).toBeGreaterThan(20);
+    expect(outside.length).toBeLessThanOrEqual(Math.max(2, Math.ceil(released.length * 0.1)));
+    // And it is noisy at all: not every count exact.
+    expect(released.some((r) => Number(r.count) !== (truth.get(`${r.labels[0]}|${["0–18", "18–30", "30–45", "45–60", "60–75", "75–120"].indexOf(r.labels[1]!)}`)?.n ?? 0))).toBe(true);
+  });
+
+  it("leaves no value and no per-holder subtotal in the marketplace database", async () => {
+    const tables = (await db.raw((s) => s.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`))).map((r) => r.t);
+    let dump = "";
+    for (const t of tables) dump += JSON.stringify(await db.raw((s) => s.query(`SELECT * FROM "${t}"`)));
+    // Ciphertexts and public keys are long base64 runs; drop them so digits inside them cannot match by chance.
+    const text = dump.replace(/[A-Za-z0-9+/=]{200,}/g, "");
+    for (const r of allRows.slice(0, 300)) expect(text).not.toContain(String(r.claim_amount));
+    const perHolder = await reference.query<{ s: string }>(`SELECT sum(round(claim_amount::numeric))::text AS s FROM claims GROUP BY district`);
+    for (const r of perHolder.rows) expect(text).not.toContain(r.s);
+    for (const n of [3000, 2000, 1500]) expect(text).not.toMatch(new RegExp(`[^0-9]${n}[^0-9]`));
+  });
+
+  it("refuses ε beyond the budget atomically, even under concurrent submissions", async () => {
+    const budget = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
+    const left = budget.total - budget.spent;
+    const each = 2;
+    const results = await Promise.allSettled(Array.from({ length: Math.floor(left / each) + 2 }, () =>
+      buyer.buyer.submitQuery({ productId: dpId, query: { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "COUNT" }], epsilon: each }, publicKey: keys.publicKey })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(Math.floor(left / each));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(refused.length).toBe(2);
+    expect(String(refused[0]!.reason.message)).toMatch(/Not enough privacy budget/);
+    const after = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
+    expect(after.spent).toBeLessThanOrEqual(after.total + 1e-9);
+    // Fail the queued ones (as a restart that gave up would): their ε comes back.
+    await db.prisma.queryJob.updateMany({ where: { status: "QUEUED" }, data: { status: "RUNNING", attempts: 3 } });
+    await recoverJobs(db.prisma);
+    const refunded = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
+    expect(refunded.spent).toBeCloseTo(budget.spent, 9);
+  });
+
+  it("fails the whole query when a node fails, gives ε back, and succeeds on retry", async () => {
+    const budget = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
+    nodes[2]!.process.kill();
+    await new Promise((r) => nodes[2]!.process.once("exit", r));
+    const { done } = await ask(dpId, { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 });
+    expect(done.status).toBe("FAILED");
+    expect(done.error).toMatch(/Node c did not answer/);
+    expect(done.result).toBeNull();
+    expect((await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } })).spent).toBeCloseTo(budget.spent, 9);
+    // The holder restarts its node (same keys, new port) and re-registers it.
+    nodes[2] = await startNode(configs[2]!, { name: "c" } as never);
+    const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "licheng-district-hospital" } });
+    await registerNode(db.prisma, { organisationId: org.id, name: "c", url: nodes[2]!.url, signingKey: nodes[2]!.nodeId, agreementKey: nodes[2]!.agreementKey });
+    const retry = await ask(dpId, { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 });
+    expect(retry.done.status).toBe("SUCCEEDED");
+  });
+
+  it("requeues a query interrupted by a restart", async () => {
+    const job = await buyer.buyer.submitQuery({ productId: exactId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }] }, publicKey: keys.publicKey });
+    await claimNextJob(db.prisma); // a worker took it … and the process died
+    expect(await recoverJobs(db.prisma)).toEqual({ requeued: 1, failed: 0 });
+    const id = await claimNextJob(db.prisma);
+    expect(id).toBe(job.id);
+    await runQueryJob(db.prisma, id!);
+    expect((await getQuery(db.prisma, { jobId: job.id, buyerOrgId })).status).toBe("SUCCEEDED");
+  });
+
+  it("refuses a malformed public key before charging anything", async () => {
+    const before = await db.prisma.queryJob.count();
+    await expect(buyer.buyer.submitQuery({ productId: dpId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }] }, publicKey: "A".repeat(2000) }))
+      .rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/HE public key is not usable/) });
+    expect(await db.prisma.queryJob.count()).toBe(before);
+  });
+
+  describe("a node's own checks", () => {
+    const request = (over: Record<string, unknown> = {}) => {
+      const now = Date.now();
+      return {
+        type: "aggregate", queryId: crypto.randomUUID(), nodeId: nodes[0]!.nodeId,
+        plan: { dataset: "claims", groupBy: [], filters: [], stats: [], ranges: [], noise: null },
+        publicKey: keys.publicKey, peers: [{ nodeId: nodes[0]!.nodeId, x25519: nodes[0]!.agreementKey }],
+        issuedAt: now, expiresAt: now + 60_000, nonce: crypto.randomUUID(), ...over,
+      };
+    };
+    const post = async (body: unknown) => {
+      const res = await fetch(`${nodes[0]!.url}/v1/aggregate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+    };
+    const signed = (p: unknown) => signPayload("market-request", p, marketSigningKey().privateKey);
+
+    it("answers a correctly signed request", async () => {
+      expect((await post(signed(request()))).status).toBe(200);
+    });
+    it("refuses unsigned, tampered, replayed, expired and misaddressed requests", async () => {
+      expect((await post(request())).body.error?.code).toBe("UNSIGNED");
+      const s = signed(request());
+      expect((await post({ ...s, payload: { ...s.payload, plan: { ...s.payload.plan, dataset: "other" } } })).body.error?.code).toBe("BAD_SIGNATURE");
+      expect((await post(s)).status).toBe(200);
+      expect((await post(s)).body.error?.code).toBe("REPLAYED");
+      expect((await post(signed(request({ issuedAt: Date.now() - 120_000, expiresAt: Date.now() - 60_000 })))).body.error?.code).toBe("EXPIRED");
+      expect((await post(signed(request({ nodeId: nodes[1]!.nodeId })))).body.error?.code).toBe("WRONG_NODE");
+      const forged = signPayload("market-request", request(), (await import("node:crypto")).generateKeyPairSync("ed25519").privateKey);
+      expect((await post(forged)).body.error?.code).toBe("BAD_SIGNATURE");
+    });
+    it("refuses values outside the declared range, naming the column only", async () => {
+      const r = await post(signed(request({ plan: { dataset: "claims", groupBy: [], filters: [], stats: [{ kind: "sum", column: "claim_amount", scale: 0 }], ranges: [{ column: "claim_amount", min: 0, max: 100 }], noise: null } })));
+      expect(r.status).toBe(422);
+      expect(r.body.error?.code).toBe("VALUE_OUT_OF_RANGE");
+    });
+  });
+});

@@ -206,6 +206,7 @@ const PLANS: Record<string, AggregatePlan> = {
     stats: [{ kind: "sum", column: "income", scale: 2 }],
   }),
   "empty in-list": plan({ filters: [{ column: "region", op: "in", value: [] }] }),
+  "count only (no column referenced)": plan({}),
 };
 
 interface Backend { name: string; connector: () => Connector }

@@ -611,10 +611,10 @@ function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>
   const sql = `SELECT ${out.map((e, i) => `${e} AS o${i}`).join(", ")} FROM (`
     + `SELECT ${l2.join(", ")} FROM (`
     + `SELECT ${l1.join(", ")} FROM (SELECT ${l0.length ? l0.join(", ") : "1 AS one"} FROM ${table}${d.fence}) r`
-    + `${where.length ? ` WHERE ${where.join(" AND ")}` : ""}) s WHERE s.g IS NOT NULL${d.fence}) u GROUP BY u.g`;
+    + `${where.length ? ` WHERE ${where.join(" AND ")}` : ""}${d.fence}) s WHERE s.g IS NOT NULL${d.fence}) u GROUP BY u.g`;
 
   const decode = (rows: SqlRow[]): LocalAggregate => {
-    // refuse first: a query with an offending contributing row returns nothing
+    // refuse first: if any contributing row offends, no number leaves the connector
     p.checks.forEach((c, j) => {
       let bad = false, value: string | null = null;
       for (const row of rows) {

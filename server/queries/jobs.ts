@@ -166,6 +166,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     await db.computationNode.updateMany({ where: { id: { in: sources.map((s) => s.nodeId) } }, data: { lastSeenAt: new Date() } });
     // Only the totals are ever known here: each node's counts are hidden by its masks.
     const totals = unmaskSum(answers.map((a) => a.maskedCounts));
+    // Masks that do not cancel (a node used other keys, or lied) show up as absurd totals.
+    if (totals.some((n) => n < 0n || n > BigInt(policy.maxRowsTotal))) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
     const suppressed = totals.map((n) => n < BigInt(policy.minCohort));
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
     const ciphertexts = await maskCiphertexts(summed, slotMask(planned.plan, suppressed), job.publicKey);

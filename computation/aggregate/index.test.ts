@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { vectorLength, type AggregatePlan } from "../protocol";
+import { AggregateError, CsvConnector, type Connector } from "./connectors";
+import { computeVector } from "./index";
+
+const dir = mkdtempSync(path.join(tmpdir(), "agg-index-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const plan: AggregatePlan = {
+  dataset: "claims",
+  groupBy: [{ name: "sex", kind: "category", values: ["F", "M"] }],
+  filters: [],
+  stats: [{ kind: "sum", column: "amount", scale: 2 }, { kind: "hist", column: "age", edges: [0, 40, 100] }],
+  ranges: [{ column: "amount", min: 0, max: 1000 }],
+  noise: null,
+};
+
+function csv() {
+  const file = path.join(dir, "claims.csv");
+  writeFileSync(file, "sex,age,amount\nF,30,10.5\nM,50,20\nF,70,1.25\nX,1,1\n");
+  return new CsvConnector(file);
+}
+
+describe("computeVector", () => {
+  it("concatenates the count block and the stat blocks, as protocol.ts lays them out", async () => {
+    const { counts, vector } = await computeVector(csv(), plan);
+    expect(counts).toEqual([2n, 1n]);
+    expect(vector).toEqual([2n, 1n, 1175n, 2000n, 1n, 1n, 0n, 1n]);
+    expect(vector).toHaveLength(vectorLength(plan));
+  });
+
+  it("adds noise to the vector only, never to the counts used for k-anonymity", async () => {
+    const noisy = { ...plan, noise: { parties: 3, scales: [50, 5000, 50] } };
+    const { counts, vector } = await computeVector(csv(), noisy);
+    expect(counts).toEqual([2n, 1n]);
+    expect(vector).toHaveLength(8);
+    expect(vector).not.toEqual([2n, 1n, 1175n, 2000n, 1n, 1n, 0n, 1n]);
+    const quiet = await computeVector(csv(), { ...plan, noise: { parties: 3, scales: [0, 0, 0] } });
+    expect(quiet.vector).toEqual([2n, 1n, 1175n, 2000n, 1n, 1n, 0n, 1n]);
+  });
+
+  it("refuses a plan whose noise scales do not match its blocks, or that does not parse", async () => {
+    const e = await computeVector(csv(), { ...plan, noise: { parties: 1, scales: [1] } }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AggregateError);
+    expect((e as AggregateError).code).toBe("INVALID_PLAN");
+    const f = await computeVector(csv(), { ...plan, groupBy: "sex" } as unknown as AggregatePlan).catch((x: unknown) => x);
+    expect((f as AggregateError).code).toBe("INVALID_PLAN");
+  });
+
+  it("checks the connector's answer against the layout", async () => {
+    const liar: Connector = { columns: async () => [], aggregate: async () => ({ counts: [1n], blocks: [] }), close: async () => {} };
+    await expect(computeVector(liar, plan)).rejects.toThrow(/layout/);
+  });
+
+  it("passes the connector's refusals through", async () => {
+    const e = await computeVector(csv(), { ...plan, ranges: [{ column: "amount", min: 0, max: 15 }] }).catch((x: unknown) => x);
+    expect([(e as AggregateError).code, (e as AggregateError).column, (e as AggregateError).value]).toEqual(["VALUE_OUT_OF_RANGE", "amount", "20"]);
+  });
+});

@@ -170,7 +170,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     if (totals.some((n) => n < 0n || n > BigInt(policy.maxRowsTotal))) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
     const suppressed = totals.map((n) => n < BigInt(policy.minCohort));
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
-    const ciphertexts = await maskCiphertexts(summed, slotMask(planned.plan, suppressed), job.publicKey);
+    const ciphertexts = await maskCiphertexts(job.publicKey, summed, slotMask(planned.plan, suppressed));
     await db.queryJob.updateMany({
       where: { id: job.id, status: "RUNNING" },
       data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result: { ciphertexts, suppressed } },

@@ -7,7 +7,7 @@ import { getQuery, submitQuery } from "../../queries/jobs";
 import { buyerQuery, queryPolicy } from "../../queries/policy";
 import { listQueryableProducts } from "../../queries/products";
 import { wakeQueryWorker } from "../../queries/worker";
-import { buyerProcedure, createTRPCRouter, holderProcedure } from "../trpc";
+import { buyerProcedure, holderProcedure } from "../trpc";
 
 const status = z.enum(["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]);
 const productName = z.object({ name: z.string(), nameZh: z.string().nullable(), slug: z.string() });

@@ -25,7 +25,6 @@ function useKeys() {
   const [keys, setKeys] = useState<Keys | null>(null);
   useEffect(() => {
     const stored = localStorage.getItem(KEY_STORE);
-    // eslint-disable-next-line react-hooks/set-state-in-effect -- reading browser storage once after mount
     if (stored) setKeys(JSON.parse(stored) as Keys);
   }, []);
   const save = (k: Keys) => { localStorage.setItem(KEY_STORE, JSON.stringify(k)); setKeys(k); };

@@ -1,0 +1,63 @@
+/**
+ * The buyer SDK: sign in, list products, submit an encrypted query, wait for it, and
+ * decrypt the result locally. The HE secret key never leaves this process.
+ *
+ *   const m = await MarketplaceClient.signIn("http://localhost:3000", email, password);
+ *   const keys = await generateKeys();
+ *   const rows = await m.query({ product: "hospital-claims-by-district-age", query, keys });
+ */
+import { createTRPCClient, httpLink } from "@trpc/client";
+import superjson from "superjson";
+import { decryptVector } from "../computation/he";
+import { vectorLength } from "../computation/protocol";
+import type { AppRouter } from "../server/api/root";
+import type { BuyerQuery } from "../server/queries/policy";
+import { decodeResult, type ResultRow } from "./decode";
+
+export class MarketplaceClient {
+  readonly api;
+
+  private constructor(readonly baseUrl: string, cookie: string) {
+    this.api = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers: () => ({ cookie }) })],
+    });
+  }
+
+  /** Sign in with email and password (next-auth's credentials flow) and keep the session cookie. */
+  static async signIn(baseUrl: string, email: string, password: string): Promise<MarketplaceClient> {
+    const base = baseUrl.replace(/\/$/, "");
+    const csrfRes = await fetch(`${base}/api/auth/csrf`).catch((e: Error) => { throw new Error(`Cannot reach the marketplace at ${base}: ${e.message}`); });
+    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const c of res.headers.getSetCookie()) { const [pair] = c.split(";"); const i = pair!.indexOf("="); jar.set(pair!.slice(0, i), pair!.slice(i + 1)); }
+    };
+    keep(csrfRes);
+    const res = await fetch(`${base}/api/auth/callback/credentials`, {
+      method: "POST", redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") },
+      body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+    });
+    keep(res);
+    if (![...jar.keys()].some((k) => k.endsWith("next-auth.session-token"))) throw new Error("Sign-in failed: wrong email or password.");
+    return new MarketplaceClient(base, [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+  }
+
+  /** Submit, wait, decrypt, decode. Throws with the marketplace's reason if refused or failed. */
+  async query(opts: { product: string; query: BuyerQuery; keys: { publicKey: string; secretKey: string }; onProgress?: (p: number) => void }) {
+    const products = await this.api.buyer.products.query();
+    const product = products.find((p) => p.slug === opts.product || p.id === opts.product);
+    if (!product) throw new Error(`No listed product "${opts.product}". Listed: ${products.map((p) => p.slug).join(", ") || "none"}.`);
+    const { id } = await this.api.buyer.submitQuery.mutate({ productId: product.id, query: opts.query, publicKey: opts.keys.publicKey, idempotencyKey: crypto.randomUUID() });
+    for (;;) {
+      const job = await this.api.buyer.query.query({ jobId: id });
+      opts.onProgress?.(job.progress);
+      if (job.status === "FAILED") throw new Error(`The query failed: ${job.error}`);
+      if (job.status === "SUCCEEDED" && job.result) {
+        const vector = await decryptVector(opts.keys.secretKey, job.result.ciphertexts, vectorLength(job.planned.plan));
+        return { job, rows: decodeResult(job.planned, vector, job.result.suppressed) as ResultRow[] };
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

@@ -14,7 +14,7 @@ export function marketSigningKey(): { privateKey: KeyObject; publicKey: string }
   if (cached) return cached;
   let pem = process.env.MARKET_SIGNING_KEY;
   if (!pem) {
-    const dir = path.resolve(process.env.DATA_DIR ?? ".data");
+    const dir = path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR ?? ".data");
     const file = path.join(dir, "market-signing-ed25519.pem");
     if (!existsSync(file)) {
       mkdirSync(dir, { recursive: true });

@@ -1,0 +1,31 @@
+import { expect, test } from "@playwright/test";
+
+test("an insurer runs an encrypted query across three hospitals and decrypts it in the browser", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("insurer@quancheng.example");
+  await page.getByLabel("Password").fill("quancheng-demo-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/buyer$/);
+  await page.getByRole("link", { name: "Open the query console" }).click();
+  await expect(page.getByRole("heading", { name: "Encrypted query console" })).toBeVisible();
+
+  // The key pair is made here; only the public key is ever sent.
+  const sent: string[] = [];
+  page.on("request", (r) => { if (r.method() === "POST") sent.push(r.postData() ?? ""); });
+  await page.getByRole("button", { name: "Generate a key pair" }).click();
+  await expect(page.getByTestId("key-ready")).toBeVisible({ timeout: 60_000 });
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("qc-market-he-keys")!) as { secretKey: string });
+
+  await page.getByRole("button", { name: "Run encrypted query" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("done", { timeout: 90_000 });
+  const table = page.getByTestId("results");
+  await expect(table).toBeVisible({ timeout: 30_000 });
+  await expect(table.locator("thead")).toContainText("AVG(claim_amount)");
+  await expect(table.locator("tbody tr")).toHaveCount(60); // 10 districts × 6 age bands
+  await expect(page.getByTestId("job")).toContainText("ε spent: 1");
+  // A plausible mean claim (yuan) in the first released row.
+  const first = await table.locator("tbody tr").filter({ hasNot: page.locator("em") }).first().locator("td").nth(3).innerText();
+  expect(Number(first.replace(/,/g, ""))).toBeGreaterThan(100);
+  expect(sent.some((body) => body.includes(stored.secretKey.slice(0, 64)))).toBe(false);
+});

@@ -67,6 +67,11 @@ export const en = {
     title: "Organisations and roles", requested: "Requested", members: "Members", reason: "Reason for the change",
     save: "Save roles", saved: "Roles saved.", kind: "Kind",
   },
+  nodes: {
+    title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
+    lastSeen: "Last served", never: "not yet",
+    howto: "A node runs in your own domain next to your data: npm run node -- --config node.json. Raw rows and per-holder subtotals never leave it.",
+  },
   query: {
     consoleTitle: "Encrypted query console", consoleIntro: "Ask aggregate questions of products across holders' nodes. Results are encrypted to a key made in your browser; only you can read them.",
     open: "Open the query console", keys: "Your HE key", generateKeys: "Generate a key pair", generating: "Generating…",
@@ -161,6 +166,11 @@ export const zh: Dictionary = {
   admin: {
     title: "机构与角色", requested: "已申请", members: "成员数", reason: "变更理由",
     save: "保存角色", saved: "角色已保存。", kind: "类型",
+  },
+  nodes: {
+    title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",
+    lastSeen: "最近服务", never: "尚无",
+    howto: "计算节点运行在您自己的域内、紧邻您的数据：npm run node -- --config node.json。原始数据和单方小计绝不离开。",
   },
   query: {
     consoleTitle: "密态查询控制台", consoleIntro: "对跨多个持有方计算节点的数据产品发起聚合查询。结果以您浏览器中生成的密钥加密，只有您能解读。",

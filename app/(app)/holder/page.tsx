@@ -1,0 +1,33 @@
+import { TRPCError } from "@trpc/server";
+import { api } from "@/server/api/rsc";
+import { RoleHome } from "../../_components/role-home";
+import { getDictionary } from "../../i18n/server";
+
+export default async function HolderHome() {
+  const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
+  const nodes = await caller.holder.nodes().catch((e) => {
+    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
+    throw e;
+  });
+  const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
+  return (
+    <RoleHome role="HOLDER">
+      {nodes && (
+        <section className="panel">
+          <h2>{t.nodes.title}</h2>
+          {nodes.length === 0 ? <p className="muted">{t.nodes.empty}</p> : (
+            <table data-testid="nodes">
+              <thead><tr><th>{t.nodes.name}</th><th>{t.nodes.url}</th><th>{t.nodes.key}</th><th>{t.nodes.lastSeen}</th></tr></thead>
+              <tbody>
+                {nodes.map((n) => (
+                  <tr key={n.id}><td>{n.name}</td><td><code>{n.url}</code></td><td><code title={n.signingKey}>{n.signingKey.slice(0, 12)}…</code></td><td>{when(n.lastSeenAt)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p className="muted">{t.nodes.howto}</p>
+        </section>
+      )}
+    </RoleHome>
+  );
+}

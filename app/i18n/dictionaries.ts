@@ -82,7 +82,7 @@ export const en = {
     noProducts: "No product is listed for querying yet.", decryptFailed: "Could not decrypt the result:",
     status: { QUEUED: "queued", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed" },
     spent: "ε spent: {e}", left: "ε left: {e} of {total}", summary: "{groups} groups, {hidden} suppressed (fewer than the minimum cohort).",
-    suppressed: "suppressed: below the minimum cohort", count: "count", chart: "Chart of the first measure by group", total: "total",
+    suppressed: "suppressed: below the minimum cohort", count: "count", recent: "Recent queries", when: "Asked", state: "Status", chart: "Chart of the first measure by group", total: "total",
   },
   errors: {
     generic: "Something went wrong. Try again.",
@@ -182,7 +182,7 @@ export const zh: Dictionary = {
     noProducts: "暂无可查询的数据产品。", decryptFailed: "无法解密结果：",
     status: { QUEUED: "排队中", RUNNING: "计算中", SUCCEEDED: "已完成", FAILED: "失败" },
     spent: "已用 ε：{e}", left: "剩余 ε：{e} / {total}", summary: "共 {groups} 组，其中 {hidden} 组因少于最小群体规模而隐藏。",
-    suppressed: "已隐藏：低于最小群体规模", count: "数量", chart: "按分组显示第一个指标的图表", total: "合计",
+    suppressed: "已隐藏：低于最小群体规模", count: "数量", recent: "最近的查询", when: "提交时间", state: "状态", chart: "按分组显示第一个指标的图表", total: "合计",
   },
   errors: {
     generic: "出现错误，请重试。",

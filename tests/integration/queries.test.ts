@@ -244,6 +244,19 @@ describe("encrypted aggregate queries across real node processes", () => {
     expect(retry.done.status).toBe("SUCCEEDED");
   });
 
+  it("fails clearly when a registered node key does not match the node that answers", async () => {
+    const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-second-hospital" } });
+    const impostor = (await import("@/computation/signing")).generateEd25519().publicKey;
+    await registerNode(db.prisma, { organisationId: org.id, name: "b", url: nodes[1]!.url, signingKey: impostor, agreementKey: nodes[1]!.agreementKey });
+    try {
+      const { done } = await ask(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
+      expect(done.status).toBe("FAILED");
+      expect(done.error).toMatch(/Node b refused \(WRONG_NODE\)/);
+    } finally {
+      await registerNode(db.prisma, { organisationId: org.id, name: "b", url: nodes[1]!.url, signingKey: nodes[1]!.nodeId, agreementKey: nodes[1]!.agreementKey });
+    }
+  });
+
   it("requeues a query interrupted by a restart", async () => {
     const job = await buyer.buyer.submitQuery({ productId: exactId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }] }, publicKey: keys.publicKey });
     await claimNextJob(db.prisma); // a worker took it … and the process died

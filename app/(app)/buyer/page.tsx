@@ -1,16 +1,41 @@
+import { TRPCError } from "@trpc/server";
 import Link from "next/link";
+import { api } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
+import { orgLabel } from "../../_components/shell";
 import { getDictionary } from "../../i18n/server";
 
 export default async function BuyerHome() {
-  const { t } = await getDictionary();
+  const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
+  const queries = await caller.buyer.queries().catch((e) => {
+    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
+    throw e;
+  });
   return (
     <RoleHome role="BUYER">
-      <section className="panel">
-        <h2>{t.query.consoleTitle}</h2>
-        <p className="muted">{t.query.consoleIntro}</p>
-        <Link className="primary" href="/buyer/query">{t.query.open}</Link>
-      </section>
+      {queries && (
+        <section className="panel">
+          <h2>{t.query.consoleTitle}</h2>
+          <p className="muted">{t.query.consoleIntro}</p>
+          <Link className="primary" href="/buyer/query">{t.query.open}</Link>
+          <h2>{t.query.recent}</h2>
+          {queries.length === 0 ? <p className="muted">{t.query.none}</p> : (
+            <table data-testid="recent-queries">
+              <thead><tr><th>{t.query.product}</th><th>{t.query.when}</th><th>ε</th><th>{t.query.state}</th></tr></thead>
+              <tbody>
+                {queries.map((q) => (
+                  <tr key={q.id}>
+                    <td>{orgLabel(q.product, locale)}</td>
+                    <td>{q.createdAt.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB")}</td>
+                    <td>{q.epsilon || "—"}</td>
+                    <td>{t.query.status[q.status]}{q.error ? `: ${q.error}` : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
     </RoleHome>
   );
 }

@@ -28,7 +28,7 @@ for (const h of homes) {
     await signIn(page, h.email);
     await expect(page).toHaveURL(new RegExp(`${h.path}$`));
     await expect(page.getByTestId("role-home")).toHaveText(h.heading);
-    await expect(page.locator(".empty, table").first()).toBeVisible();
+    await expect(page.locator("main section.panel, main p.empty").first()).toBeVisible();
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin/);
   });

@@ -69,7 +69,7 @@ export const en = {
   },
   nodes: {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
-    lastSeen: "Last served", never: "not yet",
+    lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
     howto: "A node runs in your own domain next to your data: npm run node -- --config node.json. Raw rows and per-holder subtotals never leave it.",
   },
   query: {
@@ -169,7 +169,7 @@ export const zh: Dictionary = {
   },
   nodes: {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",
-    lastSeen: "最近服务", never: "尚无",
+    lastSeen: "最近服务", never: "尚无", register: "登记节点", agreement: "密钥协商公钥",
     howto: "计算节点运行在您自己的域内、紧邻您的数据：npm run node -- --config node.json。原始数据和单方小计绝不离开。",
   },
   query: {

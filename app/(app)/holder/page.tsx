@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { api } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
+import { RegisterNodeForm } from "./register-node";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
@@ -26,6 +27,7 @@ export default async function HolderHome() {
             </table>
           )}
           <p className="muted">{t.nodes.howto}</p>
+          <RegisterNodeForm />
         </section>
       )}
     </RoleHome>

@@ -56,7 +56,9 @@ export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed
         case "STDDEV": {
           if (n <= 0) return null;
           const mean = Number(sum) / unit / n;
-          const variance = Math.max(0, Number(sumsq) / (unit * unit) / n - mean * mean); // noise can push it below 0
+          const variance = Number(sumsq) / (unit * unit) / n - mean * mean;
+          // DP noise on the sum of squares can push the estimate below 0: no usable answer at this ε.
+          if (variance < 0) return null;
           return o.aggregate === "VARIANCE" ? variance : Math.sqrt(variance);
         }
         case "HISTOGRAM": {

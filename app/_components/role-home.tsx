@@ -1,7 +1,6 @@
 /** A role's home: asks the role's API procedure (which checks the role) and shows its empty state. */
-import { TRPCError } from "@trpc/server";
 import type { MarketRoleName } from "@/server/accounts/roles";
-import { api, getContext } from "@/server/api/rsc";
+import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { fill } from "../i18n/dictionaries";
 import { getDictionary } from "../i18n/server";
 import { Refusal } from "./refusal";
@@ -15,13 +14,8 @@ const homeOf = {
 
 export async function RoleHome(props: { role: MarketRoleName; children?: React.ReactNode }) {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
-  let home: Awaited<ReturnType<typeof homeOf.HOLDER>>;
-  try {
-    home = await homeOf[props.role](caller);
-  } catch (e) {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN") return <Refusal ctx={ctx} role={props.role} t={t} locale={locale} />;
-    throw e;
-  }
+  const home = (await unlessForbidden(homeOf[props.role](caller))) as Awaited<ReturnType<typeof homeOf.HOLDER>> | null;
+  if (!home) return <Refusal ctx={ctx} role={props.role} t={t} locale={locale} />;
   const org = ctx.active!.organisation;
   const date = (d: Date | null) => (d ? d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB") : t.home.never);
   return (

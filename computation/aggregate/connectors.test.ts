@@ -18,21 +18,11 @@ import {
   AggregateError, compareCodePoints, createConnector, CsvConnector, PostgresConnector, SqliteConnector,
   type Connector, type LocalAggregate,
 } from "./connectors";
+import { prng } from "../demo/generate";
 
 type V = string | number | null;
 type Row = Record<string, V>;
 
-/** mulberry32 */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD = 'we"ird, col';
 const REGIONS = ["north", "south", "east", "west", "ÉLan", "𝔘nicode", "\uE000pua", 'a,b "quoted"', "multi\nline"];

@@ -1,5 +1,6 @@
 /** The API as server components call it: same procedures, same checks, no HTTP hop. */
 import "server-only";
+import { TRPCError } from "@trpc/server";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { contextFromRequest } from "./http";
@@ -12,3 +13,13 @@ export const api = cache(async () => {
   if (!ctx.user) redirect("/signin");
   return createCaller(ctx);
 });
+
+/** For a page section that needs a role: null when the API refuses (the page shows the refusal). */
+export async function unlessForbidden<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
+    throw e;
+  }
+}

@@ -161,7 +161,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       done++;
       await db.queryJob.update({ where: { id: job.id }, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
       return answer;
-    })).finally(() => clearTimeout(timer));
+    }).map((p) => p.catch((e: unknown) => { controller.abort(); throw e; }))) // one failure ends the query: stop waiting on the rest
+      .finally(() => clearTimeout(timer));
 
     await db.computationNode.updateMany({ where: { id: { in: sources.map((s) => s.nodeId) } }, data: { lastSeenAt: new Date() } });
     // Only the totals are ever known here: each node's counts are hidden by its masks.

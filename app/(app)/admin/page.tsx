@@ -1,5 +1,4 @@
-import { TRPCError } from "@trpc/server";
-import { api } from "@/server/api/rsc";
+import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { orgLabel } from "../../_components/shell";
 import { getDictionary } from "../../i18n/server";
@@ -8,10 +7,7 @@ import { RoleEditor } from "./role-editor";
 export default async function AdminPage() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
   // RoleHome shows the refusal when the role is missing; the list needs the same role.
-  const orgs = await caller.admin.organisations().catch((e) => {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
-    throw e;
-  });
+  const orgs = await unlessForbidden(caller.admin.organisations());
   return (
     <RoleHome role="ADMIN">
       {orgs && (

@@ -1,16 +1,12 @@
-import { TRPCError } from "@trpc/server";
 import Link from "next/link";
-import { api } from "@/server/api/rsc";
+import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { orgLabel } from "../../_components/shell";
 import { getDictionary } from "../../i18n/server";
 
 export default async function BuyerHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const queries = await caller.buyer.queries().catch((e) => {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
-    throw e;
-  });
+  const queries = await unlessForbidden(caller.buyer.queries());
   return (
     <RoleHome role="BUYER">
       {queries && (

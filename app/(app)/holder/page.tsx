@@ -1,15 +1,11 @@
-import { TRPCError } from "@trpc/server";
-import { api } from "@/server/api/rsc";
+import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { RegisterNodeForm } from "./register-node";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const nodes = await caller.holder.nodes().catch((e) => {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
-    throw e;
-  });
+  const nodes = await unlessForbidden(caller.holder.nodes());
   const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
   return (
     <RoleHome role="HOLDER">

@@ -257,6 +257,39 @@ describe("encrypted aggregate queries across real node processes", () => {
     }
   });
 
+  it("fails, releasing nothing, when a node sends a malformed ciphertext", async () => {
+    // A node that signs correctly but answers garbage: the marketplace must refuse to sum it.
+    const { createServer } = await import("node:http");
+    const { generateEd25519, privateKeyFromPem } = await import("@/computation/signing");
+    const { generateX25519, maskCounts } = await import("@/computation/aggregate/masks");
+    const id = generateEd25519();
+    const agreement = generateX25519();
+    const evil = createServer(async (req, res) => {
+      let body = "";
+      for await (const c of req) body += c;
+      const { payload } = JSON.parse(body) as { payload: { queryId: string; peers: { nodeId: string; x25519: string }[] } };
+      // Counts masked properly (so they add up); the ciphertext is not one.
+      const maskedCounts = maskCounts({ queryId: payload.queryId, self: { nodeId: id.publicKey, x25519PrivateKey: agreement.privateKeyObject }, peers: payload.peers, counts: [0n] });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId: payload.queryId, nodeId: id.publicKey, maskedCounts, ciphertexts: ["bm90IGEgY2lwaGVydGV4dA=="] }, privateKeyFromPem(id.privatePem))));
+    });
+    await new Promise<void>((r) => evil.listen(0, "127.0.0.1", () => r()));
+    try {
+      const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-tax" } });
+      const node = await registerNode(db.prisma, { organisationId: org.id, name: "evil", url: `http://127.0.0.1:${(evil.address() as { port: number }).port}`, signingKey: id.publicKey, agreementKey: agreement.publicKey });
+      const good = await db.prisma.computationNode.findFirstOrThrow({ where: { name: "a" } });
+      const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
+      const product = await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-evil", name: "Claims (with a bad node)", policy: exactPolicy, status: "LISTED",
+        sources: [{ nodeId: good.id, dataset: "claims" }, { nodeId: node.id, dataset: "claims" }] });
+      const { done } = await ask(product.id, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
+      expect(done.status).toBe("FAILED");
+      expect(done.result).toBeNull();
+      expect(done.error).toMatch(/ciphertext/i);
+    } finally {
+      evil.close();
+    }
+  });
+
   it("requeues a query interrupted by a restart", async () => {
     const job = await buyer.buyer.submitQuery({ productId: exactId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }] }, publicKey: keys.publicKey });
     await claimNextJob(db.prisma); // a worker took it … and the process died

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { roleHomeSummary } from "../../accounts/home";
 import { marketRoles, type MarketRoleName } from "../../accounts/roles";
 import { buyerQueryRouter, holderNodeRouter } from "./queries";
+import { holderResourceRouter } from "./resources";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -17,7 +18,7 @@ export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleNa
 }
 const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
-export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter });
+export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter });
 export const developerRouter = createTRPCRouter(home(developerProcedure, "DEVELOPER"));
 export const operatorRouter = createTRPCRouter(home(operatorProcedure, "OPERATOR"));
 export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter });

@@ -1,4 +1,5 @@
 import { accountRouter } from "./routers/account";
+import { catalogRouter } from "./routers/catalog";
 import { adminRouter } from "./routers/admin";
 import {
   buyerRouter, developerRouter, holderRouter, operatorRouter, subjectRouter, supervisorRouter,
@@ -9,6 +10,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   account: accountRouter,
   organisation: organisationRouter,
+  catalog: catalogRouter,
   admin: adminRouter,
   holder: holderRouter,
   developer: developerRouter,

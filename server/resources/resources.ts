@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { upsertCatalogEntry } from "../catalog/catalog";
 import { isUniqueViolation } from "../db/types";
 import { AppError } from "../errors";
 import { z as zod } from "zod";
@@ -16,6 +17,19 @@ import { fieldSchema, reclassifyInput, resourceInput, type ResourceInput } from 
 const fieldsOf = zod.array(fieldSchema);
 /** Rows come back with `fields` as JSON; give callers the declared shape. */
 const typed = <T extends { fields: unknown }>(r: T) => ({ ...r, fields: fieldsOf.parse(r.fields) });
+
+type Row = Awaited<ReturnType<PrismaClient["dataResource"]["findUniqueOrThrow"]>>;
+
+/** Keep the resource's catalog entry in step with it, in the same transaction. */
+async function index(tx: Prisma.TransactionClient, r: Row) {
+  const fields = fieldsOf.parse(r.fields);
+  await upsertCatalogEntry(tx, {
+    kind: "RESOURCE", refId: r.id, ownerOrgId: r.holderOrgId, title: r.name, titleZh: r.nameZh, summary: r.description,
+    keywords: [r.domain, ...fields.flatMap((f) => [f.name.replace(/_/g, " "), f.unit ?? "", f.description ?? ""])].join(" "),
+    domain: r.domain, sharing: r.sharing, updateCycle: r.updateCycle, active: r.status === "ACTIVE",
+  });
+  return typed(r);
+}
 
 const MAX_RECLASSIFICATION_DAYS = 90;
 
@@ -32,9 +46,9 @@ export async function registerResource(db: PrismaClient, opts: { holderOrgId: st
   const input = resourceInput.parse(opts);
   await checkNode(db, opts.holderOrgId, input.nodeId);
   try {
-    return typed(await db.dataResource.create({
+    return await db.$transaction(async (tx) => index(tx, await tx.dataResource.create({
       data: { ...input, fields: input.fields as Prisma.InputJsonValue, holderOrgId: opts.holderOrgId, certificateNo: certificateNo() },
-    }));
+    })));
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("CONFLICT", "RESOURCE_NAME_TAKEN", `You already registered a resource named "${input.name}".`);
     throw e;
@@ -70,7 +84,7 @@ export async function updateResource(db: PrismaClient, opts: { holderOrgId: stri
         data: { ...input, nodeId: input.nodeId ?? null, dataset: input.dataset ?? null, fields: input.fields as Prisma.InputJsonValue, version: current.version + 1 },
       });
       if (moved.count !== 1) throw new AppError("CONFLICT", "RESOURCE_CHANGED", "The resource changed meanwhile: reload and try again.");
-      return typed(await tx.dataResource.findUniqueOrThrow({ where: { id: current.id } }));
+      return index(tx, await tx.dataResource.findUniqueOrThrow({ where: { id: current.id } }));
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("CONFLICT", "RESOURCE_CHANGED", "The resource changed meanwhile, or the name is taken: reload and try again.");
@@ -81,7 +95,7 @@ export async function updateResource(db: PrismaClient, opts: { holderOrgId: stri
 export async function retireResource(db: PrismaClient, opts: { holderOrgId: string; resourceId: string }) {
   return db.$transaction(async (tx) => {
     await ownActive(tx, opts.holderOrgId, opts.resourceId);
-    return typed(await tx.dataResource.update({ where: { id: opts.resourceId }, data: { status: "RETIRED", retiredAt: new Date() } }));
+    return index(tx, await tx.dataResource.update({ where: { id: opts.resourceId }, data: { status: "RETIRED", retiredAt: new Date() } }));
   });
 }
 
@@ -99,7 +113,10 @@ export async function reclassifyResource(db: PrismaClient, opts: { holderOrgId: 
     if (from === input.to) throw new AppError("CONFLICT", "SAME_CLASS", "The resource already has this sharing class.");
     // One emergency at a time: a new one ends the previous.
     await tx.reclassification.updateMany({ where: { resourceId: r.id, endedAt: null, endsAt: { gt: now } }, data: { endedAt: now } });
-    return tx.reclassification.create({ data: { resourceId: r.id, fromClass: from, toClass: input.to, reason: input.reason, startsAt: now, endsAt: input.endsAt, createdById: opts.userId } });
+    const created = await tx.reclassification.create({ data: { resourceId: r.id, fromClass: from, toClass: input.to, reason: input.reason, startsAt: now, endsAt: input.endsAt, createdById: opts.userId } });
+    // The catalog keeps the registered class (an emergency is temporary); the resource's own
+    // pages and the approval flow use effectiveSharing.
+    return created;
   });
 }
 

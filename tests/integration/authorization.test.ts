@@ -22,6 +22,7 @@ const access: Record<string, Access> = {
   "account.invitations": "authed",
   "account.acceptInvitation": "authed",
   "organisation.members": "member",
+  "catalog.search": "authed",
   "organisation.invite": "orgAdmin",
   "organisation.setMemberRole": "orgAdmin",
   "admin.home": "ADMIN",

@@ -1,0 +1,18 @@
+/** The catalog: anyone signed in may browse and search it (it describes, never reveals, data). */
+import { z } from "zod";
+import { searchCatalog, searchInput } from "../../catalog/catalog";
+import { authedProcedure, createTRPCRouter } from "../trpc";
+
+export const catalogRouter = createTRPCRouter({
+  search: authedProcedure
+    .input(searchInput)
+    .output(z.object({
+      items: z.array(z.object({
+        kind: z.enum(["RESOURCE", "PRODUCT"]), refId: z.string(), ownerOrgId: z.string(), title: z.string(), titleZh: z.string().nullable(),
+        summary: z.string(), domain: z.string(), sharing: z.string().nullable(), updateCycle: z.string().nullable(),
+        priceMinor: z.bigint().nullable(), usedCount: z.number().int(), createdAt: z.date(), rank: z.number(),
+      })),
+      total: z.number().int(), page: z.number().int(), pageSize: z.number().int(),
+    }))
+    .query(({ ctx, input }) => searchCatalog(ctx.prisma, input)),
+});

@@ -1,0 +1,87 @@
+/**
+ * The catalog: one searchable entry per registered resource and per listed product,
+ * written in the same transaction as the thing it describes. Search is PostgreSQL
+ * full-text (see tokens.ts) with a GIN index, filters, three orders and pagination.
+ */
+import { z } from "zod";
+import { Prisma, type PrismaClient } from "../db/generated/client";
+import { sharingClasses, updateCycles } from "../resources/schemas";
+import { splitForSearch } from "./tokens";
+
+type Tx = PrismaClient | Prisma.TransactionClient;
+export type CatalogKindName = "RESOURCE" | "PRODUCT";
+
+export type CatalogDoc = {
+  kind: CatalogKindName; refId: string; ownerOrgId: string; title: string; titleZh?: string | null; summary: string;
+  /** extra words weighted below the title: field names, units, tags */
+  keywords: string; domain: string; sharing?: (typeof sharingClasses)[number] | null;
+  updateCycle?: (typeof updateCycles)[number] | null; priceMinor?: bigint | null; active: boolean;
+};
+
+/** A weighted tsvector expression for one piece of text. */
+function vector(text: string, weight: "A" | "B" | "C") {
+  const { latin, han } = splitForSearch(text);
+  return Prisma.sql`setweight(to_tsvector('english', ${latin}) || to_tsvector('simple', ${han}), ${weight}::"char")`;
+}
+
+export async function upsertCatalogEntry(db: Tx, d: CatalogDoc) {
+  const search = Prisma.sql`${vector(`${d.title} ${d.titleZh ?? ""}`, "A")} || ${vector(d.keywords, "B")} || ${vector(d.summary, "C")}`;
+  await db.$executeRaw`
+    INSERT INTO "CatalogEntry" ("id", "kind", "refId", "ownerOrgId", "title", "titleZh", "summary", "domain", "sharing", "updateCycle", "priceMinor", "active", "search")
+    VALUES (gen_random_uuid(), ${d.kind}::"CatalogKind", ${d.refId}::uuid, ${d.ownerOrgId}::uuid, ${d.title}, ${d.titleZh ?? null}, ${d.summary}, ${d.domain},
+            ${d.sharing ?? null}::"SharingClass", ${d.updateCycle ?? null}::"UpdateCycle", ${d.priceMinor ?? null}, ${d.active}, ${search})
+    ON CONFLICT ("kind", "refId") DO UPDATE SET "title" = EXCLUDED."title", "titleZh" = EXCLUDED."titleZh", "summary" = EXCLUDED."summary",
+      "domain" = EXCLUDED."domain", "sharing" = EXCLUDED."sharing", "updateCycle" = EXCLUDED."updateCycle", "priceMinor" = EXCLUDED."priceMinor",
+      "active" = EXCLUDED."active", "search" = EXCLUDED."search"`;
+}
+
+export const searchInput = z.object({
+  q: z.string().trim().max(200).default(""),
+  kind: z.enum(["RESOURCE", "PRODUCT"]).optional(),
+  domain: z.string().max(40).optional(),
+  ownerOrgId: z.uuid().optional(),
+  sharing: z.enum(sharingClasses).optional(),
+  updateCycle: z.enum(updateCycles).optional(),
+  priceMinMinor: z.coerce.bigint().nonnegative().optional(),
+  priceMaxMinor: z.coerce.bigint().nonnegative().optional(),
+  sort: z.enum(["relevance", "newest", "used"]).default("relevance"),
+  page: z.number().int().min(1).max(1000).default(1),
+  pageSize: z.number().int().min(1).max(100).default(20),
+});
+export type SearchInput = z.input<typeof searchInput>;
+
+export type CatalogHit = {
+  kind: CatalogKindName; refId: string; ownerOrgId: string; title: string; titleZh: string | null; summary: string; domain: string;
+  sharing: string | null; updateCycle: string | null; priceMinor: bigint | null; usedCount: number; createdAt: Date; rank: number;
+};
+
+export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: CatalogHit[]; total: number; page: number; pageSize: number }> {
+  const s = searchInput.parse(raw);
+  const { latin, han } = splitForSearch(s.q);
+  const parts: Prisma.Sql[] = [];
+  if (latin) parts.push(Prisma.sql`plainto_tsquery('english', ${latin})`);
+  if (han) parts.push(Prisma.sql`plainto_tsquery('simple', ${han})`);
+  const query = parts.length ? Prisma.join(parts, " && ") : null;
+  const where: Prisma.Sql[] = [Prisma.sql`"active"`];
+  if (query) where.push(Prisma.sql`"search" @@ (${query})`);
+  if (s.kind) where.push(Prisma.sql`"kind" = ${s.kind}::"CatalogKind"`);
+  if (s.domain) where.push(Prisma.sql`"domain" = ${s.domain}`);
+  if (s.ownerOrgId) where.push(Prisma.sql`"ownerOrgId" = ${s.ownerOrgId}::uuid`);
+  if (s.sharing) where.push(Prisma.sql`"sharing" = ${s.sharing}::"SharingClass"`);
+  if (s.updateCycle) where.push(Prisma.sql`"updateCycle" = ${s.updateCycle}::"UpdateCycle"`);
+  if (s.priceMinMinor !== undefined) where.push(Prisma.sql`"priceMinor" >= ${s.priceMinMinor}`);
+  if (s.priceMaxMinor !== undefined) where.push(Prisma.sql`"priceMinor" <= ${s.priceMaxMinor}`);
+  const cond = Prisma.join(where, " AND ");
+  const rank = query ? Prisma.sql`ts_rank_cd("search", ${query})` : Prisma.sql`0`;
+  const order = s.sort === "newest" ? Prisma.sql`"createdAt" DESC, "id"`
+    : s.sort === "used" ? Prisma.sql`"usedCount" DESC, "createdAt" DESC, "id"`
+      : Prisma.sql`"rank" DESC, "usedCount" DESC, "createdAt" DESC, "id"`;
+  const [items, count] = await Promise.all([
+    db.$queryRaw<CatalogHit[]>`
+      SELECT "kind"::text AS "kind", "refId"::text AS "refId", "ownerOrgId"::text AS "ownerOrgId", "title", "titleZh", "summary", "domain",
+             "sharing"::text AS "sharing", "updateCycle"::text AS "updateCycle", "priceMinor", "usedCount", "createdAt", ${rank}::float8 AS "rank"
+      FROM "CatalogEntry" WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`,
+    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM "CatalogEntry" WHERE ${cond}`,
+  ]);
+  return { items, total: count[0]?.n ?? 0, page: s.page, pageSize: s.pageSize };
+}

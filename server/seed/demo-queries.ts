@@ -6,6 +6,7 @@ import { DISTRICTS } from "@/computation/demo/generate";
 import type { PrismaClient } from "../db/generated/client";
 import { registerNode } from "../nodes/nodes";
 import type { QueryPolicy } from "../queries/policy";
+import { reviewProduct, setProductTerms, submitProduct } from "../products/lifecycle";
 import { createQueryProduct } from "../queries/products";
 
 export const claimsPolicy: QueryPolicy = {
@@ -36,13 +37,25 @@ export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
   const developer = await db.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
   const hospitals = registered.filter((n) => n.dataset === "claims");
   if (hospitals.length && !(await db.dataProduct.findUnique({ where: { slug: "hospital-claims-by-district-age" } }))) {
-    await createQueryProduct(db, {
-      developerOrgId: developer.id, slug: "hospital-claims-by-district-age", status: "LISTED",
+    const product = await createQueryProduct(db, {
+      developerOrgId: developer.id, slug: "hospital-claims-by-district-age",
       name: "Hospital claims by district and age band", nameZh: "各区县分年龄段医疗费用统计",
       description: "Claim counts, totals, means, spread and distribution over the claim records of three Jinan hospitals, by district, age band, sex and diagnosis group. Groups under 10 claims are suppressed; results carry differential-privacy noise.",
       policy: claimsPolicy,
       sources: hospitals.map((h) => ({ nodeId: h.id, dataset: h.dataset })),
     });
+    // Listed the way every product is: terms, submission, the operator's approval.
+    const devUser = await db.user.findUniqueOrThrow({ where: { email: "developer@quancheng.example" } });
+    const opUser = await db.user.findUniqueOrThrow({ where: { email: "operator@quancheng.example" } });
+    await setProductTerms(db, {
+      productId: product.id, developerOrgId: developer.id,
+      pricing: { model: "PER_QUERY", priceMinor: 20_000 },
+      shares: { developerBps: 2500, operatorBps: 1000, holdersBps: 6500 },
+      licence: "Aggregate results for insurance pricing and public-health research only. No attempt to re-identify anyone; no resale.",
+      purposes: ["insurance pricing", "public health research"],
+    });
+    await submitProduct(db, { productId: product.id, developerOrgId: developer.id, actorId: devUser.id });
+    await reviewProduct(db, { productId: product.id, actorId: opUser.id, decision: "approve" });
   }
   return registered;
 }

@@ -4,6 +4,7 @@ import { roleHomeSummary } from "../../accounts/home";
 import { marketRoles, type MarketRoleName } from "../../accounts/roles";
 import { buyerQueryRouter, holderNodeRouter } from "./queries";
 import { holderResourceRouter } from "./resources";
+import { developerProductRouter, operatorProductRouter } from "./products";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -19,8 +20,8 @@ export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleNa
 const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
 export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter });
-export const developerRouter = createTRPCRouter(home(developerProcedure, "DEVELOPER"));
-export const operatorRouter = createTRPCRouter(home(operatorProcedure, "OPERATOR"));
+export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter });
+export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter });
 export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter });
 export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
 export const supervisorRouter = createTRPCRouter(home(supervisorProcedure, "SUPERVISOR"));

@@ -1,0 +1,41 @@
+/** Products: developers build and submit them, operators review them. */
+import { z } from "zod";
+import { createProductFromResources, productDraftInput } from "../../products/from-resources";
+import { pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
+import { termsSchema } from "../../products/schemas";
+import { developerProcedure, operatorProcedure } from "../trpc";
+
+const status = z.enum(["DRAFT", "SUBMITTED", "REJECTED", "LISTED", "PAUSED"]);
+const moved = z.object({ id: z.string(), status, reviewNote: z.string().nullable() });
+const productRow = z.object({ id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), status, reviewNote: z.string().nullable(), createdAt: z.date() });
+const byId = z.object({ productId: z.uuid() });
+
+export const developerProductRouter = {
+  products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
+    where: { developerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" },
+    select: { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true },
+  })),
+  createProduct: developerProcedure.input(productDraftInput).output(z.object({ id: z.string(), slug: z.string() }))
+    .mutation(({ ctx, input }) => createProductFromResources(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id })),
+  setProductTerms: developerProcedure.input(byId.extend(termsSchema.shape)).output(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) => setProductTerms(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id })),
+  submitProduct: developerProcedure.input(byId).output(moved)
+    .mutation(({ ctx, input }) => submitProduct(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id, actorId: ctx.user.id })),
+  pauseProduct: developerProcedure.input(byId).output(moved)
+    .mutation(({ ctx, input }) => pauseProduct(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id, actorId: ctx.user.id })),
+  resumeProduct: developerProcedure.input(byId).output(moved)
+    .mutation(({ ctx, input }) => resumeProduct(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id, actorId: ctx.user.id })),
+};
+
+export const operatorProductRouter = {
+  reviewQueue: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
+    where: { status: "SUBMITTED" }, orderBy: { createdAt: "asc" },
+    select: { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true },
+  })),
+  reviewProduct: operatorProcedure
+    .input(byId.extend({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().max(2000).optional() }))
+    .output(moved)
+    .mutation(({ ctx, input }) => reviewProduct(ctx.prisma, { ...input, actorId: ctx.user.id })),
+  pauseProduct: operatorProcedure.input(byId.extend({ reason: z.string().trim().min(5).max(2000) })).output(moved)
+    .mutation(({ ctx, input }) => pauseProduct(ctx.prisma, { ...input, actorId: ctx.user.id })),
+};

@@ -1,5 +1,6 @@
 import { accountRouter } from "./routers/account";
 import { catalogRouter } from "./routers/catalog";
+import { demandRouter } from "./routers/demands";
 import { adminRouter } from "./routers/admin";
 import {
   buyerRouter, developerRouter, holderRouter, operatorRouter, subjectRouter, supervisorRouter,
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   account: accountRouter,
   organisation: organisationRouter,
   catalog: catalogRouter,
+  demand: demandRouter,
   admin: adminRouter,
   holder: holderRouter,
   developer: developerRouter,

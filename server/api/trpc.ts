@@ -95,14 +95,15 @@ export const orgAdminProcedure = orgProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-export function roleProcedure(role: MarketRoleName) {
+/** Allowed when the active organisation holds any of `roles`. */
+export function roleProcedure(...roles: MarketRoleName[]) {
   return orgProcedure.use(({ ctx, next }) => {
     const org = ctx.active.organisation;
-    if (!org.roles.includes(role)) {
+    if (!roles.some((r) => org.roles.includes(r))) {
       const held = org.roles.length ? org.roles.map((r) => r.toLowerCase()).join(", ") : "no market role yet";
       throw new TRPCError({
         code: "FORBIDDEN",
-        message: `This needs the ${role.toLowerCase()} role. ${org.name} holds: ${held}. Switch organisation, or ask a market admin.`,
+        message: `This needs the ${roles.map((r) => r.toLowerCase()).join(" or ")} role. ${org.name} holds: ${held}. Switch organisation, or ask a market admin.`,
       });
     }
     return next();
@@ -116,3 +117,5 @@ export const buyerProcedure = roleProcedure("BUYER");
 export const subjectProcedure = roleProcedure("SUBJECT");
 export const supervisorProcedure = roleProcedure("SUPERVISOR");
 export const marketAdminProcedure = roleProcedure("ADMIN");
+/** Holders and developers: the supply side that answers demands. */
+export const supplierProcedure = roleProcedure("HOLDER", "DEVELOPER");

@@ -117,3 +117,16 @@ test("an owner invites a member, who accepts and joins", async ({ page, browser 
   await expect(other.getByLabel("Acting for")).toContainText("Mingshui Mutual Insurance");
   await other.close();
 });
+
+test("the catalog finds resources and products by Chinese or English words", async ({ page }) => {
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/catalog?q=" + encodeURIComponent("医疗费用"));
+  await expect(page.getByTestId("catalog-item").first()).toContainText("Claim records");
+  await page.getByLabel("Search resources and products").fill("claims district age");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("catalog-item").filter({ hasText: "Hospital claims by district and age band" })).toHaveCount(1);
+  await page.getByLabel("Search resources and products").fill("公积金");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("catalog-item")).toHaveCount(1);
+  await expect(page.getByTestId("catalog-item")).toContainText("Housing provident fund deposits");
+});

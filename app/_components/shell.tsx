@@ -18,6 +18,7 @@ export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; chil
         <Link href="/" className="brand"><img src="/icon.svg" alt="" />{t.appName}</Link>
         <nav aria-label="main">
           {roles.map((r) => <Link key={r} href={roleHome[r]}>{t.roles[r]}</Link>)}
+          <Link href="/catalog">{t.nav.catalog}</Link>
           <Link href="/organisation">{t.nav.organisation}</Link>
           <Link href="/account">{t.nav.account}</Link>
         </nav>

@@ -5,7 +5,7 @@
 export const en = {
   appName: "Quancheng Data Marketplace",
   tagline: "Data that is usable but invisible: computed results, consented envelopes, a verifiable ledger.",
-  nav: { home: "Home", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
+  nav: { home: "Home", catalog: "Catalog", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
   lang: { label: "Language", en: "English", zh: "中文" },
   roles: {
     HOLDER: "Data holder", DEVELOPER: "Product developer", OPERATOR: "Market operator", BUYER: "Buyer",
@@ -67,6 +67,13 @@ export const en = {
     title: "Organisations and roles", requested: "Requested", members: "Members", reason: "Reason for the change",
     save: "Save roles", saved: "Roles saved.", kind: "Kind",
   },
+  catalog: {
+    title: "Catalog", search: "Search resources and products", placeholder: "e.g. 医疗费用, housing fund, tax", kind: "Kind",
+    resource: "Data resource", product: "Data product", domain: "Domain", sharing: "Sharing", cycle: "Update cycle", sort: "Order",
+    relevance: "Relevance", newest: "Newest", used: "Most used", go: "Search", count: "{n} entries", none: "Nothing matches.",
+    sharingClass: { UNCONDITIONAL: "Unconditional", CONDITIONAL: "Conditional", NOT_SHARED: "Not shared" },
+    cycles: { REALTIME: "Real time", DAILY: "Daily", WEEKLY: "Weekly", MONTHLY: "Monthly", QUARTERLY: "Quarterly", YEARLY: "Yearly", ONCE: "Once" },
+  },
   nodes: {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
     lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
@@ -105,7 +112,7 @@ export type Dictionary = Shape<typeof en>;
 export const zh: Dictionary = {
   appName: "泉城数据要素市场",
   tagline: "数据可用不可见：交付计算结果、经授权的数字信封，每一步都上可验证的账本。",
-  nav: { home: "首页", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
+  nav: { home: "首页", catalog: "数据目录", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
   lang: { label: "语言", en: "English", zh: "中文" },
   roles: {
     HOLDER: "数据持有方", DEVELOPER: "数据产品开发方", OPERATOR: "市场运营方", BUYER: "数据使用方",
@@ -166,6 +173,13 @@ export const zh: Dictionary = {
   admin: {
     title: "机构与角色", requested: "已申请", members: "成员数", reason: "变更理由",
     save: "保存角色", saved: "角色已保存。", kind: "类型",
+  },
+  catalog: {
+    title: "数据目录", search: "搜索数据资源和数据产品", placeholder: "例如：医疗费用、公积金、tax", kind: "类型",
+    resource: "数据资源", product: "数据产品", domain: "领域", sharing: "共享类型", cycle: "更新周期", sort: "排序",
+    relevance: "相关度", newest: "最新", used: "最常用", go: "搜索", count: "共 {n} 条", none: "没有匹配的条目。",
+    sharingClass: { UNCONDITIONAL: "无条件共享", CONDITIONAL: "有条件共享", NOT_SHARED: "不予共享" },
+    cycles: { REALTIME: "实时", DAILY: "每日", WEEKLY: "每周", MONTHLY: "每月", QUARTERLY: "每季度", YEARLY: "每年", ONCE: "一次性" },
   },
   nodes: {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",

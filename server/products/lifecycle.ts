@@ -9,6 +9,7 @@
  *                   SUBMITTED ─reject→ REJECTED ─submit→ SUBMITTED
  */
 import type { z } from "zod";
+import { upsertCatalogEntry } from "../catalog/catalog";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { termsSchema } from "./schemas";
@@ -37,6 +38,15 @@ async function move(db: PrismaClient, o: { productId: string; action: Action; ac
     const moved = await tx.dataProduct.updateMany({ where: { id: p.id, status: p.status }, data: { status: t.to, ...o.data } });
     if (moved.count !== 1) throw new AppError("CONFLICT", "PRODUCT_CHANGED", "The product changed meanwhile: reload and try again.");
     await tx.productEvent.create({ data: { productId: p.id, fromState: p.status, toState: t.to, actorId: o.actorId, reason: o.reason } });
+    // Listed products are in the catalog; paused ones drop out of it until resumed.
+    if (t.to === "LISTED" || t.to === "PAUSED") {
+      const policy = p.policy as { dimensions?: { column: string }[]; measures?: { column: string }[] };
+      await upsertCatalogEntry(tx, {
+        kind: "PRODUCT", refId: p.id, ownerOrgId: p.developerOrgId, title: p.name, titleZh: p.nameZh, summary: p.description,
+        keywords: [...(policy.dimensions ?? []), ...(policy.measures ?? [])].map((c) => c.column.replace(/_/g, " ")).concat(p.purposes).join(" "),
+        domain: "product", priceMinor: BigInt((p.pricing as { priceMinor?: number } | null)?.priceMinor ?? 0), active: t.to === "LISTED",
+      });
+    }
     return tx.dataProduct.findUniqueOrThrow({ where: { id: p.id }, select: { id: true, status: true, reviewNote: true } });
   });
 }

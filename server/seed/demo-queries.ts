@@ -5,6 +5,8 @@
 import { DISTRICTS } from "@/computation/demo/generate";
 import type { PrismaClient } from "../db/generated/client";
 import { registerNode } from "../nodes/nodes";
+import { registerResource } from "../resources/resources";
+import type { ResourceInput } from "../resources/schemas";
 import type { QueryPolicy } from "../queries/policy";
 import { reviewProduct, setProductTerms, submitProduct } from "../products/lifecycle";
 import { createQueryProduct } from "../queries/products";
@@ -34,6 +36,7 @@ export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
     const org = await db.organisation.findUniqueOrThrow({ where: { slug: n.holder } });
     registered.push({ ...n, id: (await registerNode(db, { organisationId: org.id, name: n.name, url: n.url, signingKey: n.nodeId, agreementKey: n.agreementKey })).id });
   }
+  await seedDemoResources(db, registered);
   const developer = await db.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
   const hospitals = registered.filter((n) => n.dataset === "claims");
   if (hospitals.length && !(await db.dataProduct.findUnique({ where: { slug: "hospital-claims-by-district-age" } }))) {
@@ -58,4 +61,37 @@ export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
     await reviewProduct(db, { productId: product.id, actorId: opUser.id, decision: "approve" });
   }
   return registered;
+}
+
+const num = (name: string, unit: string, sensitivity: "SENSITIVE" | "PERSONAL" = "SENSITIVE") => ({ name, type: "number" as const, unit, sensitivity });
+const text = (name: string, sensitivity: "INTERNAL" | "PERSONAL" = "INTERNAL") => ({ name, type: "string" as const, sensitivity });
+const claimsResource: ResourceInput = {
+  name: "Claim records", nameZh: "医疗费用结算记录", domain: "health", updateCycle: "DAILY", sharing: "CONDITIONAL",
+  description: "One row per settled medical claim: patient district, age, sex, diagnosis group, amount, month. Usable only in aggregate.",
+  fields: [text("district"), { name: "age", type: "integer", unit: "years", sensitivity: "SENSITIVE" }, text("sex"), text("diagnosis"), num("claim_amount", "CNY"), text("month")],
+};
+const otherResources: Record<string, ResourceInput> = {
+  "jinan-tax": { name: "Enterprise tax returns", nameZh: "企业纳税申报记录", domain: "tax", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
+    description: "Annual revenue, tax paid and headcount of registered enterprises by district and industry.",
+    fields: [text("district"), text("industry"), { name: "employees", type: "integer", sensitivity: "INTERNAL" }, num("revenue", "CNY"), num("tax_paid", "CNY"), { name: "year", type: "integer", sensitivity: "PUBLIC" }] },
+  "jinan-social-security": { name: "Pension and medical insurance contributions", nameZh: "社会保险缴费记录", domain: "social-security", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
+    description: "Monthly contribution history per insured person; released to a named recipient only with the person's consent.",
+    fields: [text("citizen_id", "PERSONAL"), text("employer"), num("contribution_base", "CNY", "PERSONAL"), text("month")] },
+  "jinan-housing-fund": { name: "Housing provident fund deposits", nameZh: "住房公积金缴存记录", domain: "housing", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
+    description: "Monthly deposits and balance per account holder; released only with the holder's consent.",
+    fields: [text("citizen_id", "PERSONAL"), num("monthly_deposit", "CNY", "PERSONAL"), num("balance", "CNY", "PERSONAL"), text("month")] },
+};
+
+/** The holders' registered resources (idempotent: registered once). */
+async function seedDemoResources(db: PrismaClient, nodes: (DemoNode & { id: string })[]) {
+  const ensure = async (holderSlug: string, r: ResourceInput) => {
+    const org = await db.organisation.findUniqueOrThrow({ where: { slug: holderSlug } });
+    if (await db.dataResource.findUnique({ where: { holderOrgId_name: { holderOrgId: org.id, name: r.name } } })) return;
+    await registerResource(db, { holderOrgId: org.id, ...r });
+  };
+  for (const n of nodes) {
+    if (n.dataset === "claims") await ensure(n.holder, { ...claimsResource, nodeId: n.id, dataset: n.dataset });
+    if (n.holder === "jinan-tax") await ensure(n.holder, { ...otherResources["jinan-tax"]!, nodeId: n.id, dataset: n.dataset });
+  }
+  for (const slug of ["jinan-social-security", "jinan-housing-fund"]) await ensure(slug, otherResources[slug]!);
 }

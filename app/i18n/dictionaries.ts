@@ -74,6 +74,14 @@ export const en = {
     sharingClass: { UNCONDITIONAL: "Unconditional", CONDITIONAL: "Conditional", NOT_SHARED: "Not shared" },
     cycles: { REALTIME: "Real time", DAILY: "Daily", WEEKLY: "Weekly", MONTHLY: "Monthly", QUARTERLY: "Quarterly", YEARLY: "Yearly", ONCE: "Once" },
   },
+  resources: {
+    title: "Registered data resources", empty: "No resource registered yet.", name: "Name", certificate: "Certificate", version: "Version",
+    fields: "Fields", emergency: "Emergency reclassification", retired: "retired", register: "Register a resource", description: "Description",
+    fieldName: "field name", fieldType: "type", unit: "unit", sensitivity: "sensitivity", addField: "Add a field", dataset: "Dataset on the node",
+    registered: "Registered. Certificate {no}.", retire: "Retire", retireConfirm: "Retire this resource for good? It leaves the catalog and cannot change again.",
+    manage: "Manage registered resources",
+    sensitivityLevel: { PUBLIC: "public", INTERNAL: "internal", SENSITIVE: "sensitive", PERSONAL: "personal" },
+  },
   nodes: {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
     lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
@@ -180,6 +188,14 @@ export const zh: Dictionary = {
     relevance: "相关度", newest: "最新", used: "最常用", go: "搜索", count: "共 {n} 条", none: "没有匹配的条目。",
     sharingClass: { UNCONDITIONAL: "无条件共享", CONDITIONAL: "有条件共享", NOT_SHARED: "不予共享" },
     cycles: { REALTIME: "实时", DAILY: "每日", WEEKLY: "每周", MONTHLY: "每月", QUARTERLY: "每季度", YEARLY: "每年", ONCE: "一次性" },
+  },
+  resources: {
+    title: "已登记的数据资源", empty: "尚未登记数据资源。", name: "名称", certificate: "登记证书", version: "版本",
+    fields: "字段", emergency: "应急调整共享类型", retired: "已注销", register: "登记数据资源", description: "说明",
+    fieldName: "字段名", fieldType: "类型", unit: "单位", sensitivity: "敏感级别", addField: "添加字段", dataset: "节点上的数据集",
+    registered: "已登记。证书编号 {no}。", retire: "注销", retireConfirm: "确定永久注销此资源？它将从目录中移除且不可再修改。",
+    manage: "管理已登记的资源",
+    sensitivityLevel: { PUBLIC: "公开", INTERNAL: "内部", SENSITIVE: "敏感", PERSONAL: "个人信息" },
   },
   nodes: {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
@@ -11,6 +12,7 @@ export default async function HolderHome() {
     <RoleHome role="HOLDER">
       {nodes && (
         <section className="panel">
+          <p><Link className="primary" href="/holder/resources">{t.resources.manage}</Link></p>
           <h2>{t.nodes.title}</h2>
           {nodes.length === 0 ? <p className="muted">{t.nodes.empty}</p> : (
             <table data-testid="nodes">

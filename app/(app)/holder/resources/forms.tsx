@@ -1,0 +1,74 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { fieldTypes, sensitivities, sharingClasses, updateCycles } from "@/server/resources/schemas";
+import { fill } from "../../../i18n/dictionaries";
+import { useI18n } from "../../../i18n/client";
+import { errorText, useTRPC } from "../../../trpc";
+
+type Field = { name: string; type: (typeof fieldTypes)[number]; unit: string; sensitivity: (typeof sensitivities)[number] };
+
+export function RegisterResourceForm({ nodes }: { nodes: { id: string; name: string }[] }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [fields, setFields] = useState<Field[]>([{ name: "", type: "string", unit: "", sensitivity: "INTERNAL" }]);
+  const [done, setDone] = useState<string | null>(null);
+  const register = useMutation(trpc.holder.registerResource.mutationOptions({
+    onSuccess: (r) => { setDone(fill(t.resources.registered, { no: r.certificateNo })); router.refresh(); },
+  }));
+  const set = (i: number, patch: Partial<Field>) => setFields(fields.map((f, j) => (j === i ? { ...f, ...patch } : f)));
+  return (
+    <form className="stack" style={{ maxWidth: 720 }} onSubmit={(e) => {
+      e.preventDefault();
+      const f = new FormData(e.currentTarget);
+      const node = String(f.get("node") ?? "");
+      setDone(null);
+      register.mutate({
+        name: String(f.get("name")), nameZh: String(f.get("nameZh") ?? "").trim() || undefined, description: String(f.get("description") ?? ""),
+        domain: String(f.get("domain")), updateCycle: f.get("updateCycle") as (typeof updateCycles)[number], sharing: f.get("sharing") as (typeof sharingClasses)[number],
+        fields: fields.map((x) => ({ name: x.name, type: x.type, sensitivity: x.sensitivity, unit: x.unit.trim() || undefined })),
+        ...(node ? { nodeId: node, dataset: String(f.get("dataset") ?? "") } : {}),
+      });
+    }}>
+      <h2>{t.resources.register}</h2>
+      <label>{t.resources.name}<input name="name" required minLength={2} maxLength={120} /></label>
+      <label>{t.account.newOrgNameZh}<input name="nameZh" maxLength={120} /></label>
+      <label>{t.resources.description}<textarea name="description" rows={3} maxLength={4000} /></label>
+      <label>{t.catalog.domain}<input name="domain" required minLength={2} maxLength={40} placeholder="health" /></label>
+      <label>{t.catalog.cycle}<select name="updateCycle">{updateCycles.map((c) => <option key={c} value={c}>{t.catalog.cycles[c]}</option>)}</select></label>
+      <label>{t.catalog.sharing}<select name="sharing" defaultValue="CONDITIONAL">{sharingClasses.map((c) => <option key={c} value={c}>{t.catalog.sharingClass[c]}</option>)}</select></label>
+      <fieldset style={{ border: 0, padding: 0 }}>
+        <legend>{t.resources.fields}</legend>
+        {fields.map((x, i) => (
+          <div key={i} style={{ display: "flex", gap: ".4rem", flexWrap: "wrap", marginBottom: ".4rem" }}>
+            <input aria-label={`${t.resources.fieldName} ${i + 1}`} placeholder={t.resources.fieldName} value={x.name} required onChange={(e) => set(i, { name: e.target.value })} />
+            <select aria-label={`${t.resources.fieldType} ${i + 1}`} value={x.type} onChange={(e) => set(i, { type: e.target.value as Field["type"] })}>{fieldTypes.map((ft) => <option key={ft}>{ft}</option>)}</select>
+            <input aria-label={`${t.resources.unit} ${i + 1}`} placeholder={t.resources.unit} value={x.unit} style={{ width: "6rem" }} onChange={(e) => set(i, { unit: e.target.value })} />
+            <select aria-label={`${t.resources.sensitivity} ${i + 1}`} value={x.sensitivity} onChange={(e) => set(i, { sensitivity: e.target.value as Field["sensitivity"] })}>{sensitivities.map((s) => <option key={s} value={s}>{t.resources.sensitivityLevel[s]}</option>)}</select>
+            {fields.length > 1 && <button type="button" className="secondary" onClick={() => setFields(fields.filter((_, j) => j !== i))}>−</button>}
+          </div>
+        ))}
+        <button type="button" className="secondary" onClick={() => setFields([...fields, { name: "", type: "string", unit: "", sensitivity: "INTERNAL" }])}>{t.resources.addField}</button>
+      </fieldset>
+      {nodes.length > 0 && (
+        <div style={{ display: "flex", gap: ".5rem" }}>
+          <label>{t.nodes.name}<select name="node"><option value="">—</option>{nodes.map((n) => <option key={n.id} value={n.id}>{n.name}</option>)}</select></label>
+          <label>{t.resources.dataset}<input name="dataset" pattern="[A-Za-z0-9_-]{1,64}" /></label>
+        </div>
+      )}
+      {register.error && <p className="error" role="alert">{errorText(t, register.error)}</p>}
+      {done && <p className="notice" role="status">{done}</p>}
+      <button className="primary" disabled={register.isPending}>{t.resources.register}</button>
+    </form>
+  );
+}
+
+export function RetireButton({ resourceId }: { resourceId: string }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const retire = useMutation(trpc.holder.retireResource.mutationOptions({ onSuccess: () => router.refresh() }));
+  return <button type="button" className="secondary" disabled={retire.isPending} onClick={() => { if (confirm(t.resources.retireConfirm)) retire.mutate({ resourceId }); }}>{t.resources.retire}</button>;
+}

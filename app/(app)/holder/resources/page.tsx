@@ -1,0 +1,38 @@
+import { api, getContext, unlessForbidden } from "@/server/api/rsc";
+import { Refusal } from "../../../_components/refusal";
+import { getDictionary } from "../../../i18n/server";
+import { RegisterResourceForm, RetireButton } from "./forms";
+
+export default async function ResourcesPage() {
+  const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
+  const [resources, nodes] = await Promise.all([unlessForbidden(caller.holder.resources()), unlessForbidden(caller.holder.nodes())]);
+  if (!resources || !nodes) return <Refusal ctx={ctx} role="HOLDER" t={t} locale={locale} />;
+  const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
+  return (
+    <>
+      <h1>{t.resources.title}</h1>
+      <section className="panel">
+        {resources.length === 0 ? <p className="muted">{t.resources.empty}</p> : (
+          <table data-testid="resources">
+            <thead><tr><th>{t.resources.name}</th><th>{t.resources.certificate}</th><th>{t.catalog.sharing}</th><th>{t.resources.version}</th><th>{t.resources.fields}</th><th /></tr></thead>
+            <tbody>
+              {resources.map((r) => (
+                <tr key={r.id}>
+                  <td>{locale === "zh" && r.nameZh ? r.nameZh : r.name}<div className="muted">{r.domain} · {t.catalog.cycles[r.updateCycle]}</div></td>
+                  <td><code>{r.certificateNo}</code><div className="muted">{day(r.createdAt)}</div></td>
+                  <td>{t.catalog.sharingClass[r.effectiveSharing]}{r.emergency && <div className="error">{t.resources.emergency}: {r.emergency.reason}</div>}</td>
+                  <td>v{r.version}{r.status === "RETIRED" && <div className="muted">{t.resources.retired}</div>}</td>
+                  <td>{r.fields.map((f) => f.name).join(", ")}</td>
+                  <td>{r.status === "ACTIVE" && <RetireButton resourceId={r.id} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="panel">
+        <RegisterResourceForm nodes={nodes.map((n) => ({ id: n.id, name: n.name }))} />
+      </section>
+    </>
+  );
+}

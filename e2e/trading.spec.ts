@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+
+test("a holder registers a resource, gets a certificate, and buyers find it in the catalog", async ({ page, browser }) => {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("housing@quancheng.example");
+  await page.getByLabel("Password").fill("quancheng-demo-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/holder$/);
+  await page.getByRole("link", { name: "Manage registered resources" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Loan repayment records");
+  await page.getByLabel("Description").fill("Provident-fund loan repayments per borrower and month.");
+  await page.getByLabel("Domain").fill("housing");
+  await page.getByLabel("field name 1").fill("repayment");
+  await page.getByLabel("type 1").selectOption("number");
+  await page.getByLabel("unit 1").fill("CNY");
+  await page.getByLabel("sensitivity 1").selectOption("PERSONAL");
+  await page.getByRole("button", { name: "Add a field" }).click();
+  await page.getByLabel("field name 2").fill("month");
+  await page.getByRole("button", { name: "Register a resource" }).click();
+  await expect(page.getByRole("status")).toContainText(/Registered\. Certificate QCR-\d{4}-[0-9A-F]{8}/);
+  await expect(page.getByTestId("resources")).toContainText("Loan repayment records");
+
+  // The same name again is refused with a clear message.
+  await page.getByRole("button", { name: "Register a resource" }).click();
+  await expect(page.locator(".error[role=alert]")).toContainText('already registered a resource named "Loan repayment records"');
+
+  const buyer = await browser.newPage({ locale: "en-GB" });
+  await buyer.goto("/signin");
+  await buyer.getByLabel("Email").fill("bank@quancheng.example");
+  await buyer.getByLabel("Password").fill("quancheng-demo-2026");
+  await buyer.getByRole("button", { name: "Sign in" }).click();
+  await buyer.waitForURL(/\/buyer$/);
+  await buyer.goto("/catalog?q=loan+repayments");
+  await expect(buyer.getByRole("heading", { name: "Loan repayment records" })).toBeVisible();
+  await buyer.close();
+});

@@ -1,0 +1,146 @@
+/**
+ * Orders and approvals. Ordering a listed product records its terms and purpose. When any
+ * source of the product is a conditional resource (in force now, emergencies included), its
+ * holder must approve, with a reason when refusing, within 10 working days; until every
+ * holder approved the order is PENDING_APPROVAL. A NOT_SHARED source makes the order
+ * impossible. The entitlement (quota, validity, purpose) is checked and used atomically by
+ * every query, and given back when that query fails.
+ *
+ *   PENDING_APPROVAL ─all approve→ ACTIVE        PENDING_APPROVAL ─one refuses→ REFUSED
+ *   PENDING_APPROVAL | ACTIVE (unused) ─cancel→ CANCELLED
+ */
+import { z } from "zod";
+import type { Prisma, PrismaClient } from "../db/generated/client";
+import { addWorkingDays } from "../demands/working-days";
+import { AppError } from "../errors";
+import { pricingSchema } from "../products/schemas";
+import { activeReclassification, effectiveSharing } from "../resources/resources";
+
+const APPROVAL_WORKING_DAYS = 10;
+
+export const placeOrderInput = z.object({
+  productId: z.uuid(),
+  purpose: z.string().trim().min(2).max(80),
+  idempotencyKey: z.uuid().optional(),
+});
+
+type Tx = Prisma.TransactionClient;
+
+async function event(tx: Tx, orderId: string, from: "PENDING_APPROVAL" | "ACTIVE" | null, to: "PENDING_APPROVAL" | "ACTIVE" | "REFUSED" | "CANCELLED", actorId: string, reason?: string) {
+  await tx.orderEvent.create({ data: { orderId, fromState: from, toState: to, actorId, reason } });
+}
+
+/** Validity and quota an order gets when it becomes active. */
+function entitlement(pricing: z.infer<typeof pricingSchema>, now: Date) {
+  if (pricing.model === "SUBSCRIPTION") return { quota: pricing.quota, validFrom: now, validUntil: new Date(now.getTime() + pricing.periodDays * 86_400_000) };
+  if (pricing.model === "ONE_OFF") return { quota: 1, validFrom: now, validUntil: null };
+  return { quota: null, validFrom: now, validUntil: null };
+}
+
+export async function placeOrder(db: PrismaClient, o: { buyerOrgId: string; userId: string; now?: Date } & z.input<typeof placeOrderInput>) {
+  const input = placeOrderInput.parse(o);
+  const now = o.now ?? new Date();
+  if (input.idempotencyKey) {
+    const existing = await db.order.findUnique({ where: { buyerOrgId_idempotencyKey: { buyerOrgId: o.buyerOrgId, idempotencyKey: input.idempotencyKey } } });
+    if (existing) return { id: existing.id, status: existing.status };
+  }
+  const product = await db.dataProduct.findUnique({ where: { id: input.productId }, include: { sources: { include: { node: true } } } });
+  if (!product || product.status !== "LISTED") throw new AppError("CONFLICT", "PRODUCT_NOT_LISTED", "This product is not listed: it cannot be ordered now.");
+  if (!product.purposes.includes(input.purpose)) {
+    throw new AppError("BAD_INPUT", "PURPOSE_NOT_ALLOWED", `"${input.purpose}" is not an allowed purpose of this product; allowed: ${product.purposes.join(", ") || "none"}.`);
+  }
+  const pricing = pricingSchema.parse(product.pricing);
+  return db.$transaction(async (tx) => {
+    // Which holders must approve: those whose resource behind a source is conditional now.
+    const approvers = new Set<string>();
+    for (const s of product.sources) {
+      const r = await tx.dataResource.findFirst({ where: { nodeId: s.nodeId, dataset: s.dataset, status: "ACTIVE" } });
+      const sharing = r ? effectiveSharing(r.sharing, await activeReclassification(tx, r.id, now)) : "CONDITIONAL"; // unregistered: ask
+      if (sharing === "NOT_SHARED") throw new AppError("FORBIDDEN", "NOT_SHARED", `A source of this product (${r?.name}) is not shared at present.`);
+      if (sharing === "CONDITIONAL") approvers.add(s.node.organisationId);
+    }
+    const status = approvers.size ? "PENDING_APPROVAL" : "ACTIVE";
+    const order = await tx.order.create({
+      data: {
+        buyerOrgId: o.buyerOrgId, productId: product.id, placedById: o.userId, status, purpose: input.purpose, pricing, createdAt: now,
+        idempotencyKey: input.idempotencyKey, ...(status === "ACTIVE" ? entitlement(pricing, now) : {}),
+        approvals: { create: [...approvers].map((holderOrgId) => ({ holderOrgId, dueAt: addWorkingDays(now, APPROVAL_WORKING_DAYS) })) },
+      },
+    });
+    await event(tx, order.id, null, status, o.userId);
+    if (approvers.size) {
+      await tx.notification.createMany({ data: [...approvers].map((orgId) => ({ orgId, kind: "APPROVAL_REQUESTED", subjectId: order.id, message: `Approval requested: ${product.name} for "${input.purpose}"` })) });
+    }
+    return { id: order.id, status: order.status };
+  });
+}
+
+export async function decideApproval(db: PrismaClient, o: { orderId: string; holderOrgId: string; userId: string; decision: "approve" | "refuse"; reason?: string; now?: Date }) {
+  const now = o.now ?? new Date();
+  if (o.decision === "refuse" && !(o.reason && o.reason.trim().length >= 5)) throw new AppError("BAD_INPUT", "REASON_REQUIRED", "A refusal needs a reason (5 characters or more): the buyer sees it.");
+  return db.$transaction(async (tx) => {
+    const a = await tx.orderApproval.findUnique({ where: { orderId_holderOrgId: { orderId: o.orderId, holderOrgId: o.holderOrgId } } });
+    // Someone else's approval looks exactly like a missing one.
+    if (!a) throw new AppError("NOT_FOUND", "APPROVAL_NOT_FOUND", "No approval of your organisation is requested for this order.");
+    const decided = await tx.orderApproval.updateMany({
+      where: { orderId: o.orderId, holderOrgId: o.holderOrgId, status: "PENDING" },
+      data: { status: o.decision === "approve" ? "APPROVED" : "REFUSED", reason: o.reason, decidedAt: now, decidedById: o.userId },
+    });
+    if (decided.count !== 1) throw new AppError("CONFLICT", "ALREADY_DECIDED", "This approval was already decided.");
+    const order = await tx.order.findUniqueOrThrow({ where: { id: o.orderId } });
+    if (order.status !== "PENDING_APPROVAL") return { orderStatus: order.status };
+    if (o.decision === "refuse") {
+      await tx.order.update({ where: { id: order.id }, data: { status: "REFUSED" } });
+      await event(tx, order.id, "PENDING_APPROVAL", "REFUSED", o.userId, o.reason);
+      await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_REFUSED", subjectId: order.id, message: `Order refused: ${o.reason}` } });
+      return { orderStatus: "REFUSED" as const };
+    }
+    const pending = await tx.orderApproval.count({ where: { orderId: order.id, status: { not: "APPROVED" } } });
+    if (pending > 0) return { orderStatus: "PENDING_APPROVAL" as const };
+    await tx.order.update({ where: { id: order.id }, data: { status: "ACTIVE", ...entitlement(pricingSchema.parse(order.pricing), now) } });
+    await event(tx, order.id, "PENDING_APPROVAL", "ACTIVE", o.userId);
+    await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_ACTIVE", subjectId: order.id, message: "Order approved: it can be used now." } });
+    return { orderStatus: "ACTIVE" as const };
+  });
+}
+
+export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerOrgId: string; userId: string }) {
+  return db.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({ where: { id: o.orderId } });
+    if (!order || order.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "ORDER_NOT_FOUND", "No such order of your organisation.");
+    const moved = await tx.order.updateMany({ where: { id: order.id, status: { in: ["PENDING_APPROVAL", "ACTIVE"] }, used: 0 }, data: { status: "CANCELLED" } });
+    if (moved.count !== 1) {
+      throw new AppError("CONFLICT", order.used > 0 ? "ORDER_IN_USE" : "ILLEGAL_TRANSITION",
+        order.used > 0 ? "This order has been used: it can no longer be cancelled." : `A ${order.status.toLowerCase().replace("_", " ")} order cannot be cancelled.`);
+    }
+    await event(tx, order.id, order.status as "PENDING_APPROVAL" | "ACTIVE", "CANCELLED", o.userId);
+    return { id: order.id, status: "CANCELLED" as const };
+  });
+}
+
+/**
+ * Use one query of the buyer's entitlement to a product, atomically (inside the caller's
+ * transaction). Throws FORBIDDEN with the precise reason when there is none.
+ */
+export async function useEntitlement(tx: Tx, o: { buyerOrgId: string; productId: string; now?: Date }): Promise<string> {
+  const now = o.now ?? new Date();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE "Order" SET "used" = "used" + 1
+    WHERE "id" = (SELECT "id" FROM "Order"
+      WHERE "buyerOrgId" = ${o.buyerOrgId}::uuid AND "productId" = ${o.productId}::uuid AND "status" = 'ACTIVE'
+        AND ("quota" IS NULL OR "used" < "quota") AND ("validUntil" IS NULL OR "validUntil" > ${now})
+      ORDER BY "validUntil" ASC NULLS LAST, "createdAt" ASC LIMIT 1 FOR UPDATE)
+    RETURNING "id"::text AS "id"`;
+  if (rows[0]) return rows[0].id;
+  const orders = await tx.order.findMany({ where: { buyerOrgId: o.buyerOrgId, productId: o.productId } });
+  if (orders.length === 0) throw new AppError("FORBIDDEN", "NO_ORDER", "Order this product before querying it.");
+  if (orders.some((x) => x.status === "PENDING_APPROVAL")) throw new AppError("FORBIDDEN", "AWAITING_APPROVAL", "Your order is waiting for the holders' approval.");
+  if (orders.some((x) => x.status === "ACTIVE" && x.validUntil && x.validUntil <= now)) throw new AppError("FORBIDDEN", "ORDER_EXPIRED", "Your subscription has expired: order again.");
+  if (orders.some((x) => x.status === "ACTIVE")) throw new AppError("FORBIDDEN", "QUOTA_EXHAUSTED", "Your order's query quota is used up: order again.");
+  throw new AppError("FORBIDDEN", "NO_ACTIVE_ORDER", "You have no active order of this product (refused or cancelled).");
+}
+
+/** Give a use back (the query failed: nothing was delivered). */
+export async function returnEntitlement(tx: Tx, orderId: string) {
+  await tx.$executeRaw`UPDATE "Order" SET "used" = GREATEST("used" - 1, 0) WHERE "id" = ${orderId}::uuid`;
+}

@@ -1,0 +1,105 @@
+/** Orders, holder approvals and entitlements: every state and every refusal. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateX25519 } from "@/computation/aggregate/masks";
+import { generateEd25519 } from "@/computation/signing";
+import type { Database } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { registerNode } from "@/server/nodes/nodes";
+import { cancelOrder, decideApproval, placeOrder, useEntitlement } from "@/server/orders/orders";
+import { createProductFromResources } from "@/server/products/from-resources";
+import { reviewProduct, setProductTerms, submitProduct } from "@/server/products/lifecycle";
+import { reclassifyResource, registerResource } from "@/server/resources/resources";
+import { seedDemoWorld } from "@/server/seed/demo";
+import { claimsPolicy } from "@/server/seed/demo-queries";
+import { backends } from "../setup/databases";
+
+const reason = async (p: Promise<unknown>) => {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(e, "expected a refusal").toBeInstanceOf(AppError);
+  return (e as AppError).reason;
+};
+
+const fields = [
+  { name: "district", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "age", type: "integer" as const, sensitivity: "SENSITIVE" as const },
+  { name: "sex", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "diagnosis", type: "string" as const, sensitivity: "SENSITIVE" as const },
+  { name: "claim_amount", type: "number" as const, unit: "CNY", sensitivity: "SENSITIVE" as const },
+];
+
+for (const backend of backends) {
+  describe.skipIf(!backend.available)(`orders on ${backend.name}`, () => {
+    let db: Database;
+    const id: Record<string, string> = {};
+    let n = 0;
+
+    /** A listed product over one hospital resource with the given sharing class and pricing. */
+    async function listed(sharing: "CONDITIONAL" | "UNCONDITIONAL", pricing: Parameters<typeof setProductTerms>[1]["pricing"]) {
+      n++;
+      const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: `node-${n}`, url: "http://127.0.0.1:9", signingKey: generateEd25519().publicKey, agreementKey: generateX25519().publicKey });
+      const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: `Claims ${n}`, domain: "health", updateCycle: "DAILY", sharing, fields, nodeId: node.id, dataset: "claims" });
+      const p = await createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `orders-${n}`, name: `Claims product ${n}`, policy: claimsPolicy, resourceIds: [r.id] });
+      await setProductTerms(db.prisma, { productId: p.id, developerOrgId: id.dev!, pricing, shares: { developerBps: 3000, operatorBps: 1000, holdersBps: 6000 }, licence: "Aggregates for pricing only; no re-identification.", purposes: ["insurance pricing"] });
+      await submitProduct(db.prisma, { productId: p.id, developerOrgId: id.dev!, actorId: id.devUser! });
+      await reviewProduct(db.prisma, { productId: p.id, actorId: id.opUser!, decision: "approve" });
+      return { productId: p.id, resourceId: r.id };
+    }
+
+    beforeAll(async () => {
+      db = await backend.open();
+      await seedDemoWorld(db.prisma);
+      const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
+      const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+      Object.assign(id, {
+        hospital: await org("jinan-central-hospital"), tax: await org("jinan-tax"), dev: await org("baotu-data-studio"), insurer: await org("mingshui-insurance"),
+        hospitalUser: await user("central-hospital@quancheng.example"), devUser: await user("developer@quancheng.example"),
+        opUser: await user("operator@quancheng.example"), insurerUser: await user("insurer@quancheng.example"), taxUser: await user("tax@quancheng.example"),
+      });
+    });
+    afterAll(async () => { await db?.close(); });
+
+    it("waits for the holder's approval of conditional data, then enforces the quota", async () => {
+      const { productId } = await listed("CONDITIONAL", { model: "SUBSCRIPTION", priceMinor: 100_000, quota: 2, periodDays: 30 });
+      expect(await reason(placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "marketing" }))).toBe("PURPOSE_NOT_ALLOWED");
+      const key = crypto.randomUUID();
+      const order = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing", idempotencyKey: key });
+      expect(order.status).toBe("PENDING_APPROVAL");
+      expect((await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing", idempotencyKey: key })).id).toBe(order.id);
+      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId })))).toBe("AWAITING_APPROVAL");
+      expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.tax!, userId: id.taxUser!, decision: "approve" }))).toBe("APPROVAL_NOT_FOUND");
+      expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse" }))).toBe("REASON_REQUIRED");
+      expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" })).toEqual({ orderStatus: "ACTIVE" });
+      expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" }))).toBe("ALREADY_DECIDED");
+      const use = () => db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId }));
+      expect(await use()).toBe(order.id);
+      expect(await use()).toBe(order.id);
+      expect(await reason(use())).toBe("QUOTA_EXHAUSTED");
+      expect(await reason(cancelOrder(db.prisma, { orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ORDER_IN_USE");
+      const later = new Date(Date.now() + 31 * 86_400_000);
+      const second = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing" });
+      await decideApproval(db.prisma, { orderId: second.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" });
+      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId, now: later })))).toBe("ORDER_EXPIRED");
+      const events = await db.prisma.orderEvent.findMany({ where: { orderId: order.id }, orderBy: { createdAt: "asc" } });
+      expect(events.map((e) => `${e.fromState ?? "∅"}→${e.toState}`)).toEqual(["∅→PENDING_APPROVAL", "PENDING_APPROVAL→ACTIVE"]);
+    });
+
+    it("is refused with the holder's reason, and unconditional data needs no approval", async () => {
+      const cond = await listed("CONDITIONAL", { model: "PER_QUERY", priceMinor: 5_000 });
+      const order = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: cond.productId, purpose: "insurance pricing" });
+      expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse", reason: "Purpose not covered by our data-sharing agreement." })).toEqual({ orderStatus: "REFUSED" });
+      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId: cond.productId })))).toBe("NO_ACTIVE_ORDER");
+      expect(await reason(cancelOrder(db.prisma, { orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ILLEGAL_TRANSITION");
+
+      const open = await listed("UNCONDITIONAL", { model: "ONE_OFF", priceMinor: 9_900 });
+      const o2 = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: open.productId, purpose: "insurance pricing" });
+      expect(o2.status).toBe("ACTIVE");
+      expect(await reason(cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.tax!, userId: id.taxUser! }))).toBe("ORDER_NOT_FOUND");
+      expect(await cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.insurer!, userId: id.insurerUser! })).toMatchObject({ status: "CANCELLED" });
+      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.tax!, productId: open.productId })))).toBe("NO_ORDER");
+    });
+
+    it("cannot be placed while a source is reclassified as not shared", async () => {
+      const p = await listed("UNCONDITIONAL", { model: "PER_QUERY", priceMinor: 1_000 });
+      await reclassifyResource(db.prisma, { holderOrgId: id.hospital!, userId: id.hospitalUser!, resourceId: p.resourceId, to: "NOT_SHARED", reason: "data quality incident under review", endsAt: new Date(Date.now() + 86_400_000) });
+      expect(await reason(placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: p.productId, purpose: "insurance pricing" }))).toBe("NOT_SHARED");
+    });
+  });
+}

@@ -42,6 +42,8 @@ const access: Record<string, Access> = {
   "holder.updateResource": "HOLDER",
   "holder.retireResource": "HOLDER",
   "holder.reclassifyResource": "HOLDER",
+  "holder.approvals": "HOLDER",
+  "holder.decideApproval": "HOLDER",
   "developer.home": "DEVELOPER",
   "developer.products": "DEVELOPER",
   "developer.createProduct": "DEVELOPER",
@@ -58,6 +60,9 @@ const access: Record<string, Access> = {
   "buyer.submitQuery": "BUYER",
   "buyer.query": "BUYER",
   "buyer.queries": "BUYER",
+  "buyer.placeOrder": "BUYER",
+  "buyer.cancelOrder": "BUYER",
+  "buyer.orders": "BUYER",
   "subject.home": "SUBJECT",
   "supervisor.home": "SUPERVISOR",
 };

@@ -5,6 +5,7 @@ import { marketRoles, type MarketRoleName } from "../../accounts/roles";
 import { buyerQueryRouter, holderNodeRouter } from "./queries";
 import { holderResourceRouter } from "./resources";
 import { developerProductRouter, operatorProductRouter } from "./products";
+import { buyerOrderRouter, holderApprovalRouter } from "./orders";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -19,9 +20,9 @@ export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleNa
 }
 const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
-export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter });
+export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter });
 export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter });
 export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter });
-export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter });
+export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter });
 export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
 export const supervisorRouter = createTRPCRouter(home(supervisorProcedure, "SUPERVISOR"));

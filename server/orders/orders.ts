@@ -122,7 +122,7 @@ export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerO
  * Use one query of the buyer's entitlement to a product, atomically (inside the caller's
  * transaction). Throws FORBIDDEN with the precise reason when there is none.
  */
-export async function useEntitlement(tx: Tx, o: { buyerOrgId: string; productId: string; now?: Date }): Promise<string> {
+export async function consumeEntitlement(tx: Tx, o: { buyerOrgId: string; productId: string; now?: Date }): Promise<string> {
   const now = o.now ?? new Date();
   const rows = await tx.$queryRaw<{ id: string }[]>`
     UPDATE "Order" SET "used" = "used" + 1

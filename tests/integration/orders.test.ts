@@ -5,7 +5,7 @@ import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { registerNode } from "@/server/nodes/nodes";
-import { cancelOrder, decideApproval, placeOrder, useEntitlement } from "@/server/orders/orders";
+import { cancelOrder, decideApproval, placeOrder, consumeEntitlement } from "@/server/orders/orders";
 import { createProductFromResources } from "@/server/products/from-resources";
 import { reviewProduct, setProductTerms, submitProduct } from "@/server/products/lifecycle";
 import { reclassifyResource, registerResource } from "@/server/resources/resources";
@@ -63,12 +63,12 @@ for (const backend of backends) {
       const order = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing", idempotencyKey: key });
       expect(order.status).toBe("PENDING_APPROVAL");
       expect((await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing", idempotencyKey: key })).id).toBe(order.id);
-      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId })))).toBe("AWAITING_APPROVAL");
+      expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId })))).toBe("AWAITING_APPROVAL");
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.tax!, userId: id.taxUser!, decision: "approve" }))).toBe("APPROVAL_NOT_FOUND");
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse" }))).toBe("REASON_REQUIRED");
       expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" })).toEqual({ orderStatus: "ACTIVE" });
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" }))).toBe("ALREADY_DECIDED");
-      const use = () => db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId }));
+      const use = () => db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId }));
       expect(await use()).toBe(order.id);
       expect(await use()).toBe(order.id);
       expect(await reason(use())).toBe("QUOTA_EXHAUSTED");
@@ -76,7 +76,7 @@ for (const backend of backends) {
       const later = new Date(Date.now() + 31 * 86_400_000);
       const second = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing" });
       await decideApproval(db.prisma, { orderId: second.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" });
-      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId, now: later })))).toBe("ORDER_EXPIRED");
+      expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId, now: later })))).toBe("ORDER_EXPIRED");
       const events = await db.prisma.orderEvent.findMany({ where: { orderId: order.id }, orderBy: { createdAt: "asc" } });
       expect(events.map((e) => `${e.fromState ?? "∅"}→${e.toState}`)).toEqual(["∅→PENDING_APPROVAL", "PENDING_APPROVAL→ACTIVE"]);
     });
@@ -85,7 +85,7 @@ for (const backend of backends) {
       const cond = await listed("CONDITIONAL", { model: "PER_QUERY", priceMinor: 5_000 });
       const order = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: cond.productId, purpose: "insurance pricing" });
       expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse", reason: "Purpose not covered by our data-sharing agreement." })).toEqual({ orderStatus: "REFUSED" });
-      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.insurer!, productId: cond.productId })))).toBe("NO_ACTIVE_ORDER");
+      expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId: cond.productId })))).toBe("NO_ACTIVE_ORDER");
       expect(await reason(cancelOrder(db.prisma, { orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ILLEGAL_TRANSITION");
 
       const open = await listed("UNCONDITIONAL", { model: "ONE_OFF", priceMinor: 9_900 });
@@ -93,7 +93,7 @@ for (const backend of backends) {
       expect(o2.status).toBe("ACTIVE");
       expect(await reason(cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.tax!, userId: id.taxUser! }))).toBe("ORDER_NOT_FOUND");
       expect(await cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.insurer!, userId: id.insurerUser! })).toMatchObject({ status: "CANCELLED" });
-      expect(await reason(db.prisma.$transaction((tx) => useEntitlement(tx, { buyerOrgId: id.tax!, productId: open.productId })))).toBe("NO_ORDER");
+      expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.tax!, productId: open.productId })))).toBe("NO_ORDER");
     });
 
     it("cannot be placed while a source is reclassified as not shared", async () => {

@@ -15,6 +15,7 @@ import { aggregateResponse, blockWidths, type AggregatePlan, type AggregateReque
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
+import { consumeEntitlement, returnEntitlement } from "../orders/orders";
 import { marketSigningKey } from "./market-key";
 import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
 
@@ -48,10 +49,12 @@ export async function submitQuery(db: PrismaClient, opts: {
     throw new AppError("BAD_INPUT", "BAD_PUBLIC_KEY", `The HE public key is not usable: ${e.message}`);
   });
   return db.$transaction(async (tx) => {
+    // The order's entitlement (quota, validity) and the ε budget are used together or not at all.
+    const orderId = await consumeEntitlement(tx, { buyerOrgId: opts.buyerOrgId, productId: product.id });
     if (policy.privacy.mode === "dp") await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
     const job = await tx.queryJob.create({
       data: {
-        productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey,
+        productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey, orderId,
         query: opts.query as Prisma.InputJsonValue, plan: planned as unknown as Prisma.InputJsonValue, epsilon: planned.epsilon, publicKey: opts.publicKey,
       },
       select: { id: true, status: true, epsilon: true },
@@ -75,12 +78,13 @@ async function chargeEpsilon(tx: Prisma.TransactionClient, o: { productId: strin
   }
 }
 
-/** Mark a running job failed and give its ε back, exactly once. */
+/** Mark a running job failed and give its ε and its use of the order back, exactly once. */
 async function failJob(db: PrismaClient, jobId: string, message: string) {
   await db.$transaction(async (tx) => {
     const moved = await tx.queryJob.updateMany({ where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
     if (moved.count !== 1) return;
     const job = await tx.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+    if (job.orderId) await returnEntitlement(tx, job.orderId);
     if (job.epsilon > 0) {
       await tx.$executeRaw`UPDATE "PrivacyBudget" SET "spent" = GREATEST("spent" - ${job.epsilon}, 0), "updatedAt" = now()
         WHERE "productId" = ${job.productId}::uuid AND "buyerOrgId" = ${job.buyerOrgId}::uuid`;

@@ -1,6 +1,7 @@
 /**
  * Data products as far as encrypted queries need them: a policy over datasets on
- * holders' nodes. (Review, pricing and orders come with the trading work.)
+ * holders' nodes. A product starts as a DRAFT; server/products/lifecycle.ts takes it to
+ * review and listing.
  */
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "../db/generated/client";
@@ -14,7 +15,6 @@ export const createProductInput = z.object({
   description: z.string().max(4000).default(""),
   policy: queryPolicy,
   sources: z.array(z.object({ nodeId: z.uuid(), dataset: z.string().min(1).max(64) })).min(1).max(32),
-  status: z.enum(["DRAFT", "LISTED", "PAUSED"]).default("DRAFT"),
 });
 
 export async function createQueryProduct(db: PrismaClient, opts: { developerOrgId: string } & z.input<typeof createProductInput>) {
@@ -27,7 +27,7 @@ export async function createQueryProduct(db: PrismaClient, opts: { developerOrgI
   if (nodes !== input.sources.length) throw new AppError("NOT_FOUND", "NODE_NOT_FOUND", "A source names an unknown node.");
   return db.dataProduct.create({
     data: {
-      slug: input.slug, name: input.name, nameZh: input.nameZh, description: input.description, status: input.status,
+      slug: input.slug, name: input.name, nameZh: input.nameZh, description: input.description, status: "DRAFT",
       developerOrgId: opts.developerOrgId, policy: input.policy as Prisma.InputJsonValue,
       sources: { create: input.sources },
     },

@@ -8,8 +8,8 @@ import { registerNode } from "../nodes/nodes";
 import { registerResource } from "../resources/resources";
 import type { ResourceInput } from "../resources/schemas";
 import type { QueryPolicy } from "../queries/policy";
-import { reviewProduct, setProductTerms, submitProduct } from "../products/lifecycle";
 import { createQueryProduct } from "../queries/products";
+import { listProduct, orderApproved } from "./flows";
 
 export const claimsPolicy: QueryPolicy = {
   dimensions: [
@@ -47,18 +47,10 @@ export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
       policy: claimsPolicy,
       sources: hospitals.map((h) => ({ nodeId: h.id, dataset: h.dataset })),
     });
-    // Listed the way every product is: terms, submission, the operator's approval.
-    const devUser = await db.user.findUniqueOrThrow({ where: { email: "developer@quancheng.example" } });
-    const opUser = await db.user.findUniqueOrThrow({ where: { email: "operator@quancheng.example" } });
-    await setProductTerms(db, {
-      productId: product.id, developerOrgId: developer.id,
-      pricing: { model: "PER_QUERY", priceMinor: 20_000 },
-      shares: { developerBps: 2500, operatorBps: 1000, holdersBps: 6500 },
-      licence: "Aggregate results for insurance pricing and public-health research only. No attempt to re-identify anyone; no resale.",
-      purposes: ["insurance pricing", "public health research"],
-    });
-    await submitProduct(db, { productId: product.id, developerOrgId: developer.id, actorId: devUser.id });
-    await reviewProduct(db, { productId: product.id, actorId: opUser.id, decision: "approve" });
+    await listProduct(db, product.id);
+    // The insurer has ordered it, and the three hospitals approved the order.
+    const insurer = await db.organisation.findUniqueOrThrow({ where: { slug: "mingshui-insurance" } });
+    await orderApproved(db, { productId: product.id, buyerOrgId: insurer.id });
   }
   return registered;
 }

@@ -25,6 +25,7 @@ import { marketSigningKey } from "@/server/queries/market-key";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
+import { listProduct, orderApproved } from "@/server/seed/flows";
 import { claimsPolicy } from "@/server/seed/demo-queries";
 import { decodeResult } from "@/sdk/decode";
 import { backends, createServerDatabase } from "../setup/databases";
@@ -90,11 +91,12 @@ describe("encrypted aggregate queries across real node processes", () => {
     }
     const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
     const sources = registered.map((r) => ({ nodeId: r.id, dataset: "claims" }));
-    exactId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-exact", name: "Claims (exact)", policy: exactPolicy, sources, status: "LISTED" })).id;
-    dpId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-dp", name: "Claims (DP)", policy: dpPolicy, sources, status: "LISTED" })).id;
+    exactId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-exact", name: "Claims (exact)", policy: exactPolicy, sources })).id;
+    dpId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-dp", name: "Claims (DP)", policy: dpPolicy, sources })).id;
 
     const bank = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
     buyerOrgId = bank.memberships[0]!.organisationId;
+    for (const productId of [exactId, dpId]) { await listProduct(db.prisma, productId); await orderApproved(db.prisma, { productId, buyerOrgId }); }
     buyer = createCaller(await createContext({ db, userId: bank.id }));
     keys = await generateKeys();
 
@@ -279,8 +281,10 @@ describe("encrypted aggregate queries across real node processes", () => {
       const node = await registerNode(db.prisma, { organisationId: org.id, name: "evil", url: `http://127.0.0.1:${(evil.address() as { port: number }).port}`, signingKey: id.publicKey, agreementKey: agreement.publicKey });
       const good = await db.prisma.computationNode.findFirstOrThrow({ where: { name: "a" } });
       const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
-      const product = await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-evil", name: "Claims (with a bad node)", policy: exactPolicy, status: "LISTED",
+      const product = await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "claims-evil", name: "Claims (with a bad node)", policy: exactPolicy,
         sources: [{ nodeId: good.id, dataset: "claims" }, { nodeId: node.id, dataset: "claims" }] });
+      await listProduct(db.prisma, product.id);
+      await orderApproved(db.prisma, { productId: product.id, buyerOrgId });
       const { done } = await ask(product.id, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
       expect(done.status).toBe("FAILED");
       expect(done.result).toBeNull();

@@ -1,0 +1,87 @@
+/**
+ * `npm run bench [-- <name>… ] [--quick] [--reps N] [--pglite] [--cpu-prof DIR] [--paillier-limit S]`: run the benchmarks and
+ * print their tables. Each benchmark registers everything it starts with onCleanup, so
+ * processes, servers and temp folders go away on success, failure and Ctrl-C alike.
+ * A benchmark whose results are wrong (CheckFailed) makes the run exit with status 1.
+ *
+ * To add a benchmark: write bench/<name>.ts exporting an async function that returns its
+ * report as text, and add it to `benchmarks` below.
+ */
+import { parseArgs } from "node:util";
+import { runCleanup } from "./lib/cleanup";
+import { runQueriesBenchmark } from "./queries";
+
+type Options = { quick: boolean; reps: number; pglite: boolean; cpuProf?: string; paillierLimit: number };
+
+const benchmarks: { name: string; about: string; run: (o: Options) => Promise<string> }[] = [
+  {
+    name: "queries",
+    about: "encrypted aggregate query (BFV) end to end vs plaintext SQL vs a Paillier peer",
+    run: (o) => runQueriesBenchmark({ ...o, paillierLimitMs: o.paillierLimit * 1000 }),
+  },
+];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: "boolean", default: false },
+    reps: { type: "string", default: "3" },
+    pglite: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    "paillier-limit": { type: "string", default: "60" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log("npm run bench -- [name…] [--quick] [--reps N] [--pglite] [--cpu-prof DIR] [--paillier-limit S]\n");
+  console.log("  --quick          small sizes, to try it out (not for the record)");
+  console.log("  --reps N         measured runs per cell after one warm-up (default 3)");
+  console.log("  --pglite         plaintext baseline on PGlite even when a PostgreSQL server is installed");
+  console.log("  --cpu-prof DIR   write V8 CPU profiles of the computation node processes into DIR");
+  console.log("  --paillier-limit S  measure a Paillier cell in full only when its estimate is ≤ S seconds (default 60); compute it otherwise\n");
+  for (const b of benchmarks) console.log(`  ${b.name.padEnd(10)} ${b.about}`);
+  process.exit(0);
+}
+
+const selected = positionals.length ? benchmarks.filter((b) => positionals.includes(b.name)) : benchmarks;
+const unknown = positionals.filter((p) => !benchmarks.some((b) => b.name === p));
+if (unknown.length) {
+  console.error(`Unknown benchmark(s): ${unknown.join(", ")}. Known: ${benchmarks.map((b) => b.name).join(", ")}.`);
+  process.exit(2);
+}
+const reps = Number(values.reps);
+const paillierLimit = Number(values["paillier-limit"]);
+if (!Number.isInteger(reps) || reps < 1 || !(paillierLimit >= 0)) {
+  console.error("--reps takes a positive integer, --paillier-limit a number of seconds");
+  process.exit(2);
+}
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up…`);
+    void runCleanup().finally(() => process.exit(130));
+  });
+}
+
+let status = 0;
+for (const b of selected) {
+  const t = performance.now();
+  try {
+    const report = await b.run({ quick: values.quick, reps, pglite: values.pglite, cpuProf: values["cpu-prof"], paillierLimit });
+    console.log(`\n## Benchmark: ${b.name}${values.quick ? " (--quick: small sizes, not for the record)" : ""}\n`);
+    console.log(report);
+    console.log(`\n(${b.name}: ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  } catch (e) {
+    status = 1;
+    const err = e as Error;
+    console.error(`\n✖ Benchmark ${b.name} failed${err.name === "Error" ? "" : ` (${err.constructor.name})`}: ${err.message}`);
+    if (err.constructor.name !== "CheckFailed") console.error(err.stack);
+  } finally {
+    await runCleanup();
+  }
+}
+process.exit(status);

@@ -1,0 +1,115 @@
+/**
+ * The plaintext baseline: the same aggregate as one SQL GROUP BY over all rows in one
+ * PostgreSQL table. A throwaway PostgreSQL server on 127.0.0.1 when the server binaries
+ * are installed (as tests/setup/postgres.ts starts one; run as the postgres user when
+ * root), otherwise embedded PGlite (said so in the output).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { onCleanup } from "../lib/cleanup";
+import type { DataSet, Grouping } from "./data";
+
+export interface SqlBaseline {
+  /** what ran the SQL, for the report */
+  engine: string;
+  settings: string;
+  query<T>(sql: string): Promise<T[]>;
+  /** append a CSV file (with a header line) to a table */
+  copyCsv(table: string, file: string): Promise<void>;
+}
+
+function findPostgresBin(): string | null {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return null;
+  for (const v of readdirSync(root).sort((a, b) => Number(b) - Number(a))) {
+    if (existsSync(path.join(root, v, "bin", "initdb"))) return path.join(root, v, "bin");
+  }
+  return null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+async function startPostgres(bin: string): Promise<SqlBaseline> {
+  const asRoot = process.getuid?.() === 0;
+  const runAs = (cmd: string, args: string[]) => asRoot
+    ? execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { stdio: "pipe" })
+    : execFileSync(cmd, args, { stdio: "pipe" });
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-pg-"));
+  onCleanup("remove the PostgreSQL folder", () => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o777);
+  if (asRoot) execFileSync("chown", ["postgres", dir]);
+  const data = path.join(dir, "data");
+  const port = await freePort();
+  runAs(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"]);
+  runAs(path.join(bin, "pg_ctl"), ["-D", data, "-w", "-l", path.join(dir, "log"), "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+  onCleanup("stop PostgreSQL", () => {
+    const args = ["-D", data, "-m", "immediate", "stop"];
+    const r = asRoot ? spawnSync("runuser", ["-u", "postgres", "--", path.join(bin, "pg_ctl"), ...args]) : spawnSync(path.join(bin, "pg_ctl"), args);
+    if (r.status !== 0) console.error(`pg_ctl stop: ${String(r.stderr)}`);
+  });
+  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+  await client.connect();
+  onCleanup("close the PostgreSQL connection", () => client.end());
+  const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  const set = (await client.query<{ name: string; setting: string }>(
+    "SELECT name, setting FROM pg_settings WHERE name IN ('jit', 'max_parallel_workers_per_gather', 'shared_buffers', 'work_mem') ORDER BY name")).rows;
+  return {
+    engine: `PostgreSQL ${version} server (throwaway, 127.0.0.1, fsync=off, otherwise default settings)`,
+    settings: set.map((s) => `${s.name}=${s.setting}`).join(", "),
+    query: async <T,>(sql: string) => (await client.query(sql)).rows as T[],
+    // The server (user postgres) reads the file itself: the data folder is world-readable.
+    copyCsv: async (table, file) => { await client.query(`COPY ${table} FROM '${file.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`); },
+  };
+}
+
+async function startPglite(why: string): Promise<SqlBaseline> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = await PGlite.create();
+  onCleanup("close PGlite", () => db.close());
+  return {
+    engine: `PGlite (PostgreSQL in WASM, in memory): ${why}`,
+    settings: "defaults",
+    query: async <T,>(sql: string) => (await db.query<T>(sql)).rows,
+    copyCsv: async (table, file) => { await db.query(`COPY ${table} FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`, [], { blob: new Blob([readFileSync(file)]) }); },
+  };
+}
+
+export type Numeric = "numeric" | "float8";
+
+/** Start the engine and load every row count of the data set into tables t_<rows> (numeric(7,2)) and f_<rows> (float8). */
+export async function loadBaseline(data: DataSet, opts: { forcePglite?: boolean } = {}): Promise<SqlBaseline> {
+  const bin = opts.forcePglite ? null : findPostgresBin();
+  const sql = bin ? await startPostgres(bin)
+    : await startPglite(opts.forcePglite ? "--pglite was given" : "no PostgreSQL server binaries in /usr/lib/postgresql");
+  const n = Math.min(...data.nodeCounts);
+  for (const rows of data.rowCounts) {
+    await sql.query(`CREATE TABLE t_${rows} (g64 text NOT NULL, g1024 text NOT NULL, v numeric(7,2) NOT NULL)`);
+    for (let i = 0; i < n; i++) {
+      await sql.copyCsv(`t_${rows}`, data.file(rows, n, i));
+    }
+    await sql.query(`CREATE TABLE f_${rows} AS SELECT g64, g1024, v::float8 AS v FROM t_${rows}`);
+    await sql.query(`VACUUM ANALYZE t_${rows}`);
+    await sql.query(`VACUUM ANALYZE f_${rows}`);
+  }
+  return sql;
+}
+
+export function baselineSql(rows: number, grouping: Grouping, type: Numeric): string {
+  const table = `${type === "numeric" ? "t" : "f"}_${rows}`;
+  return grouping === "none"
+    ? `SELECT '' AS g, count(*)::int8 AS n, sum(v)::text AS s, avg(v)::float8 AS a FROM ${table}`
+    : `SELECT ${grouping} AS g, count(*)::int8 AS n, sum(v)::text AS s, avg(v)::float8 AS a FROM ${table} GROUP BY ${grouping}`;
+}
+
+export type BaselineRow = { g: string; n: string; s: string; a: number };

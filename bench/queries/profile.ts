@@ -1,0 +1,87 @@
+/**
+ * Where the time of an encrypted query goes: each step of a node's and of the
+ * marketplace's work, timed alone in this process (no other load, one core), on the
+ * benchmark's own files. Not a sum of the end-to-end figure (there the nodes share two
+ * cores and steps overlap), but it shows which step dominates.
+ */
+import { createReadStream } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { computeVector, createConnector, generateX25519, maskCounts, unmaskSum } from "@/computation/aggregate/index";
+import { csvRecords } from "@/computation/aggregate/csv";
+import { addCiphertexts, decryptVector, encryptVector, maskCiphertexts } from "@/computation/he";
+import { aggregateRequest, vectorLength, type AggregatePlan, type AggregateRequest } from "@/computation/protocol";
+import { generateEd25519, privateKeyFromPem, ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
+import { slotMask } from "@/server/queries/jobs";
+import type { Database } from "@/server/db/client";
+import { timeMedian } from "../lib/report";
+
+export type Step = { side: "node" | "marketplace" | "buyer"; step: string; ms: number };
+
+export async function profileNode(file: string, plan: AggregatePlan, publicKey: string, peers: number, reps: number): Promise<{ steps: Step[]; vector: bigint[] }> {
+  const steps: Step[] = [];
+  const add = (step: string, ms: number) => steps.push({ side: "node", step, ms });
+  const market = generateEd25519();
+  const marketKey = privateKeyFromPem(market.privatePem), marketPub = ed25519PublicFromBase64(market.publicKey);
+  const issuedAt = Date.now();
+  const request: AggregateRequest = {
+    type: "aggregate", queryId: randomUUID(), nodeId: market.publicKey, plan, publicKey, issuedAt, expiresAt: issuedAt + 120_000, nonce: randomUUID(),
+    peers: Array.from({ length: peers }, () => ({ nodeId: generateEd25519().publicKey, x25519: generateX25519().publicKey })),
+  };
+  const body = JSON.stringify(signPayload("market-request", request, marketKey));
+  add(`parse + verify the signed request (${Math.round(body.length / 1024)} KiB: JSON.parse, Ed25519 over canonical JSON, zod)`, await timeMedian(reps, async () => {
+    const signed = JSON.parse(body) as { payload: unknown; signature: string };
+    if (!verifyPayload("market-request", signed, marketPub) || !aggregateRequest.safeParse(signed.payload).success) throw new Error("request does not verify");
+  }));
+  add("read the file (fs stream, UTF-8 decode)", await timeMedian(reps, async () => {
+    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 })) void chunk;
+  }));
+  add("read + parse CSV (csvRecords)", await timeMedian(reps, async () => {
+    for await (const batch of csvRecords(createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 }))) void batch;
+  }));
+  let result: { counts: bigint[]; vector: bigint[] } = { counts: [], vector: [] };
+  add("read + parse + aggregate (computeVector, CSV connector)", await timeMedian(reps, async () => {
+    const c = createConnector({ kind: "csv", path: file });
+    result = await computeVector(c, plan);
+    await c.close();
+  }));
+  const keys = Array.from({ length: peers }, () => ({ nodeId: randomUUID(), ...generateX25519() }));
+  const queryId = randomUUID();
+  add("mask the counts (X25519 + HKDF + AES-CTR per peer)", await timeMedian(reps, async () => {
+    maskCounts({ queryId, self: { nodeId: keys[0]!.nodeId, x25519PrivateKey: keys[0]!.privateKey }, peers: keys.map((k) => ({ nodeId: k.nodeId, x25519: k.publicKey })), counts: result.counts });
+  }));
+  let ciphertexts: string[] = [];
+  add(`encryptVector (${result.vector.length} slots, BFV)`, await timeMedian(reps, async () => { ciphertexts = await encryptVector(publicKey, result.vector); }));
+  const ed = generateEd25519();
+  const key = privateKeyFromPem(ed.privatePem);
+  add("sign the response (Ed25519 over canonical JSON) + JSON.stringify", await timeMedian(reps, async () => {
+    JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId, nodeId: ed.publicKey, maskedCounts: result.counts.map(String), ciphertexts }, key));
+  }));
+  return { steps, vector: result.vector };
+}
+
+export async function profileMarket(db: Database, plan: AggregatePlan, vector: bigint[], keys: { publicKey: string; secretKey: string }, nodes: number, reps: number): Promise<Step[]> {
+  const steps: Step[] = [];
+  const ciphertexts = await encryptVector(keys.publicKey, vector);
+  const parts = Array.from({ length: nodes }, () => ciphertexts);
+  const ed = generateEd25519();
+  const signed = signPayload("node-response", { type: "aggregate-result", queryId: randomUUID(), nodeId: ed.publicKey, maskedCounts: vector.map(String), ciphertexts }, privateKeyFromPem(ed.privatePem));
+  const text = JSON.stringify(signed);
+  const pub = ed25519PublicFromBase64(ed.publicKey);
+  steps.push({ side: "marketplace", step: `parse + verify ${nodes} node answers (JSON.parse, Ed25519)`, ms: await timeMedian(reps, async () => {
+    for (let i = 0; i < nodes; i++) if (!verifyPayload("node-response", JSON.parse(text) as typeof signed, pub)) throw new Error("verify failed");
+  }) });
+  steps.push({ side: "marketplace", step: `unmask ${nodes} × ${vector.length / 2} counts`, ms: await timeMedian(reps, async () => { unmaskSum(parts.map(() => vector.slice(0, vector.length / 2).map(String))); }) });
+  let summed: string[] = [];
+  steps.push({ side: "marketplace", step: `addCiphertexts (${nodes} nodes × ${ciphertexts.length} chunk)`, ms: await timeMedian(reps, async () => { summed = await addCiphertexts(parts); }) });
+  const G = vector.length / 2;
+  let masked: string[] = [];
+  const mask = slotMask(plan, new Array<boolean>(G).fill(false).map((_, g) => g === 0 && G > 1));
+  steps.push({ side: "marketplace", step: "maskCiphertexts (one group suppressed)", ms: await timeMedian(reps, async () => { masked = await maskCiphertexts(keys.publicKey, summed, mask); }) });
+  const job = await db.prisma.queryJob.findFirstOrThrow({ where: { status: "SUCCEEDED" }, orderBy: { createdAt: "desc" } });
+  steps.push({ side: "marketplace", step: `store the result (Prisma update, ${Math.round(masked.reduce((a, c) => a + c.length, 0) / 1024)} KiB JSON, PGlite)`, ms: await timeMedian(reps, async () => {
+    await db.prisma.queryJob.update({ where: { id: job.id }, data: { result: { ciphertexts: masked, suppressed: new Array<boolean>(G).fill(false) } } });
+  }) });
+  steps.push({ side: "marketplace", step: "validate the buyer's key on submit (encryptVector of one value)", ms: await timeMedian(reps, async () => { await encryptVector(keys.publicKey, [0n]); }) });
+  steps.push({ side: "buyer", step: "decryptVector", ms: await timeMedian(reps, async () => { await decryptVector(keys.secretKey, masked, vectorLength(plan)); }) });
+  return steps;
+}

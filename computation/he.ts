@@ -335,7 +335,7 @@ export async function encryptVector(publicKey: string, values: readonly bigint[]
     if (v > MAX_PLAIN_VALUE || v < -MAX_PLAIN_VALUE) throw new HeError("VALUE_OUT_OF_RANGE", `values[${i}] = ${v} is outside (−t/2, t/2]`);
   });
   return run("encryptVector", async (s) => {
-    const key = await readObject(s, publicKey, "publicKey");
+    const key = await readPublicKey(s, publicKey);
     const pk = loadPublicKey(s, key.bytes);
     const pending: Promise<string>[] = [];
     try {
@@ -427,7 +427,7 @@ export async function maskCiphertexts(publicKey: string, chunks: readonly string
     if (m !== 0 && m !== 1) throw new HeError("INVALID_MASK", `mask[${i}] is not 0 or 1`);
   });
   return run("maskCiphertexts", async (s) => {
-    const [key, ...objs] = await Promise.all([readObject(s, publicKey, "publicKey"), ...chunks.map((c) => readObject(s, c, "ciphertext"))]);
+    const [key, ...objs] = await Promise.all([readPublicKey(s, publicKey), ...chunks.map((c) => readObject(s, c, "ciphertext"))]);
     objs.forEach((o, c) => {
       if (o.layout.level !== 0) throw new HeError("LEVEL_MISMATCH", `chunk ${c} is a ${o.layout.label}; only fresh-level ciphertexts can be masked`);
     });
@@ -587,6 +587,26 @@ const WHAT: Record<Kind, { code: HeErrorCode; name: string; max: number }> = {
  * Decode and check a base64 SEAL serialisation of the given kind. Returns the object as
  * uncompressed SEAL bytes that SEAL loads without throwing.
  */
+/**
+ * Checked public keys, by their base64 text: a node encrypts every query under the same
+ * buyer key and the marketplace masks with it, so decoding and checking 350 KB each time is
+ * waste. The check depends only on the (fixed) parameters, not on the SEAL instance, so a
+ * cached result stays valid when the instance is rebuilt. Small and bounded.
+ */
+const checkedKeys = new Map<string, { layout: Layout; bytes: Bytes }>();
+const CHECKED_KEYS_MAX = 8;
+
+async function readPublicKey(s: State, input: unknown): Promise<{ layout: Layout; bytes: Bytes }> {
+  if (typeof input === "string") {
+    const hit = checkedKeys.get(input);
+    if (hit) return hit;
+  }
+  const key = await readObject(s, input, "publicKey");
+  if (checkedKeys.size >= CHECKED_KEYS_MAX) checkedKeys.delete(checkedKeys.keys().next().value!);
+  checkedKeys.set(input as string, key);
+  return key;
+}
+
 async function readObject(s: State, input: unknown, kind: Kind): Promise<{ layout: Layout; bytes: Bytes }> {
   const { code, name, max } = WHAT[kind];
   const bad = (why: string) => new HeError(code, `malformed ${name}: ${why}`);

@@ -4,12 +4,9 @@
  * are installed (as tests/setup/postgres.ts starts one; run as the postgres user when
  * root), otherwise embedded PGlite (said so in the output).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import pg from "pg";
+import { findPostgresBin, startThrowawayPostgres } from "../../scripts/lib/postgres-server";
 import { onCleanup } from "../lib/cleanup";
 import type { DataSet, Grouping } from "./data";
 
@@ -22,43 +19,10 @@ export interface SqlBaseline {
   copyCsv(table: string, file: string): Promise<void>;
 }
 
-function findPostgresBin(): string | null {
-  const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) return null;
-  for (const v of readdirSync(root).sort((a, b) => Number(b) - Number(a))) {
-    if (existsSync(path.join(root, v, "bin", "initdb"))) return path.join(root, v, "bin");
-  }
-  return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
-
 async function startPostgres(bin: string): Promise<SqlBaseline> {
-  const asRoot = process.getuid?.() === 0;
-  const runAs = (cmd: string, args: string[]) => asRoot
-    ? execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { stdio: "pipe" })
-    : execFileSync(cmd, args, { stdio: "pipe" });
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-pg-"));
-  onCleanup("remove the PostgreSQL folder", () => rmSync(dir, { recursive: true, force: true }));
-  chmodSync(dir, 0o777);
-  if (asRoot) execFileSync("chown", ["postgres", dir]);
-  const data = path.join(dir, "data");
-  const port = await freePort();
-  runAs(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"]);
-  runAs(path.join(bin, "pg_ctl"), ["-D", data, "-w", "-l", path.join(dir, "log"), "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
-  onCleanup("stop PostgreSQL", () => {
-    const args = ["-D", data, "-m", "immediate", "stop"];
-    const r = asRoot ? spawnSync("runuser", ["-u", "postgres", "--", path.join(bin, "pg_ctl"), ...args]) : spawnSync(path.join(bin, "pg_ctl"), args);
-    if (r.status !== 0) console.error(`pg_ctl stop: ${String(r.stderr)}`);
-  });
-  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+  const server = await startThrowawayPostgres(bin, { prefix: "bench-pg-" });
+  onCleanup("stop PostgreSQL and remove its folder", () => server.stop());
+  const client = new pg.Client({ connectionString: server.url });
   await client.connect();
   onCleanup("close the PostgreSQL connection", () => client.end());
   const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;

@@ -82,6 +82,21 @@ export const en = {
     manage: "Manage registered resources",
     sensitivityLevel: { PUBLIC: "public", INTERNAL: "internal", SENSITIVE: "sensitive", PERSONAL: "personal" },
   },
+  products: {
+    mine: "Your products", none: "No product yet.", build: "Build a product from resources", slug: "Address (slug)", resources: "Resources (same fields, one or more holders)",
+    policy: "Query policy (JSON)", policyJson: "The policy is not valid JSON", create: "Create draft", pricePerQuery: "Price per query (¥)",
+    developerShare: "Developer %", operatorShare: "Operator fee %", holdersShare: "Holders %", licence: "Licence terms", purposes: "Allowed purposes (comma-separated)",
+    saveTerms: "Save terms", saved: "Terms saved.", submit: "Submit for review", queue: "Products awaiting review", queueEmpty: "Nothing awaits review.",
+    approve: "Approve", reject: "Reject", rejectReason: "Reason (required to reject)", overdue: "Overdue demands", overdueNone: "No demand is overdue.",
+    status: { DRAFT: "draft", SUBMITTED: "in review", REJECTED: "rejected", LISTED: "listed", PAUSED: "paused" },
+  },
+  orders: {
+    title: "Orders", place: "Order a product", mine: "Your orders", none: "No orders yet.", purpose: "Purpose", usage: "Queries used",
+    cancel: "Cancel", placed: "Order placed: {status}.", price: "Price: ¥{price} ({model})",
+    models: { PER_QUERY: "per query", SUBSCRIPTION: "subscription", ONE_OFF: "one-off" },
+    status: { PENDING_APPROVAL: "waiting for the holders' approval", ACTIVE: "active", REFUSED: "refused", CANCELLED: "cancelled" },
+  },
+  approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
   nodes: {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
     lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
@@ -197,6 +212,21 @@ export const zh: Dictionary = {
     manage: "管理已登记的资源",
     sensitivityLevel: { PUBLIC: "公开", INTERNAL: "内部", SENSITIVE: "敏感", PERSONAL: "个人信息" },
   },
+  products: {
+    mine: "您的数据产品", none: "尚无数据产品。", build: "基于数据资源开发产品", slug: "地址标识", resources: "数据资源（字段相同，可来自多个持有方）",
+    policy: "查询策略（JSON）", policyJson: "策略不是有效的 JSON", create: "创建草稿", pricePerQuery: "每次查询价格（元）",
+    developerShare: "开发方 %", operatorShare: "运营方服务费 %", holdersShare: "持有方 %", licence: "许可条款", purposes: "允许的用途（逗号分隔）",
+    saveTerms: "保存条款", saved: "条款已保存。", submit: "提交审核", queue: "待审核的产品", queueEmpty: "没有待审核的产品。",
+    approve: "批准上架", reject: "驳回", rejectReason: "理由（驳回时必填）", overdue: "逾期的需求", overdueNone: "没有逾期的需求。",
+    status: { DRAFT: "草稿", SUBMITTED: "审核中", REJECTED: "已驳回", LISTED: "已上架", PAUSED: "已暂停" },
+  },
+  orders: {
+    title: "订单", place: "订购数据产品", mine: "您的订单", none: "尚无订单。", purpose: "用途", usage: "已用查询次数",
+    cancel: "取消", placed: "已下单：{status}。", price: "价格：¥{price}（{model}）",
+    models: { PER_QUERY: "按次", SUBSCRIPTION: "订阅", ONE_OFF: "一次性" },
+    status: { PENDING_APPROVAL: "等待持有方审批", ACTIVE: "生效", REFUSED: "已拒绝", CANCELLED: "已取消" },
+  },
+  approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
   nodes: {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",
     lastSeen: "最近服务", never: "尚无", register: "登记节点", agreement: "密钥协商公钥",

@@ -7,7 +7,9 @@ import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import initSqlJs from "sql.js";
 
-export const DISTRICTS = ["历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区"];
+import { DISTRICTS } from "./districts";
+
+export { DISTRICTS };
 const DISTRICT_WEIGHTS = [0.14, 0.13, 0.11, 0.1, 0.17, 0.07, 0.11, 0.06, 0.08, 0.03];
 export const DIAGNOSES = ["circulatory", "respiratory", "digestive", "musculoskeletal", "injury", "neoplasm", "maternity", "other"];
 export const INDUSTRIES = ["manufacturing", "retail", "construction", "software", "logistics", "catering", "agriculture", "finance"];

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
+import { pricingSchema } from "../products/schemas";
 import { queryPolicy } from "./policy";
 
 export const createProductInput = z.object({
@@ -38,7 +39,7 @@ export async function createQueryProduct(db: PrismaClient, opts: { developerOrgI
 export async function listQueryableProducts(db: PrismaClient) {
   const rows = await db.dataProduct.findMany({
     where: { status: "LISTED" }, orderBy: { createdAt: "asc" },
-    select: { id: true, slug: true, name: true, nameZh: true, description: true, policy: true, _count: { select: { sources: true } } },
+    select: { id: true, slug: true, name: true, nameZh: true, description: true, policy: true, purposes: true, pricing: true, _count: { select: { sources: true } } },
   });
-  return rows.map(({ _count, policy, ...p }) => ({ ...p, policy: queryPolicy.parse(policy), sourceCount: _count.sources }));
+  return rows.map(({ _count, policy, pricing, ...p }) => ({ ...p, policy: queryPolicy.parse(policy), pricing: pricingSchema.parse(pricing), sourceCount: _count.sources }));
 }

@@ -13,7 +13,7 @@ export default async function BuyerHome() {
         <section className="panel">
           <h2>{t.query.consoleTitle}</h2>
           <p className="muted">{t.query.consoleIntro}</p>
-          <Link className="primary" href="/buyer/query">{t.query.open}</Link>
+          <p className="chips"><Link className="primary" href="/buyer/query">{t.query.open}</Link> <Link className="primary" href="/buyer/orders">{t.orders.title}</Link></p>
           <h2>{t.query.recent}</h2>
           {queries.length === 0 ? <p className="muted">{t.query.none}</p> : (
             <table data-testid="recent-queries">

@@ -2,14 +2,34 @@ import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
+import { ApprovalActions } from "./approvals";
 import { RegisterNodeForm } from "./register-node";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const nodes = await unlessForbidden(caller.holder.nodes());
+  const [nodes, approvals] = await Promise.all([unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals())]);
   const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
   return (
     <RoleHome role="HOLDER">
+      {approvals && (
+        <section className="panel">
+          <h2>{t.approvals.title}</h2>
+          {approvals.filter((a) => a.status === "PENDING").length === 0 ? <p className="muted">{t.approvals.none}</p> : (
+            <table data-testid="approvals">
+              <thead><tr><th>{t.orders.purpose}</th><th>{t.approvals.due}</th><th /></tr></thead>
+              <tbody>
+                {approvals.filter((a) => a.status === "PENDING").map((a) => (
+                  <tr key={a.orderId}>
+                    <td>{a.order.purpose}</td>
+                    <td className={a.overdue ? "error" : ""}>{when(a.dueAt)}</td>
+                    <td><ApprovalActions orderId={a.orderId} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
       {nodes && (
         <section className="panel">
           <p><Link className="primary" href="/holder/resources">{t.resources.manage}</Link></p>

@@ -6,6 +6,7 @@ import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
 import { getQuery, submitQuery } from "../../queries/jobs";
 import { buyerQuery, queryPolicy } from "../../queries/policy";
 import { listQueryableProducts } from "../../queries/products";
+import { pricingSchema } from "../../products/schemas";
 import { wakeQueryWorker } from "../../queries/worker";
 import { buyerProcedure, holderProcedure } from "../trpc";
 
@@ -17,7 +18,7 @@ const validateKey = async (publicKey: string) => { await encryptVector(publicKey
 
 export const buyerQueryRouter = {
   products: buyerProcedure
-    .output(z.array(productName.extend({ id: z.string(), description: z.string(), policy: queryPolicy, sourceCount: z.number().int() })))
+    .output(z.array(productName.extend({ id: z.string(), description: z.string(), policy: queryPolicy, purposes: z.array(z.string()), pricing: pricingSchema, sourceCount: z.number().int() })))
     .query(({ ctx }) => listQueryableProducts(ctx.prisma)),
 
   submitQuery: buyerProcedure

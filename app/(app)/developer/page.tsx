@@ -1,0 +1,42 @@
+import { api, unlessForbidden } from "@/server/api/rsc";
+import { claimsPolicy } from "@/server/queries/templates";
+import { RoleHome } from "../../_components/role-home";
+import { getDictionary } from "../../i18n/server";
+import { BuildProductForm, SubmitProduct, TermsForm } from "./forms";
+
+export default async function DeveloperHome() {
+  const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
+  const products = await unlessForbidden(caller.developer.products());
+  const resources = products ? await caller.catalog.search({ kind: "RESOURCE", pageSize: 100, sort: "newest" }) : null;
+  return (
+    <RoleHome role="DEVELOPER">
+      {products && resources && (
+        <>
+          <section className="panel">
+            <h2>{t.products.mine}</h2>
+            {products.length === 0 ? <p className="muted">{t.products.none}</p> : (
+              <table data-testid="products">
+                <thead><tr><th>{t.resources.name}</th><th>{t.query.state}</th><th /></tr></thead>
+                <tbody>
+                  {products.map((p) => (
+                    <tr key={p.id}>
+                      <td>{locale === "zh" && p.nameZh ? p.nameZh : p.name}<div className="muted">{p.slug}</div></td>
+                      <td>{t.products.status[p.status]}{p.reviewNote && <div className="error">{p.reviewNote}</div>}</td>
+                      <td>{(p.status === "DRAFT" || p.status === "REJECTED") && <><TermsForm productId={p.id} /><SubmitProduct productId={p.id} /></>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section className="panel">
+            <BuildProductForm
+              resources={resources.items.map((r) => ({ id: r.refId, title: locale === "zh" && r.titleZh ? r.titleZh : r.title, sharing: r.sharing }))}
+              policyTemplate={JSON.stringify({ ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2 } }, null, 2)}
+            />
+          </section>
+        </>
+      )}
+    </RoleHome>
+  );
+}

@@ -1,0 +1,86 @@
+import { expect, test, type Page } from "@playwright/test";
+
+async function signIn(page: Page, email: string) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("quancheng-demo-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/signin/);
+}
+
+test("register → build → approve → find → order → holder approves → encrypted query", async ({ page }) => {
+  test.setTimeout(240_000);
+
+  // 1. The hospital registers a resource served by its own computation node.
+  await signIn(page, "central-hospital@quancheng.example");
+  await page.goto("/holder/resources");
+  await page.getByLabel("Name", { exact: true }).fill("Emergency department claims");
+  await page.getByLabel("Domain").fill("health");
+  const fields: [string, string][] = [["district", "string"], ["age", "integer"], ["sex", "string"], ["diagnosis", "string"], ["claim_amount", "number"]];
+  for (const [i, [name, type]] of fields.entries()) {
+    if (i > 0) await page.getByRole("button", { name: "Add a field" }).click();
+    await page.getByLabel(`field name ${i + 1}`).fill(name);
+    await page.getByLabel(`type ${i + 1}`).selectOption(type);
+  }
+  await page.locator("select[name=node]").selectOption({ label: "central-hospital-node" });
+  await page.getByLabel("Dataset on the node").fill("claims");
+  await page.getByRole("button", { name: "Register a resource" }).click();
+  await expect(page.getByRole("status")).toContainText("Certificate QCR-");
+  await signOut(page);
+
+  // 2. The studio builds a product on it and submits it.
+  await signIn(page, "developer@quancheng.example");
+  await page.getByLabel("Address (slug)").fill("emergency-claims");
+  await page.getByLabel("Name", { exact: true }).fill("Emergency claims by district");
+  await page.getByLabel("Emergency department claims").check();
+  await page.getByRole("button", { name: "Create draft" }).click();
+  const row = page.getByTestId("products").locator("tr", { hasText: "Emergency claims by district" });
+  await expect(row).toContainText("draft");
+  await row.getByLabel("Price per query (¥)").fill("150");
+  await row.getByLabel("Licence terms").fill("Aggregates for pricing only; no re-identification; no resale.");
+  await row.getByLabel("Allowed purposes (comma-separated)").fill("insurance pricing");
+  await row.getByRole("button", { name: "Save terms" }).click();
+  await expect(row.getByRole("status")).toHaveText("Terms saved.");
+  await row.getByRole("button", { name: "Submit for review" }).click();
+  await expect(page.getByTestId("products").locator("tr", { hasText: "Emergency claims by district" })).toContainText("in review");
+  await signOut(page);
+
+  // 3. The market operator approves it.
+  await signIn(page, "operator@quancheng.example");
+  const item = page.getByTestId("review-queue").locator("tr", { hasText: "Emergency claims by district" });
+  await item.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("review-queue").locator("tr", { hasText: "Emergency claims by district" })).toHaveCount(0);
+  await signOut(page);
+
+  // 4. The bank finds it in the catalog and orders it; the hospital must approve.
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/catalog?q=emergency+claims");
+  await expect(page.getByRole("heading", { name: "Emergency claims by district" })).toBeVisible();
+  await page.goto("/buyer/orders");
+  await page.getByLabel("Product", { exact: true }).selectOption({ label: "Emergency claims by district" });
+  await page.getByRole("button", { name: "Order a product" }).click();
+  await expect(page.getByRole("status")).toContainText("waiting for the holders' approval");
+  await signOut(page);
+
+  await signIn(page, "central-hospital@quancheng.example");
+  await page.getByTestId("approvals").locator("tr", { hasText: "insurance pricing" }).first().getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByText("No request waits for your approval.")).toBeVisible();
+  await signOut(page);
+
+  // 5. The bank runs an encrypted query on it and decrypts the result in the browser.
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/buyer/orders");
+  await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" })).toContainText("active");
+  await page.goto("/buyer/query");
+  await page.getByLabel("Product").selectOption({ label: "Emergency claims by district" });
+  await page.getByRole("button", { name: "Generate a key pair" }).click();
+  await expect(page.getByTestId("key-ready")).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Run encrypted query" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText("done", { timeout: 90_000 });
+  await expect(page.getByTestId("results").locator("tbody tr")).toHaveCount(60);
+});

@@ -55,7 +55,9 @@ export type CatalogHit = {
   sharing: string | null; updateCycle: string | null; priceMinor: bigint | null; usedCount: number; createdAt: Date; rank: number;
 };
 
-export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: CatalogHit[]; total: number; page: number; pageSize: number }> {
+const COUNT_CAP = 1000;
+
+export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: CatalogHit[]; total: number; more: boolean; page: number; pageSize: number }> {
   const s = searchInput.parse(raw);
   const { latin, han } = splitForSearch(s.q);
   const parts: Prisma.Sql[] = [];
@@ -81,7 +83,10 @@ export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: 
       SELECT "kind"::text AS "kind", "refId"::text AS "refId", "ownerOrgId"::text AS "ownerOrgId", "title", "titleZh", "summary", "domain",
              "sharing"::text AS "sharing", "updateCycle"::text AS "updateCycle", "priceMinor", "usedCount", "createdAt", ${rank}::float8 AS "rank"
       FROM "CatalogEntry" WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`,
-    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM "CatalogEntry" WHERE ${cond}`,
+    // Counting every match of a broad word costs as much as the search itself: count up to
+    // COUNT_CAP and say "more" beyond, as search engines do.
+    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "CatalogEntry" WHERE ${cond} LIMIT ${COUNT_CAP + 1}) AS "m"`,
   ]);
-  return { items, total: count[0]?.n ?? 0, page: s.page, pageSize: s.pageSize };
+  const n = count[0]?.n ?? 0;
+  return { items, total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP, page: s.page, pageSize: s.pageSize };
 }

@@ -29,7 +29,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
         <label>{t.catalog.sort}<select name="sort" defaultValue={sp.sort ?? "relevance"}><option value="relevance">{t.catalog.relevance}</option><option value="newest">{t.catalog.newest}</option><option value="used">{t.catalog.used}</option></select></label>
         <button className="primary">{t.catalog.go}</button>
       </form>
-      <p className="muted">{fill(t.catalog.count, { n: result.total })}</p>
+      <p className="muted">{fill(t.catalog.count, { n: result.more ? `${result.total}+` : result.total })}</p>
       {result.items.length === 0 ? <p className="panel empty">{t.catalog.none}</p> : result.items.map((i) => (
         <article key={`${i.kind}:${i.refId}`} className="panel" data-testid="catalog-item">
           <h2 style={{ margin: 0 }}>{locale === "zh" && i.titleZh ? i.titleZh : i.title}</h2>

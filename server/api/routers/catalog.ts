@@ -12,7 +12,8 @@ export const catalogRouter = createTRPCRouter({
         summary: z.string(), domain: z.string(), sharing: z.string().nullable(), updateCycle: z.string().nullable(),
         priceMinor: z.bigint().nullable(), usedCount: z.number().int(), createdAt: z.date(), rank: z.number(),
       })),
-      total: z.number().int(), page: z.number().int(), pageSize: z.number().int(),
+      /** matches counted up to 1,000; `more` when there are more */
+      total: z.number().int(), more: z.boolean(), page: z.number().int(), pageSize: z.number().int(),
     }))
     .query(({ ctx, input }) => searchCatalog(ctx.prisma, input)),
 });

@@ -34,3 +34,37 @@ test("a holder registers a resource, gets a certificate, and buyers find it in t
   await expect(buyer.getByRole("heading", { name: "Loan repayment records" })).toBeVisible();
   await buyer.close();
 });
+
+test("a bank posts a demand, the matched holder answers, and the demand is confirmed", async ({ page }) => {
+  const signIn = async (email: string) => {
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("quancheng-demo-2026");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+  };
+  await signIn("bank@quancheng.example");
+  await page.goto("/demands");
+  await page.getByLabel("What you need").fill("公积金缴存 history for mortgages");
+  await page.getByLabel("Description").fill("Housing provident fund deposit history of mortgage applicants, with their consent.");
+  await page.getByLabel("Purpose").fill("mortgage underwriting");
+  await page.getByLabel("Deadline").fill("2027-03-31");
+  await page.getByRole("button", { name: "Post a demand" }).click();
+  await expect(page.getByRole("status")).toContainText(/Posted: \d+ matching entries, [1-9]\d* owners notified/);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/signin/);
+
+  await signIn("housing@quancheng.example");
+  await page.goto("/demands");
+  const demand = page.getByTestId("matched-demand").filter({ hasText: "公积金缴存 history for mortgages" });
+  await demand.getByLabel("Your answer (what you can provide, how)").fill("We provide it in a digital envelope with each applicant's consent.");
+  await demand.getByRole("button", { name: "Answer" }).click();
+  await expect(demand.getByRole("button", { name: "Answered" })).toBeVisible();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/signin/);
+
+  await signIn("bank@quancheng.example");
+  await page.goto("/demands");
+  const mine = page.getByTestId("my-demands").locator("tr", { hasText: "公积金缴存 history for mortgages" });
+  await expect(mine.locator("td").nth(2)).not.toHaveText("—");
+});

@@ -5,7 +5,7 @@
 export const en = {
   appName: "Quancheng Data Marketplace",
   tagline: "Data that is usable but invisible: computed results, consented envelopes, a verifiable ledger.",
-  nav: { home: "Home", catalog: "Catalog", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
+  nav: { home: "Home", catalog: "Catalog", demands: "Demands", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
   lang: { label: "Language", en: "English", zh: "中文" },
   roles: {
     HOLDER: "Data holder", DEVELOPER: "Product developer", OPERATOR: "Market operator", BUYER: "Buyer",
@@ -90,6 +90,12 @@ export const en = {
     approve: "Approve", reject: "Reject", rejectReason: "Reason (required to reject)", overdue: "Overdue demands", overdueNone: "No demand is overdue.",
     status: { DRAFT: "draft", SUBMITTED: "in review", REJECTED: "rejected", LISTED: "listed", PAUSED: "paused" },
   },
+  demands: {
+    title: "Demands", post: "Post a demand", mine: "Your demands", matched: "Demands matched to what you offer", none: "None yet.",
+    need: "What you need", fields: "Fields wanted (comma-separated)", budget: "Budget (¥)", deadline: "Deadline", confirmed: "Confirmed", published: "Published",
+    posted: "Posted: {matches} matching entries, {notified} owners notified. Confirmation due by {by}.",
+    offer: "Your answer (what you can provide, how)", respond: "Answer", offered: "Answered",
+  },
   orders: {
     title: "Orders", place: "Order a product", mine: "Your orders", none: "No orders yet.", purpose: "Purpose", usage: "Queries used",
     cancel: "Cancel", placed: "Order placed: {status}.", price: "Price: ¥{price} ({model})",
@@ -135,7 +141,7 @@ export type Dictionary = Shape<typeof en>;
 export const zh: Dictionary = {
   appName: "泉城数据要素市场",
   tagline: "数据可用不可见：交付计算结果、经授权的数字信封，每一步都上可验证的账本。",
-  nav: { home: "首页", catalog: "数据目录", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
+  nav: { home: "首页", catalog: "数据目录", demands: "需求", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
   lang: { label: "语言", en: "English", zh: "中文" },
   roles: {
     HOLDER: "数据持有方", DEVELOPER: "数据产品开发方", OPERATOR: "市场运营方", BUYER: "数据使用方",
@@ -219,6 +225,12 @@ export const zh: Dictionary = {
     saveTerms: "保存条款", saved: "条款已保存。", submit: "提交审核", queue: "待审核的产品", queueEmpty: "没有待审核的产品。",
     approve: "批准上架", reject: "驳回", rejectReason: "理由（驳回时必填）", overdue: "逾期的需求", overdueNone: "没有逾期的需求。",
     status: { DRAFT: "草稿", SUBMITTED: "审核中", REJECTED: "已驳回", LISTED: "已上架", PAUSED: "已暂停" },
+  },
+  demands: {
+    title: "需求", post: "发布需求", mine: "您的需求", matched: "与您的资源或产品匹配的需求", none: "暂无。",
+    need: "需求名称", fields: "所需字段（逗号分隔）", budget: "预算（元）", deadline: "截止日期", confirmed: "已确认", published: "已发布服务",
+    posted: "已发布：匹配 {matches} 个条目，已通知 {notified} 个机构。应在 {by} 前确认。",
+    offer: "您的答复（可提供什么、如何提供）", respond: "答复", offered: "已答复",
   },
   orders: {
     title: "订单", place: "订购数据产品", mine: "您的订单", none: "尚无订单。", purpose: "用途", usage: "已用查询次数",

@@ -45,6 +45,8 @@ export const searchInput = z.object({
   priceMinMinor: z.coerce.bigint().nonnegative().optional(),
   priceMaxMinor: z.coerce.bigint().nonnegative().optional(),
   sort: z.enum(["relevance", "newest", "used"]).default("relevance"),
+  /** all: every word must occur (searching); any: some word must (matching a demand's long text) */
+  match: z.enum(["all", "any"]).default("all"),
   page: z.number().int().min(1).max(1000).default(1),
   pageSize: z.number().int().min(1).max(100).default(20),
 });
@@ -61,9 +63,10 @@ export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: 
   const s = searchInput.parse(raw);
   const { latin, han } = splitForSearch(s.q);
   const parts: Prisma.Sql[] = [];
-  if (latin) parts.push(Prisma.sql`plainto_tsquery('english', ${latin})`);
-  if (han) parts.push(Prisma.sql`plainto_tsquery('simple', ${han})`);
-  const query = parts.length ? Prisma.join(parts, " && ") : null;
+  const words = (q: Prisma.Sql) => (s.match === "any" ? Prisma.sql`replace(${q}::text, ' & ', ' | ')::tsquery` : q);
+  if (latin) parts.push(words(Prisma.sql`plainto_tsquery('english', ${latin})`));
+  if (han) parts.push(words(Prisma.sql`plainto_tsquery('simple', ${han})`));
+  const query = parts.length ? Prisma.join(parts, s.match === "any" ? " || " : " && ") : null;
   const where: Prisma.Sql[] = [Prisma.sql`"active"`];
   if (query) where.push(Prisma.sql`"search" @@ (${query})`);
   if (s.kind) where.push(Prisma.sql`"kind" = ${s.kind}::"CatalogKind"`);

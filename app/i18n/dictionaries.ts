@@ -90,6 +90,10 @@ export const en = {
     approve: "Approve", reject: "Reject", rejectReason: "Reason (required to reject)", overdue: "Overdue demands", overdueNone: "No demand is overdue.",
     status: { DRAFT: "draft", SUBMITTED: "in review", REJECTED: "rejected", LISTED: "listed", PAUSED: "paused" },
   },
+  figures: {
+    resources: "Active resources", pendingApprovals: "Approvals waiting", queriesServed: "Queries served", earnings: "Earnings",
+    afterSettlement: "shown once settlement runs", activeOrders: "Active orders", queries: "Queries answered", spend: "Accrued per-query charges",
+  },
   demands: {
     title: "Demands", post: "Post a demand", mine: "Your demands", matched: "Demands matched to what you offer", none: "None yet.",
     need: "What you need", fields: "Fields wanted (comma-separated)", budget: "Budget (¥)", deadline: "Deadline", confirmed: "Confirmed", published: "Published",
@@ -225,6 +229,10 @@ export const zh: Dictionary = {
     saveTerms: "保存条款", saved: "条款已保存。", submit: "提交审核", queue: "待审核的产品", queueEmpty: "没有待审核的产品。",
     approve: "批准上架", reject: "驳回", rejectReason: "理由（驳回时必填）", overdue: "逾期的需求", overdueNone: "没有逾期的需求。",
     status: { DRAFT: "草稿", SUBMITTED: "审核中", REJECTED: "已驳回", LISTED: "已上架", PAUSED: "已暂停" },
+  },
+  figures: {
+    resources: "在用资源", pendingApprovals: "待审批", queriesServed: "已服务的查询", earnings: "收益",
+    afterSettlement: "结算上线后显示", activeOrders: "生效订单", queries: "已完成的查询", spend: "按次计费累计",
   },
   demands: {
     title: "需求", post: "发布需求", mine: "您的需求", matched: "与您的资源或产品匹配的需求", none: "暂无。",

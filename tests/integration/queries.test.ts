@@ -311,6 +311,15 @@ describe("encrypted aggregate queries across real node processes", () => {
     expect(await db.prisma.queryJob.count()).toBe(before);
   });
 
+  it("counts answered queries and accrued charges on the dashboards", async () => {
+    const { buyerFigures, holderFigures } = await import("@/server/dashboards");
+    const succeeded = await db.prisma.queryJob.count({ where: { buyerOrgId, status: "SUCCEEDED" } });
+    expect(succeeded).toBeGreaterThan(3);
+    expect(await buyerFigures(db.prisma, buyerOrgId)).toMatchObject({ queries: succeeded, accruedMinor: succeeded * 20_000 });
+    const hospital = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-central-hospital" } });
+    expect((await holderFigures(db.prisma, hospital.id)).queriesServed).toBe(succeeded);
+  });
+
   describe("a node's own checks", () => {
     const request = (over: Record<string, unknown> = {}) => {
       const now = Date.now();

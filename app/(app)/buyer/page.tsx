@@ -6,9 +6,16 @@ import { getDictionary } from "../../i18n/server";
 
 export default async function BuyerHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const queries = await unlessForbidden(caller.buyer.queries());
+  const [queries, figures] = await Promise.all([unlessForbidden(caller.buyer.queries()), unlessForbidden(caller.buyer.figures())]);
   return (
     <RoleHome role="BUYER">
+      {figures && (
+        <dl className="panel grid" data-testid="figures">
+          <div className="stat"><dt>{t.figures.activeOrders}</dt><dd>{figures.activeOrders}</dd></div>
+          <div className="stat"><dt>{t.figures.queries}</dt><dd>{figures.queries}</dd></div>
+          <div className="stat"><dt>{t.figures.spend}</dt><dd>¥{(figures.accruedMinor / 100).toFixed(2)}</dd></div>
+        </dl>
+      )}
       {queries && (
         <section className="panel">
           <h2>{t.query.consoleTitle}</h2>

@@ -6,7 +6,7 @@ import { BuildProductForm, SubmitProduct, TermsForm } from "./forms";
 
 export default async function DeveloperHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const products = await unlessForbidden(caller.developer.products());
+  const [products, usage] = await Promise.all([unlessForbidden(caller.developer.products()), unlessForbidden(caller.developer.usage())]);
   const resources = products ? await caller.catalog.search({ kind: "RESOURCE", pageSize: 100, sort: "newest" }) : null;
   return (
     <RoleHome role="DEVELOPER">
@@ -16,12 +16,13 @@ export default async function DeveloperHome() {
             <h2>{t.products.mine}</h2>
             {products.length === 0 ? <p className="muted">{t.products.none}</p> : (
               <table data-testid="products">
-                <thead><tr><th>{t.resources.name}</th><th>{t.query.state}</th><th /></tr></thead>
+                <thead><tr><th>{t.resources.name}</th><th>{t.query.state}</th><th>{t.figures.queries}</th><th /></tr></thead>
                 <tbody>
                   {products.map((p) => (
                     <tr key={p.id}>
                       <td>{locale === "zh" && p.nameZh ? p.nameZh : p.name}<div className="muted">{p.slug}</div></td>
                       <td>{t.products.status[p.status]}{p.reviewNote && <div className="error">{p.reviewNote}</div>}</td>
+                      <td>{usage?.[p.id] ?? 0}</td>
                       <td>{(p.status === "DRAFT" || p.status === "REJECTED") && <><TermsForm productId={p.id} /><SubmitProduct productId={p.id} /></>}</td>
                     </tr>
                   ))}

@@ -7,10 +7,18 @@ import { RegisterNodeForm } from "./register-node";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [nodes, approvals] = await Promise.all([unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals())]);
+  const [nodes, approvals, figures] = await Promise.all([unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals()), unlessForbidden(caller.holder.figures())]);
   const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
   return (
     <RoleHome role="HOLDER">
+      {figures && (
+        <dl className="panel grid" data-testid="figures">
+          <div className="stat"><dt>{t.figures.resources}</dt><dd>{figures.resources}</dd></div>
+          <div className="stat"><dt>{t.figures.pendingApprovals}</dt><dd>{figures.pendingApprovals}</dd></div>
+          <div className="stat"><dt>{t.figures.queriesServed}</dt><dd>{figures.queriesServed}</dd></div>
+          <div className="stat"><dt>{t.figures.earnings}</dt><dd className="muted">{t.figures.afterSettlement}</dd></div>
+        </dl>
+      )}
       {approvals && (
         <section className="panel">
           <h2>{t.approvals.title}</h2>

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { roleHomeSummary } from "../../accounts/home";
 import { marketRoles, type MarketRoleName } from "../../accounts/roles";
 import { buyerQueryRouter, holderNodeRouter } from "./queries";
+import { buyerFigures, developerUsage, holderFigures } from "../../dashboards";
 import { holderResourceRouter } from "./resources";
 import { developerProductRouter, operatorProductRouter } from "./products";
 import { buyerOrderRouter, holderApprovalRouter } from "./orders";
@@ -20,9 +21,17 @@ export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleNa
 }
 const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
-export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter });
-export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter });
+const figures = {
+  holder: holderProcedure.output(z.object({ queriesServed: z.number().int(), pendingApprovals: z.number().int(), resources: z.number().int() }))
+    .query(({ ctx }) => holderFigures(ctx.prisma, ctx.active.organisation.id)),
+  developer: developerProcedure.output(z.record(z.string(), z.number().int())).query(({ ctx }) => developerUsage(ctx.prisma, ctx.active.organisation.id)),
+  buyer: buyerProcedure.output(z.object({ queries: z.number().int(), accruedMinor: z.number().int(), activeOrders: z.number().int() }))
+    .query(({ ctx }) => buyerFigures(ctx.prisma, ctx.active.organisation.id)),
+};
+
+export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter, figures: figures.holder });
+export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter, usage: figures.developer });
 export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter });
-export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter });
+export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, figures: figures.buyer });
 export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
 export const supervisorRouter = createTRPCRouter(home(supervisorProcedure, "SUPERVISOR"));

@@ -127,6 +127,10 @@ test("the catalog finds resources and products by Chinese or English words", asy
   await page.getByLabel("Search resources and products").fill("claims district age");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByTestId("catalog-item").filter({ hasText: "Hospital claims by district and age band" })).toHaveCount(1);
+  await page.getByRole("link", { name: "Hospital claims by district and age band" }).click();
+  await expect(page.getByTestId("result-shape")).toContainText("AVG(claim_amount)");
+  await expect(page.getByText("Jinan Central Hospital, Jinan No. 2 People's Hospital, Licheng District People's Hospital")).toBeVisible();
+  await page.goBack();
   await page.getByLabel("Search resources and products").fill("公积金");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByTestId("catalog-item")).toHaveCount(1);

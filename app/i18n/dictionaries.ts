@@ -90,6 +90,12 @@ export const en = {
     approve: "Approve", reject: "Reject", rejectReason: "Reason (required to reject)", overdue: "Overdue demands", overdueNone: "No demand is overdue.",
     status: { DRAFT: "draft", SUBMITTED: "in review", REJECTED: "rejected", LISTED: "listed", PAUSED: "paused" },
   },
+  productPage: {
+    developer: "Developer", holders: "Data holders", price: "Price", cohort: "Minimum cohort", groups: "groups", privacy: "Privacy",
+    query: "query", buyer: "buyer", noDp: "no differential-privacy noise", fields: "Fields and what may be asked", dimension: "dimension",
+    groupable: "can group by", measure: "measure, declared range", shape: "Shape of a result",
+    shapeNote: "One row per group of the dimensions you group by; groups under the minimum cohort are suppressed. No row of anyone's data is ever shown.",
+  },
   figures: {
     resources: "Active resources", pendingApprovals: "Approvals waiting", queriesServed: "Queries served", earnings: "Earnings",
     afterSettlement: "shown once settlement runs", activeOrders: "Active orders", queries: "Queries answered", spend: "Accrued per-query charges",
@@ -229,6 +235,12 @@ export const zh: Dictionary = {
     saveTerms: "保存条款", saved: "条款已保存。", submit: "提交审核", queue: "待审核的产品", queueEmpty: "没有待审核的产品。",
     approve: "批准上架", reject: "驳回", rejectReason: "理由（驳回时必填）", overdue: "逾期的需求", overdueNone: "没有逾期的需求。",
     status: { DRAFT: "草稿", SUBMITTED: "审核中", REJECTED: "已驳回", LISTED: "已上架", PAUSED: "已暂停" },
+  },
+  productPage: {
+    developer: "开发方", holders: "数据持有方", price: "价格", cohort: "最小群体规模", groups: "组", privacy: "隐私保护",
+    query: "次", buyer: "使用方", noDp: "不加差分隐私噪声", fields: "字段及可查询内容", dimension: "维度",
+    groupable: "可分组", measure: "指标，声明范围", shape: "结果的形态",
+    shapeNote: "按所选维度每组一行；少于最小群体规模的组将被隐藏。任何人的明细数据都不会显示。",
   },
   figures: {
     resources: "在用资源", pendingApprovals: "待审批", queriesServed: "已服务的查询", earnings: "收益",

@@ -23,6 +23,7 @@ const access: Record<string, Access> = {
   "account.acceptInvitation": "authed",
   "organisation.members": "member",
   "catalog.search": "authed",
+  "catalog.product": "authed",
   "demand.post": "BUYER",
   "demand.mine": "BUYER",
   "demand.matched": ["HOLDER", "DEVELOPER"],

@@ -32,7 +32,9 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
       <p className="muted">{fill(t.catalog.count, { n: result.more ? `${result.total}+` : result.total })}</p>
       {result.items.length === 0 ? <p className="panel empty">{t.catalog.none}</p> : result.items.map((i) => (
         <article key={`${i.kind}:${i.refId}`} className="panel" data-testid="catalog-item">
-          <h2 style={{ margin: 0 }}>{locale === "zh" && i.titleZh ? i.titleZh : i.title}</h2>
+          <h2 style={{ margin: 0 }}>{i.kind === "PRODUCT"
+            ? <Link href={`/catalog/product/${i.refId}`}>{locale === "zh" && i.titleZh ? i.titleZh : i.title}</Link>
+            : (locale === "zh" && i.titleZh ? i.titleZh : i.title)}</h2>
           <p className="chips">
             <span className="chip">{i.kind === "PRODUCT" ? t.catalog.product : t.catalog.resource}</span>
             <span className="chip">{i.domain}</span>

@@ -1,6 +1,9 @@
 /** The catalog: anyone signed in may browse and search it (it describes, never reveals, data). */
 import { z } from "zod";
 import { searchCatalog, searchInput } from "../../catalog/catalog";
+import { productPage } from "../../products/page";
+import { pricingSchema } from "../../products/schemas";
+import { queryPolicy } from "../../queries/policy";
 import { authedProcedure, createTRPCRouter } from "../trpc";
 
 export const catalogRouter = createTRPCRouter({
@@ -16,4 +19,14 @@ export const catalogRouter = createTRPCRouter({
       total: z.number().int(), more: z.boolean(), page: z.number().int(), pageSize: z.number().int(),
     }))
     .query(({ ctx, input }) => searchCatalog(ctx.prisma, input)),
+
+  /** A listed product's page: terms, policy, holders, the shape of a result (never rows). */
+  product: authedProcedure
+    .input(z.object({ id: z.uuid() }))
+    .output(z.object({
+      id: z.string(), name: z.string(), nameZh: z.string().nullable(), description: z.string(), licence: z.string(), purposes: z.array(z.string()),
+      pricing: pricingSchema, developer: z.object({ name: z.string(), nameZh: z.string().nullable() }),
+      holders: z.array(z.object({ name: z.string(), nameZh: z.string().nullable() })), policy: queryPolicy, shape: z.array(z.string()),
+    }))
+    .query(({ ctx, input }) => productPage(ctx.prisma, input.id)),
 });

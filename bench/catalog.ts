@@ -18,6 +18,7 @@ import { seedDemoWorld } from "@/server/seed/demo";
 import { findPostgresBin, startThrowawayPostgres } from "@/scripts/lib/postgres-server";
 import { onCleanup } from "./lib/cleanup";
 import { median, ms, now, table } from "./lib/report";
+import { prng } from "../computation/demo/generate"; // deterministic: every run loads the same catalog
 
 export interface CatalogOptions {
   /** 10,000 + 1,000 entries instead of 100,000 + 10,000 (not for the record) */
@@ -63,18 +64,6 @@ const PRODUCT_KINDS = [
   { zh: "信用评估模型", en: "credit scoring model" }, { zh: "统计分析报告", en: "statistical report" },
   { zh: "风险预警接口", en: "risk alert API" }, { zh: "核验服务", en: "verification service" },
 ];
-
-/** A small deterministic PRNG (mulberry32), so every run loads the same catalog. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A deterministic UUID (v4-shaped) from a number. */
 function uuidOf(kind: number, i: number): string {

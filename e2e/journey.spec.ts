@@ -19,17 +19,18 @@ test("register → build → approve → find → order → holder approves → 
   // 1. The hospital registers a resource served by its own computation node.
   await signIn(page, "central-hospital@quancheng.example");
   await page.goto("/holder/resources");
-  await page.getByLabel("Name", { exact: true }).fill("Emergency department claims");
-  await page.getByLabel("Domain").fill("health");
+  const form = page.getByTestId("register-resource");
+  await form.getByLabel("Name", { exact: true }).fill("Emergency department claims");
+  await form.getByLabel("Domain").fill("health");
   const fields: [string, string][] = [["district", "string"], ["age", "integer"], ["sex", "string"], ["diagnosis", "string"], ["claim_amount", "number"]];
   for (const [i, [name, type]] of fields.entries()) {
-    if (i > 0) await page.getByRole("button", { name: "Add a field" }).click();
-    await page.getByLabel(`field name ${i + 1}`).fill(name);
-    await page.getByLabel(`type ${i + 1}`).selectOption(type);
+    if (i > 0) await form.getByRole("button", { name: "Add a field" }).click();
+    await form.getByLabel(`field name ${i + 1}`).fill(name);
+    await form.getByLabel(`type ${i + 1}`).selectOption(type);
   }
-  await page.locator("select[name=node]").selectOption({ label: "central-hospital-node" });
-  await page.getByLabel("Dataset on the node").fill("claims");
-  await page.getByRole("button", { name: "Register a resource" }).click();
+  await form.locator("select[name=node]").selectOption({ label: "central-hospital-node" });
+  await form.getByLabel("Dataset on the node").fill("claims");
+  await form.getByRole("button", { name: "Register a resource" }).click();
   await expect(page.getByRole("status")).toContainText("Certificate QCR-");
   await signOut(page);
 
@@ -83,4 +84,25 @@ test("register → build → approve → find → order → holder approves → 
   await page.getByRole("button", { name: "Run encrypted query" }).click();
   await expect(page.getByTestId("job-status")).toHaveText("done", { timeout: 90_000 });
   await expect(page.getByTestId("results").locator("tbody tr")).toHaveCount(60);
+
+  await signOut(page);
+
+  // 6. The studio pauses its product (it leaves the catalog) and resumes it.
+  await signIn(page, "developer@quancheng.example");
+  const listed = page.getByTestId("products").locator("tr", { hasText: "Emergency claims by district" });
+  await listed.getByRole("button", { name: "Pause" }).click();
+  await expect(listed).toContainText("paused");
+  await listed.getByRole("button", { name: "Resume" }).click();
+  await expect(listed).toContainText("listed");
+  await signOut(page);
+
+  // 7. The operator pauses it with a reason, which the developer sees.
+  await signIn(page, "operator@quancheng.example");
+  const onSale = page.getByTestId("listed-products").locator("tr", { hasText: "Emergency claims by district" });
+  await onSale.getByLabel("Reason (kept, shown to the developer)").fill("Licence terms under legal review.");
+  await onSale.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByTestId("listed-products").locator("tr", { hasText: "Emergency claims by district" })).toHaveCount(0);
+  await signOut(page);
+  await signIn(page, "developer@quancheng.example");
+  await expect(page.getByTestId("products").locator("tr", { hasText: "Emergency claims by district" })).toContainText("Licence terms under legal review.");
 });

@@ -7,22 +7,40 @@ test("a holder registers a resource, gets a certificate, and buyers find it in t
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/holder$/);
   await page.getByRole("link", { name: "Manage registered resources" }).click();
-  await page.getByLabel("Name", { exact: true }).fill("Loan repayment records");
-  await page.getByLabel("Description").fill("Provident-fund loan repayments per borrower and month.");
-  await page.getByLabel("Domain").fill("housing");
-  await page.getByLabel("field name 1").fill("repayment");
-  await page.getByLabel("type 1").selectOption("number");
-  await page.getByLabel("unit 1").fill("CNY");
-  await page.getByLabel("sensitivity 1").selectOption("PERSONAL");
-  await page.getByRole("button", { name: "Add a field" }).click();
-  await page.getByLabel("field name 2").fill("month");
-  await page.getByRole("button", { name: "Register a resource" }).click();
+  const form = page.getByTestId("register-resource");
+  await form.getByLabel("Name", { exact: true }).fill("Loan repayment records");
+  await form.getByLabel("Description").fill("Provident-fund loan repayments per borrower and month.");
+  await form.getByLabel("Domain").fill("housing");
+  await form.getByLabel("field name 1").fill("repayment");
+  await form.getByLabel("type 1").selectOption("number");
+  await form.getByLabel("unit 1").fill("CNY");
+  await form.getByLabel("sensitivity 1").selectOption("PERSONAL");
+  await form.getByRole("button", { name: "Add a field" }).click();
+  await form.getByLabel("field name 2").fill("month");
+  await form.getByRole("button", { name: "Register a resource" }).click();
   await expect(page.getByRole("status")).toContainText(/Registered\. Certificate QCR-\d{4}-[0-9A-F]{8}/);
   await expect(page.getByTestId("resources")).toContainText("Loan repayment records");
 
   // The same name again is refused with a clear message.
-  await page.getByRole("button", { name: "Register a resource" }).click();
-  await expect(page.locator(".error[role=alert]")).toContainText('already registered a resource named "Loan repayment records"');
+  await form.getByRole("button", { name: "Register a resource" }).click();
+  await expect(form.locator(".error[role=alert]")).toContainText('already registered a resource named "Loan repayment records"');
+
+  // A new version: the description changes, the version goes to 2.
+  const row = page.getByTestId("resources").locator("tr", { hasText: "Loan repayment records" });
+  await row.getByText("Edit (new version)").click();
+  await row.getByLabel("Description").fill("Provident-fund loan repayments per borrower and month, including early repayments.");
+  await row.getByRole("button", { name: "Save as a new version" }).click();
+  await expect(row.getByRole("status")).toHaveText("Saved as version 2.");
+  await expect(page.getByTestId("resources").locator("tr", { hasText: "Loan repayment records" }).locator("td").nth(3)).toHaveText("v2");
+
+  // An emergency reclassification: temporary, with a reason kept on record.
+  await row.getByText("Emergency reclassification").click();
+  await row.getByLabel("Share as").selectOption("NOT_SHARED");
+  await row.getByLabel("Reason (kept on record)").fill("Suspected leak at a downstream buyer under investigation.");
+  await row.getByLabel("Until").fill(new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 16));
+  await row.getByRole("button", { name: "Reclassify until then" }).click();
+  await expect(row.getByRole("status").filter({ hasText: "Reclassified until" })).toBeVisible();
+  await expect(page.getByTestId("resources").locator("tr", { hasText: "Loan repayment records" })).toContainText("Suspected leak");
 
   const buyer = await browser.newPage({ locale: "en-GB" });
   await buyer.goto("/signin");
@@ -67,4 +85,9 @@ test("a bank posts a demand, the matched holder answers, and the demand is confi
   await page.goto("/demands");
   const mine = page.getByTestId("my-demands").locator("tr", { hasText: "公积金缴存 history for mortgages" });
   await expect(mine.locator("td").nth(2)).not.toHaveText("—");
+
+  // The bank found what it needed and closes the demand; the holder is told.
+  await mine.getByLabel("Note to those who answered (optional)").fill("Going ahead with the housing fund.");
+  await mine.getByRole("button", { name: "Close" }).click();
+  await expect(page.getByTestId("my-demands").locator("tr", { hasText: "公积金缴存 history for mortgages" })).toContainText("Closed");
 });

@@ -79,7 +79,9 @@ export const en = {
     fields: "Fields", emergency: "Emergency reclassification", retired: "retired", register: "Register a resource", description: "Description",
     fieldName: "field name", fieldType: "type", unit: "unit", sensitivity: "sensitivity", addField: "Add a field", dataset: "Dataset on the node",
     registered: "Registered. Certificate {no}.", retire: "Retire", retireConfirm: "Retire this resource for good? It leaves the catalog and cannot change again.",
-    manage: "Manage registered resources",
+    manage: "Manage registered resources", edit: "Edit (new version)", saveVersion: "Save as a new version", updated: "Saved as version {v}.",
+    reclassify: "Emergency reclassification", reclassifyTo: "Share as", reclassifyReason: "Reason (kept on record)", reclassifyEnds: "Until",
+    reclassifyDo: "Reclassify until then", reclassified: "Reclassified until {until}.", until: "until {until}",
     sensitivityLevel: { PUBLIC: "public", INTERNAL: "internal", SENSITIVE: "sensitive", PERSONAL: "personal" },
   },
   products: {
@@ -89,6 +91,7 @@ export const en = {
     saveTerms: "Save terms", saved: "Terms saved.", submit: "Submit for review", queue: "Products awaiting review", queueEmpty: "Nothing awaits review.",
     approve: "Approve", reject: "Reject", rejectReason: "Reason (required to reject)", overdue: "Overdue demands", overdueNone: "No demand is overdue.",
     status: { DRAFT: "draft", SUBMITTED: "in review", REJECTED: "rejected", LISTED: "listed", PAUSED: "paused" },
+    pause: "Pause", resume: "Resume", listed: "Listed products", listedNone: "No product is listed.", pauseReason: "Reason (kept, shown to the developer)",
   },
   productPage: {
     developer: "Developer", holders: "Data holders", price: "Price", cohort: "Minimum cohort", groups: "groups", privacy: "Privacy",
@@ -105,6 +108,7 @@ export const en = {
     need: "What you need", fields: "Fields wanted (comma-separated)", budget: "Budget (¥)", deadline: "Deadline", confirmed: "Confirmed", published: "Published",
     posted: "Posted: {matches} matching entries, {notified} owners notified. Confirmation due by {by}.",
     offer: "Your answer (what you can provide, how)", respond: "Answer", offered: "Answered",
+    close: "Close", closeNote: "Note to those who answered (optional)", closed: "Closed", open: "Open", state: "State",
   },
   orders: {
     title: "Orders", place: "Order a product", mine: "Your orders", none: "No orders yet.", purpose: "Purpose", usage: "Queries used",
@@ -225,7 +229,9 @@ export const zh: Dictionary = {
     fields: "字段", emergency: "应急调整共享类型", retired: "已注销", register: "登记数据资源", description: "说明",
     fieldName: "字段名", fieldType: "类型", unit: "单位", sensitivity: "敏感级别", addField: "添加字段", dataset: "节点上的数据集",
     registered: "已登记。证书编号 {no}。", retire: "注销", retireConfirm: "确定永久注销此资源？它将从目录中移除且不可再修改。",
-    manage: "管理已登记的资源",
+    manage: "管理已登记的资源", edit: "修改（生成新版本）", saveVersion: "保存为新版本", updated: "已保存为第 {v} 版。",
+    reclassify: "应急调整共享类型", reclassifyTo: "调整为", reclassifyReason: "理由（将被记录）", reclassifyEnds: "截止",
+    reclassifyDo: "临时调整至截止日", reclassified: "已临时调整，至 {until}。", until: "至 {until}",
     sensitivityLevel: { PUBLIC: "公开", INTERNAL: "内部", SENSITIVE: "敏感", PERSONAL: "个人信息" },
   },
   products: {
@@ -235,6 +241,7 @@ export const zh: Dictionary = {
     saveTerms: "保存条款", saved: "条款已保存。", submit: "提交审核", queue: "待审核的产品", queueEmpty: "没有待审核的产品。",
     approve: "批准上架", reject: "驳回", rejectReason: "理由（驳回时必填）", overdue: "逾期的需求", overdueNone: "没有逾期的需求。",
     status: { DRAFT: "草稿", SUBMITTED: "审核中", REJECTED: "已驳回", LISTED: "已上架", PAUSED: "已暂停" },
+    pause: "暂停", resume: "恢复", listed: "已上架的产品", listedNone: "没有已上架的产品。", pauseReason: "理由（将被记录并告知开发方）",
   },
   productPage: {
     developer: "开发方", holders: "数据持有方", price: "价格", cohort: "最小群体规模", groups: "组", privacy: "隐私保护",
@@ -251,6 +258,7 @@ export const zh: Dictionary = {
     need: "需求名称", fields: "所需字段（逗号分隔）", budget: "预算（元）", deadline: "截止日期", confirmed: "已确认", published: "已发布服务",
     posted: "已发布：匹配 {matches} 个条目，已通知 {notified} 个机构。应在 {by} 前确认。",
     offer: "您的答复（可提供什么、如何提供）", respond: "答复", offered: "已答复",
+    close: "关闭", closeNote: "给答复方的说明（可选）", closed: "已关闭", open: "进行中", state: "状态",
   },
   orders: {
     title: "订单", place: "订购数据产品", mine: "您的订单", none: "尚无订单。", purpose: "用途", usage: "已用查询次数",

@@ -100,3 +100,25 @@ export async function overdueDemands(db: PrismaClient, now = new Date()) {
     return flags.length ? [{ id: d.id, title: d.title, buyerOrgId: d.buyerOrgId, createdAt: d.createdAt, confirmBy, publishBy, flags }] : [];
   });
 }
+
+export const closeInput = z.object({ demandId: z.uuid(), note: z.string().trim().max(2000).optional() });
+
+/** The buyer closes its own open demand; everyone who answered is told. Closing twice is a conflict. */
+export async function closeDemand(db: PrismaClient, o: { buyerOrgId: string; now?: Date } & z.input<typeof closeInput>) {
+  const input = closeInput.parse(o);
+  const now = o.now ?? new Date();
+  return db.$transaction(async (tx) => {
+    const closed = await tx.demand.updateMany({
+      where: { id: input.demandId, buyerOrgId: o.buyerOrgId, status: "OPEN" },
+      data: { status: "CLOSED", closedAt: now, closeNote: input.note || null },
+    });
+    const demand = await tx.demand.findUnique({ where: { id: input.demandId }, include: { offers: { select: { fromOrgId: true } } } });
+    if (!demand || demand.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "DEMAND_NOT_FOUND", "No such demand among yours.");
+    if (closed.count !== 1) throw new AppError("CONFLICT", "DEMAND_CLOSED", "This demand is already closed.");
+    const answered = [...new Set(demand.offers.map((x) => x.fromOrgId))];
+    if (answered.length) {
+      await tx.notification.createMany({ data: answered.map((orgId) => ({ orgId, kind: "DEMAND_CLOSED", subjectId: demand.id, message: `Closed: ${demand.title}${input.note ? ` (${input.note})` : ""}` })) });
+    }
+    return { id: demand.id, status: demand.status, closedAt: now };
+  });
+}

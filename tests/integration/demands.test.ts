@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import type { Database } from "@/server/db/client";
-import { overdueDemands, postDemand, respondToDemand } from "@/server/demands/demands";
+import { closeDemand, overdueDemands, postDemand, respondToDemand } from "@/server/demands/demands";
 import { AppError } from "@/server/errors";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
@@ -48,6 +48,21 @@ for (const backend of backends) {
       expect((await overdueDemands(db.prisma, new Date("2026-12-08T03:00:00Z"))).find((x) => x.id === d.id)?.flags).toEqual(["NOT_PUBLISHED"]);
       expect(await reason(respondToDemand(db.prisma, { demandId: d.id, fromOrgId: housing, userId: housingUser, message: "again, twice" }))).toBe("ALREADY_OFFERED");
       expect(await reason(respondToDemand(db.prisma, { demandId: d.id, fromOrgId: bank, userId: bankUser, message: "answering myself" }))).toBe("OWN_DEMAND");
+    });
+
+    it("closes only the buyer's own open demand, once, telling those who answered", async () => {
+      const d = await postDemand(db.prisma, { buyerOrgId: bank, userId: bankUser, title: "Enterprise tax for credit", description: "Enterprise tax returns to score SME credit lines.", purpose: "credit", deadline: new Date(Date.now() + 30 * 86_400_000) });
+      await respondToDemand(db.prisma, { demandId: d.id, fromOrgId: tax, userId: housingUser, message: "Our tax returns resource fits." });
+      expect(await reason(closeDemand(db.prisma, { demandId: d.id, buyerOrgId: housing }))).toBe("DEMAND_NOT_FOUND");
+      expect((await db.prisma.demand.findUniqueOrThrow({ where: { id: d.id } })).status).toBe("OPEN");
+      const closed = await closeDemand(db.prisma, { demandId: d.id, buyerOrgId: bank, note: "found a supplier" });
+      expect(closed.status).toBe("CLOSED");
+      expect(await db.prisma.notification.count({ where: { orgId: tax, kind: "DEMAND_CLOSED", subjectId: d.id } })).toBe(1);
+      expect(await reason(closeDemand(db.prisma, { demandId: d.id, buyerOrgId: bank }))).toBe("DEMAND_CLOSED");
+      expect(await db.prisma.notification.count({ where: { orgId: tax, kind: "DEMAND_CLOSED", subjectId: d.id } })).toBe(1);
+      expect(await reason(respondToDemand(db.prisma, { demandId: d.id, fromOrgId: housing, userId: housingUser, message: "late answer here" }))).toBe("DEMAND_CLOSED");
+      // A closed demand is never overdue.
+      expect((await overdueDemands(db.prisma, new Date(Date.now() + 60 * 86_400_000))).find((x) => x.id === d.id)).toBeUndefined();
     });
 
     it("refuses bad demands clearly", async () => {

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
+import { ActWithReason } from "../_decide";
 
 export function PostDemandForm() {
   const { t } = useI18n();
@@ -55,4 +56,12 @@ export function OfferForm({ demandId }: { demandId: string }) {
       {offer.error && <p className="error" role="alert">{errorText(t, offer.error)}</p>}
     </form>
   );
+}
+
+export function CloseDemand({ demandId }: { demandId: string }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const close = useMutation(trpc.demand.close.mutationOptions({ onSuccess: () => router.refresh() }));
+  return <ActWithReason label={t.demands.close} reasonLabel={t.demands.closeNote} pending={close.isPending} error={close.error} onAct={(note) => close.mutate({ demandId, note: note || undefined })} />;
 }

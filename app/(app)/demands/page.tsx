@@ -1,7 +1,7 @@
 import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { Refusal } from "../../_components/refusal";
 import { getDictionary } from "../../i18n/server";
-import { OfferForm, PostDemandForm } from "./forms";
+import { CloseDemand, OfferForm, PostDemandForm } from "./forms";
 
 /** Demands: buyers post them here; holders and developers see the ones matched to them and answer. */
 export default async function DemandsPage() {
@@ -19,8 +19,15 @@ export default async function DemandsPage() {
             <h2>{t.demands.mine}</h2>
             {mine.length === 0 ? <p className="muted">{t.demands.none}</p> : (
               <table data-testid="my-demands">
-                <thead><tr><th>{t.demands.need}</th><th>{t.demands.deadline}</th><th>{t.demands.confirmed}</th><th>{t.demands.published}</th></tr></thead>
-                <tbody>{mine.map((d) => <tr key={d.id}><td>{d.title}<div className="muted">{d.purpose}</div></td><td>{day(d.deadline)}</td><td>{day(d.confirmedAt)}</td><td>{day(d.publishedAt)}</td></tr>)}</tbody>
+                <thead><tr><th>{t.demands.need}</th><th>{t.demands.deadline}</th><th>{t.demands.confirmed}</th><th>{t.demands.published}</th><th>{t.demands.state}</th></tr></thead>
+                <tbody>
+                  {mine.map((d) => (
+                    <tr key={d.id}>
+                      <td>{d.title}<div className="muted">{d.purpose}</div></td><td>{day(d.deadline)}</td><td>{day(d.confirmedAt)}</td><td>{day(d.publishedAt)}</td>
+                      <td>{d.status === "OPEN" ? <CloseDemand demandId={d.id} /> : <>{t.demands.closed} {day(d.closedAt)}{d.closeNote && <div className="muted">{d.closeNote}</div>}</>}</td>
+                    </tr>
+                  ))}
+                </tbody>
               </table>
             )}
           </section>

@@ -81,3 +81,20 @@ export function SubmitProduct({ productId }: { productId: string }) {
     </>
   );
 }
+
+/** A listed product can be paused (it leaves the catalog, running orders cannot query) and resumed. */
+export function PauseResume({ productId, paused }: { productId: string; paused: boolean }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const opts = { onSuccess: () => router.refresh() };
+  const pause = useMutation(trpc.developer.pauseProduct.mutationOptions(opts));
+  const resume = useMutation(trpc.developer.resumeProduct.mutationOptions(opts));
+  const act = paused ? resume : pause;
+  return (
+    <>
+      <button type="button" className="secondary" disabled={act.isPending} onClick={() => act.mutate({ productId })}>{paused ? t.products.resume : t.products.pause}</button>
+      {act.error && <p className="error" role="alert">{errorText(t, act.error)}</p>}
+    </>
+  );
+}

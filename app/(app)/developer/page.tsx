@@ -2,7 +2,7 @@ import { api, unlessForbidden } from "@/server/api/rsc";
 import { claimsPolicy } from "@/server/queries/templates";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
-import { BuildProductForm, SubmitProduct, TermsForm } from "./forms";
+import { BuildProductForm, PauseResume, SubmitProduct, TermsForm } from "./forms";
 
 export default async function DeveloperHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
@@ -23,7 +23,8 @@ export default async function DeveloperHome() {
                       <td>{locale === "zh" && p.nameZh ? p.nameZh : p.name}<div className="muted">{p.slug}</div></td>
                       <td>{t.products.status[p.status]}{p.reviewNote && <div className="error">{p.reviewNote}</div>}</td>
                       <td>{usage?.[p.id] ?? 0}</td>
-                      <td>{(p.status === "DRAFT" || p.status === "REJECTED") && <><TermsForm productId={p.id} /><SubmitProduct productId={p.id} /></>}</td>
+                      <td>{(p.status === "DRAFT" || p.status === "REJECTED") && <><TermsForm productId={p.id} /><SubmitProduct productId={p.id} /></>}
+                        {(p.status === "LISTED" || p.status === "PAUSED") && <PauseResume productId={p.id} paused={p.status === "PAUSED"} />}</td>
                     </tr>
                   ))}
                 </tbody>

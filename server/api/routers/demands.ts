@@ -1,11 +1,11 @@
 /** Demands: buyers post them, suppliers answer, operators watch the deadlines. */
 import { z } from "zod";
-import { demandInput, offerInput, overdueDemands, postDemand, respondToDemand } from "../../demands/demands";
+import { closeDemand, closeInput, demandInput, offerInput, overdueDemands, postDemand, respondToDemand } from "../../demands/demands";
 import { buyerProcedure, createTRPCRouter, operatorProcedure, orgProcedure, supplierProcedure } from "../trpc";
 
 const demandRow = z.object({
   id: z.string(), title: z.string(), description: z.string(), fields: z.array(z.string()), purpose: z.string(), budgetMinor: z.bigint().nullable(),
-  deadline: z.date(), status: z.enum(["OPEN", "CLOSED"]), confirmedAt: z.date().nullable(), publishedAt: z.date().nullable(), createdAt: z.date(),
+  deadline: z.date(), status: z.enum(["OPEN", "CLOSED"]), confirmedAt: z.date().nullable(), publishedAt: z.date().nullable(), closedAt: z.date().nullable(), closeNote: z.string().nullable(), createdAt: z.date(),
 });
 
 export const demandRouter = createTRPCRouter({
@@ -14,6 +14,8 @@ export const demandRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => postDemand(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   mine: buyerProcedure.output(z.array(demandRow))
     .query(({ ctx }) => ctx.prisma.demand.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 50 })),
+  close: buyerProcedure.input(closeInput).output(z.object({ id: z.string(), status: z.enum(["OPEN", "CLOSED"]), closedAt: z.date() }))
+    .mutation(({ ctx, input }) => closeDemand(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id })),
   /** Open demands matched to what this organisation offers. */
   matched: supplierProcedure.output(z.array(demandRow))
     .query(({ ctx }) => ctx.prisma.demand.findMany({ where: { status: "OPEN", matches: { some: { ownerOrgId: ctx.active.organisation.id } } }, orderBy: { createdAt: "desc" }, take: 50 })),

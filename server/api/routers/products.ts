@@ -8,12 +8,13 @@ import { developerProcedure, operatorProcedure } from "../trpc";
 const status = z.enum(["DRAFT", "SUBMITTED", "REJECTED", "LISTED", "PAUSED"]);
 const moved = z.object({ id: z.string(), status, reviewNote: z.string().nullable() });
 const productRow = z.object({ id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), status, reviewNote: z.string().nullable(), createdAt: z.date() });
+const productSelect = { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true } as const;
 const byId = z.object({ productId: z.uuid() });
 
 export const developerProductRouter = {
   products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
     where: { developerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" },
-    select: { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true },
+    select: productSelect,
   })),
   createProduct: developerProcedure.input(productDraftInput).output(z.object({ id: z.string(), slug: z.string() }))
     .mutation(({ ctx, input }) => createProductFromResources(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id })),
@@ -30,7 +31,11 @@ export const developerProductRouter = {
 export const operatorProductRouter = {
   reviewQueue: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
     where: { status: "SUBMITTED" }, orderBy: { createdAt: "asc" },
-    select: { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true },
+    select: productSelect,
+  })),
+  listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
+    where: { status: "LISTED" }, orderBy: { createdAt: "desc" }, take: 200,
+    select: productSelect,
   })),
   reviewProduct: operatorProcedure
     .input(byId.extend({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().max(2000).optional() }))

@@ -9,36 +9,50 @@ import { errorText, useTRPC } from "../../../trpc";
 
 type Field = { name: string; type: (typeof fieldTypes)[number]; unit: string; sensitivity: (typeof sensitivities)[number] };
 
-export function RegisterResourceForm({ nodes }: { nodes: { id: string; name: string }[] }) {
+/** What an edit starts from: the registration as it is now, at its version. */
+export type Editing = {
+  resourceId: string; version: number; name: string; nameZh: string | null; description: string; domain: string;
+  updateCycle: (typeof updateCycles)[number]; sharing: (typeof sharingClasses)[number]; nodeId: string | null; dataset: string | null;
+  fields: { name: string; type: Field["type"]; unit?: string; sensitivity: Field["sensitivity"] }[];
+};
+
+/** Registers a resource, or (given `editing`) saves a new version of one, refused if someone changed it meanwhile. */
+export function ResourceForm({ nodes, editing }: { nodes: { id: string; name: string }[]; editing?: Editing }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const router = useRouter();
-  const [fields, setFields] = useState<Field[]>([{ name: "", type: "string", unit: "", sensitivity: "INTERNAL" }]);
+  const [fields, setFields] = useState<Field[]>(editing ? editing.fields.map((f) => ({ ...f, unit: f.unit ?? "" })) : [{ name: "", type: "string", unit: "", sensitivity: "INTERNAL" }]);
   const [done, setDone] = useState<string | null>(null);
   const register = useMutation(trpc.holder.registerResource.mutationOptions({
     onSuccess: (r) => { setDone(fill(t.resources.registered, { no: r.certificateNo })); router.refresh(); },
   }));
+  const update = useMutation(trpc.holder.updateResource.mutationOptions({
+    onSuccess: (r) => { setDone(fill(t.resources.updated, { v: r.version })); router.refresh(); },
+  }));
+  const save = editing ? update : register;
   const set = (i: number, patch: Partial<Field>) => setFields(fields.map((f, j) => (j === i ? { ...f, ...patch } : f)));
   return (
-    <form className="stack" style={{ maxWidth: 720 }} onSubmit={(e) => {
+    <form className="stack" style={{ maxWidth: 720 }} data-testid={editing ? "edit-resource" : "register-resource"} onSubmit={(e) => {
       e.preventDefault();
       const f = new FormData(e.currentTarget);
       const node = String(f.get("node") ?? "");
       setDone(null);
-      register.mutate({
+      const resource = {
         name: String(f.get("name")), nameZh: String(f.get("nameZh") ?? "").trim() || undefined, description: String(f.get("description") ?? ""),
         domain: String(f.get("domain")), updateCycle: f.get("updateCycle") as (typeof updateCycles)[number], sharing: f.get("sharing") as (typeof sharingClasses)[number],
         fields: fields.map((x) => ({ name: x.name, type: x.type, sensitivity: x.sensitivity, unit: x.unit.trim() || undefined })),
         ...(node ? { nodeId: node, dataset: String(f.get("dataset") ?? "") } : {}),
-      });
+      };
+      if (editing) update.mutate({ resourceId: editing.resourceId, expectedVersion: editing.version, resource });
+      else register.mutate(resource);
     }}>
-      <h2>{t.resources.register}</h2>
-      <label>{t.resources.name}<input name="name" required minLength={2} maxLength={120} /></label>
-      <label>{t.account.newOrgNameZh}<input name="nameZh" maxLength={120} /></label>
-      <label>{t.resources.description}<textarea name="description" rows={3} maxLength={4000} /></label>
-      <label>{t.catalog.domain}<input name="domain" required minLength={2} maxLength={40} placeholder="health" /></label>
-      <label>{t.catalog.cycle}<select name="updateCycle">{updateCycles.map((c) => <option key={c} value={c}>{t.catalog.cycles[c]}</option>)}</select></label>
-      <label>{t.catalog.sharing}<select name="sharing" defaultValue="CONDITIONAL">{sharingClasses.map((c) => <option key={c} value={c}>{t.catalog.sharingClass[c]}</option>)}</select></label>
+      {!editing && <h2>{t.resources.register}</h2>}
+      <label>{t.resources.name}<input name="name" required minLength={2} maxLength={120} defaultValue={editing?.name} /></label>
+      <label>{t.account.newOrgNameZh}<input name="nameZh" maxLength={120} defaultValue={editing?.nameZh ?? ""} /></label>
+      <label>{t.resources.description}<textarea name="description" rows={3} maxLength={4000} defaultValue={editing?.description} /></label>
+      <label>{t.catalog.domain}<input name="domain" required minLength={2} maxLength={40} placeholder="health" defaultValue={editing?.domain} /></label>
+      <label>{t.catalog.cycle}<select name="updateCycle" defaultValue={editing?.updateCycle}>{updateCycles.map((c) => <option key={c} value={c}>{t.catalog.cycles[c]}</option>)}</select></label>
+      <label>{t.catalog.sharing}<select name="sharing" defaultValue={editing?.sharing ?? "CONDITIONAL"}>{sharingClasses.map((c) => <option key={c} value={c}>{t.catalog.sharingClass[c]}</option>)}</select></label>
       <fieldset style={{ border: 0, padding: 0 }}>
         <legend>{t.resources.fields}</legend>
         {fields.map((x, i) => (
@@ -54,13 +68,13 @@ export function RegisterResourceForm({ nodes }: { nodes: { id: string; name: str
       </fieldset>
       {nodes.length > 0 && (
         <div style={{ display: "flex", gap: ".5rem" }}>
-          <label>{t.nodes.name}<select name="node"><option value="">—</option>{nodes.map((n) => <option key={n.id} value={n.id}>{n.name}</option>)}</select></label>
-          <label>{t.resources.dataset}<input name="dataset" pattern="[A-Za-z0-9_-]{1,64}" /></label>
+          <label>{t.nodes.name}<select name="node" defaultValue={editing?.nodeId ?? ""}><option value="">—</option>{nodes.map((n) => <option key={n.id} value={n.id}>{n.name}</option>)}</select></label>
+          <label>{t.resources.dataset}<input name="dataset" pattern="[A-Za-z0-9_-]{1,64}" defaultValue={editing?.dataset ?? ""} /></label>
         </div>
       )}
-      {register.error && <p className="error" role="alert">{errorText(t, register.error)}</p>}
+      {save.error && <p className="error" role="alert">{errorText(t, save.error)}</p>}
       {done && <p className="notice" role="status">{done}</p>}
-      <button className="primary" disabled={register.isPending}>{t.resources.register}</button>
+      <button className="primary" disabled={save.isPending}>{editing ? t.resources.saveVersion : t.resources.register}</button>
     </form>
   );
 }
@@ -71,4 +85,30 @@ export function RetireButton({ resourceId }: { resourceId: string }) {
   const router = useRouter();
   const retire = useMutation(trpc.holder.retireResource.mutationOptions({ onSuccess: () => router.refresh() }));
   return <button type="button" className="secondary" disabled={retire.isPending} onClick={() => { if (confirm(t.resources.retireConfirm)) retire.mutate({ resourceId }); }}>{t.resources.retire}</button>;
+}
+
+/** A temporary change of sharing class, with a reason and an end date (at most the server's limit). */
+export function ReclassifyForm({ resourceId, current }: { resourceId: string; current: (typeof sharingClasses)[number] }) {
+  const { t, locale } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [done, setDone] = useState<string | null>(null);
+  const reclassify = useMutation(trpc.holder.reclassifyResource.mutationOptions({
+    onSuccess: (r) => { setDone(fill(t.resources.reclassified, { until: r.endsAt.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") })); router.refresh(); },
+  }));
+  return (
+    <form className="stack" onSubmit={(e) => {
+      e.preventDefault();
+      const f = new FormData(e.currentTarget);
+      setDone(null);
+      reclassify.mutate({ resourceId, to: f.get("to") as (typeof sharingClasses)[number], reason: String(f.get("reason")), endsAt: new Date(String(f.get("endsAt"))) });
+    }}>
+      <label>{t.resources.reclassifyTo}<select name="to" defaultValue={sharingClasses.find((c) => c !== current)}>{sharingClasses.map((c) => <option key={c} value={c}>{t.catalog.sharingClass[c]}</option>)}</select></label>
+      <label>{t.resources.reclassifyReason}<textarea name="reason" rows={2} required minLength={10} maxLength={1000} /></label>
+      <label>{t.resources.reclassifyEnds}<input name="endsAt" type="datetime-local" required /></label>
+      {reclassify.error && <p className="error" role="alert">{errorText(t, reclassify.error)}</p>}
+      {done && <p className="notice" role="status">{done}</p>}
+      <button className="secondary" disabled={reclassify.isPending}>{t.resources.reclassifyDo}</button>
+    </form>
+  );
 }

@@ -1,13 +1,15 @@
 import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { Refusal } from "../../../_components/refusal";
+import { fill } from "../../../i18n/dictionaries";
 import { getDictionary } from "../../../i18n/server";
-import { RegisterResourceForm, RetireButton } from "./forms";
+import { ReclassifyForm, ResourceForm, RetireButton } from "./forms";
 
 export default async function ResourcesPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
   const [resources, nodes] = await Promise.all([unlessForbidden(caller.holder.resources()), unlessForbidden(caller.holder.nodes())]);
   if (!resources || !nodes) return <Refusal ctx={ctx} role="HOLDER" t={t} locale={locale} />;
   const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
+  const nodeChoices = nodes.map((n) => ({ id: n.id, name: n.name }));
   return (
     <>
       <h1>{t.resources.title}</h1>
@@ -20,10 +22,23 @@ export default async function ResourcesPage() {
                 <tr key={r.id}>
                   <td>{locale === "zh" && r.nameZh ? r.nameZh : r.name}<div className="muted">{r.domain} · {t.catalog.cycles[r.updateCycle]}</div></td>
                   <td><code>{r.certificateNo}</code><div className="muted">{day(r.createdAt)}</div></td>
-                  <td>{t.catalog.sharingClass[r.effectiveSharing]}{r.emergency && <div className="error">{t.resources.emergency}: {r.emergency.reason}</div>}</td>
+                  <td>{t.catalog.sharingClass[r.effectiveSharing]}{r.emergency && <div className="error">{t.resources.emergency}: {r.emergency.reason} ({fill(t.resources.until, { until: day(r.emergency.endsAt) })})</div>}</td>
                   <td>v{r.version}{r.status === "RETIRED" && <div className="muted">{t.resources.retired}</div>}</td>
                   <td>{r.fields.map((f) => f.name).join(", ")}</td>
-                  <td>{r.status === "ACTIVE" && <RetireButton resourceId={r.id} />}</td>
+                  <td>
+                    {r.status === "ACTIVE" && (
+                      <>
+                        <details><summary>{t.resources.edit}</summary>
+                          <ResourceForm nodes={nodeChoices} editing={{
+                            resourceId: r.id, version: r.version, name: r.name, nameZh: r.nameZh, description: r.description, domain: r.domain,
+                            updateCycle: r.updateCycle, sharing: r.sharing, nodeId: r.nodeId, dataset: r.dataset, fields: r.fields,
+                          }} />
+                        </details>
+                        <details><summary>{t.resources.reclassify}</summary><ReclassifyForm resourceId={r.id} current={r.effectiveSharing} /></details>
+                        <RetireButton resourceId={r.id} />
+                      </>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -31,7 +46,7 @@ export default async function ResourcesPage() {
         )}
       </section>
       <section className="panel">
-        <RegisterResourceForm nodes={nodes.map((n) => ({ id: n.id, name: n.name }))} />
+        <ResourceForm nodes={nodeChoices} />
       </section>
     </>
   );

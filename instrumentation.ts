@@ -1,7 +1,10 @@
-/** Next.js start-up hook: the web process also runs the durable query worker. */
+/** Next.js start-up hook: the web process also runs the durable query worker and the ledger's integrator. */
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.QUERY_WORKER === "off") return;
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDb } = await import("./server/db/client");
+  const { startLedgerWorker } = await import("./server/ledger/worker");
+  startLedgerWorker(getDb);
+  if (process.env.QUERY_WORKER === "off") return;
   const { startQueryWorker } = await import("./server/queries/worker");
   startQueryWorker(getDb);
 }

@@ -82,6 +82,17 @@ export function vectorLength(plan: Pick<AggregatePlan, "groupBy" | "stats">): nu
 }
 
 /** The signed request the marketplace sends a node. */
+/** The marketplace's current ledger head, and the proof that it extends what the node last witnessed. */
+export const ledgerHead = z.object({
+  checkpoint: z.object({
+    origin: z.string().max(200), size: z.number().int().nonnegative(), root: z.string().regex(/^[0-9a-f]{64}$/),
+    timestamp: z.number().int().nonnegative(), signature: z.string().max(200),
+  }),
+  fromSize: z.number().int().nonnegative(),
+  proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(128),
+});
+export type LedgerHead = z.infer<typeof ledgerHead>;
+
 export const aggregateRequest = z.object({
   type: z.literal("aggregate"),
   queryId: z.string().uuid(),
@@ -94,6 +105,7 @@ export const aggregateRequest = z.object({
   issuedAt: z.number().int(),
   expiresAt: z.number().int(),
   nonce: z.string().min(16).max(64),
+  ledger: ledgerHead,
 });
 export type AggregateRequest = z.infer<typeof aggregateRequest>;
 
@@ -106,5 +118,7 @@ export const aggregateResponse = z.object({
   maskedCounts: z.array(z.string().regex(/^\d{1,20}$/)),
   /** BFV ciphertexts (base64), one per chunk of SLOTS slots of the vector */
   ciphertexts: z.array(z.string()).min(1).max(64),
+  /** the ledger size this node has now witnessed */
+  witnessedSize: z.number().int().nonnegative(),
 });
 export type AggregateResponse = z.infer<typeof aggregateResponse>;

@@ -14,7 +14,7 @@ import path from "node:path";
 import { describeDb, openDatabase } from "../server/db/client";
 import { isAppError } from "../server/errors";
 import { startDemoNodes, type RunningNode } from "../computation/demo/nodes";
-import { marketSigningKey } from "../server/queries/market-key";
+import { ledgerSigningKey, marketSigningKey } from "../server/keys";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
 import { seedDemoQueryWorld } from "../server/seed/demo-queries";
 import { printAccounts } from "./accounts-table";
@@ -102,7 +102,7 @@ async function main() {
     if (demo) {
       const accounts = await seedDemoWorld(db.prisma);
       console.log("Starting the demo holders' computation nodes (first start generates their data)…");
-      nodes = await startDemoNodes(dataDir, marketSigningKey().publicKey);
+      nodes = await startDemoNodes(dataDir, { market: marketSigningKey().publicKey, ledger: ledgerSigningKey().publicKey });
       await seedDemoQueryWorld(db.prisma, nodes.map((n) => ({ holder: n.spec.holder, name: n.spec.name, url: n.url, nodeId: n.nodeId, agreementKey: n.agreementKey, dataset: n.spec.dataset })));
       for (const n of nodes) console.log(`  node ${n.spec.name.padEnd(24)} ${n.url}  ${n.spec.rows.toLocaleString("en")} rows (${n.spec.file})`);
       printAccounts(accounts, DEMO_PASSWORD, `http://${host}:${port}`);

@@ -12,7 +12,7 @@ import { vectorLength } from "@/computation/protocol";
 import { openDatabase, type Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
 import { claimNextJob, getQuery, runQueryJob, submitQuery, type NodeCall } from "@/server/queries/jobs";
-import { marketSigningKey } from "@/server/queries/market-key";
+import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { listProduct, orderApproved } from "@/server/seed/flows";
@@ -89,7 +89,7 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
     const datasets: Record<string, { kind: "csv"; path: string }> = {};
     for (const rows of data.rowCounts) for (const n of data.nodeCounts) if (i < n) datasets[datasetName(rows, n)] = { kind: "csv", path: data.file(rows, n, i) };
     const config = path.join(dir, `node-${i}.json`);
-    writeFileSync(config, JSON.stringify({ name: `bench-node-${i}`, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${i}`, marketplacePublicKey: marketKey, datasets }));
+    writeFileSync(config, JSON.stringify({ name: `bench-node-${i}`, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${i}`, marketplacePublicKey: marketKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets }));
     configs.push(config);
   }
   const nodes: RunningNode[] = [];

@@ -25,6 +25,7 @@ export async function profileNode(file: string, plan: AggregatePlan, publicKey: 
   const issuedAt = Date.now();
   const request: AggregateRequest = {
     type: "aggregate", queryId: randomUUID(), nodeId: market.publicKey, plan, publicKey, issuedAt, expiresAt: issuedAt + 120_000, nonce: randomUUID(),
+    ledger: { checkpoint: { origin: "bench", size: 0, root: "0".repeat(64), timestamp: issuedAt, signature: "" }, fromSize: 0, proof: [] },
     peers: Array.from({ length: peers }, () => ({ nodeId: generateEd25519().publicKey, x25519: generateX25519().publicKey })),
   };
   const body = JSON.stringify(signPayload("market-request", request, marketKey));

@@ -28,8 +28,11 @@ export const demoNodeSpecs: DemoNodeSpec[] = [
 
 export type RunningNode = { spec: DemoNodeSpec; url: string; nodeId: string; agreementKey: string; process: ChildProcess };
 
-/** Write each demo node's data (once) and config (every time: the marketplace key may change). */
-export async function prepareDemoNodes(dataDir: string, marketplacePublicKey: string): Promise<string[]> {
+/** The marketplace's public keys a node is configured with: requests' and the ledger's. */
+export type MarketKeys = { market: string; ledger: string };
+
+/** Write each demo node's data (once) and config (every time: the marketplace's keys may change). */
+export async function prepareDemoNodes(dataDir: string, keys: MarketKeys): Promise<string[]> {
   const configs: string[] = [];
   for (const spec of demoNodeSpecs) {
     const dir = path.join(dataDir, "nodes", spec.holder);
@@ -38,7 +41,7 @@ export async function prepareDemoNodes(dataDir: string, marketplacePublicKey: st
     if (!existsSync(data)) await spec.make(data);
     const config = path.join(dir, "node.json");
     writeFileSync(config, JSON.stringify({
-      name: spec.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey,
+      name: spec.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey: keys.market, ledgerPublicKey: keys.ledger,
       datasets: { [spec.dataset]: spec.connector },
     }, null, 2));
     configs.push(config);
@@ -68,7 +71,7 @@ export function startNode(configFile: string, spec: DemoNodeSpec): Promise<Runni
   });
 }
 
-export async function startDemoNodes(dataDir: string, marketplacePublicKey: string): Promise<RunningNode[]> {
-  const configs = await prepareDemoNodes(dataDir, marketplacePublicKey);
+export async function startDemoNodes(dataDir: string, keys: MarketKeys): Promise<RunningNode[]> {
+  const configs = await prepareDemoNodes(dataDir, keys);
   return Promise.all(configs.map((c, i) => startNode(c, demoNodeSpecs[i]!)));
 }

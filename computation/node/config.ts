@@ -6,6 +6,7 @@
  *   "listen": { "host": "127.0.0.1", "port": 4101 },
  *   "keysDir": "keys",                       // node identity, created on first start
  *   "marketplacePublicKey": "<base64 Ed25519>",  // or "marketplacePublicKeyFile"
+ *   "ledgerPublicKey": "<base64 Ed25519>",       // or "ledgerPublicKeyFile": the ledger's checkpoint key
  *   "datasets": { "claims": { "kind": "csv", "path": "claims.csv" } }
  * }
  */
@@ -20,10 +21,15 @@ export const nodeConfig = z.object({
   keysDir: z.string().default("keys"),
   marketplacePublicKey: z.string().optional(),
   marketplacePublicKeyFile: z.string().optional(),
+  /** the key that signs the marketplace ledger's checkpoints (GET /api/ledger/key): this node witnesses the ledger */
+  ledgerPublicKey: z.string().optional(),
+  ledgerPublicKeyFile: z.string().optional(),
+  ledgerOrigin: z.string().min(1).max(200).default("quancheng-market/ledger"),
   datasets: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), connectorConfig),
   /** largest request body accepted (the buyer's public key dominates) */
   maxRequestBytes: z.number().int().positive().default(4_000_000),
-}).refine((c) => c.marketplacePublicKey || c.marketplacePublicKeyFile, { message: "Set marketplacePublicKey or marketplacePublicKeyFile." });
+}).refine((c) => c.marketplacePublicKey || c.marketplacePublicKeyFile, { message: "Set marketplacePublicKey or marketplacePublicKeyFile." })
+  .refine((c) => c.ledgerPublicKey || c.ledgerPublicKeyFile, { message: "Set ledgerPublicKey or ledgerPublicKeyFile: every node witnesses the marketplace's ledger." });
 export type NodeConfig = z.infer<typeof nodeConfig>;
 
 /** Read and validate a config file; relative paths become relative to the file's folder. */
@@ -43,6 +49,7 @@ export function loadNodeConfig(file: string): NodeConfig {
     ...c,
     keysDir: abs(c.keysDir),
     marketplacePublicKeyFile: c.marketplacePublicKeyFile && abs(c.marketplacePublicKeyFile),
+    ledgerPublicKeyFile: c.ledgerPublicKeyFile && abs(c.ledgerPublicKeyFile),
     datasets: Object.fromEntries(Object.entries(c.datasets).map(([k, d]) => [k, "path" in d ? { ...d, path: abs(d.path) } : d])),
   };
 }

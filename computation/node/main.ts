@@ -17,7 +17,8 @@ try {
   const config = loadNodeConfig(values.config);
   const identity = loadIdentity(config.keysDir);
   const marketplacePublicKey = config.marketplacePublicKey ?? readFileSync(config.marketplacePublicKeyFile!, "utf8").trim();
-  const server = createNodeServer({ config, identity, marketplacePublicKey });
+  const ledgerPublicKey = config.ledgerPublicKey ?? readFileSync(config.ledgerPublicKeyFile!, "utf8").trim();
+  const server = createNodeServer({ config, identity, marketplacePublicKey, ledgerPublicKey });
   server.on("error", (e: NodeJS.ErrnoException) => {
     console.error(e.code === "EADDRINUSE" ? `✖ Port ${config.listen.port} is in use: change listen.port in ${values.config}.` : `✖ ${e.message}`);
     process.exit(1);

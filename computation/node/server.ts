@@ -5,6 +5,7 @@
  * the buyer's key, and signs the answer. No row and no plaintext subtotal ever leaves.
  *
  *   GET  /v1/identity   → { name, nodeId, agreementKey, datasets }   (public)
+ *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
  */
 import http from "node:http";
@@ -18,20 +19,22 @@ import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing"
 import type { NodeConfig } from "./config";
 import type { NodeIdentity } from "./identity";
 import { ReplayGuard } from "./replay";
+import { NodeWitness, WitnessRefusal } from "./witness";
 
 /** Longest validity a request may claim, and the clock skew tolerated. */
 const MAX_VALIDITY_MS = 5 * 60_000;
 const SKEW_MS = 30_000;
 
 export class NodeRefusal extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+  constructor(readonly status: number, readonly code: string, message: string, readonly size?: number) { super(message); }
 }
 
-export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; now?: () => number }) {
+export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; ledgerPublicKey: string; now?: () => number }) {
   const { config, identity } = opts;
   const now = opts.now ?? Date.now;
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
+  const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
 
   async function handleAggregate(body: unknown) {
     if (typeof body !== "object" || body === null || !("payload" in body) || !("signature" in body)) {
@@ -54,13 +57,21 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${req.plan.dataset}.`);
     // Accept the nonce only once the request is otherwise valid, so garbage cannot fill the log.
     if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    // Serve only a marketplace whose ledger extends what this node saw before.
+    let witnessedSize: number;
+    try {
+      witnessedSize = witness.check(req.ledger);
+    } catch (e) {
+      if (e instanceof WitnessRefusal) throw new NodeRefusal(e.status, e.code, e.message, e.size);
+      throw e;
+    }
 
     const connector = createConnector(dataset);
     try {
       const { counts, vector } = await computeVector(connector, req.plan);
       const maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
       const ciphertexts = await encryptVector(req.publicKey, vector);
-      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts };
+      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts, witnessedSize };
       return signPayload("node-response", payload, identity.signingKey);
     } finally {
       await connector.close?.();
@@ -76,6 +87,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       if (req.method === "GET" && req.url === "/v1/identity") {
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
+      if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
       if (req.method === "POST" && req.url === "/v1/aggregate") {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -90,7 +102,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
     } catch (e) {
-      if (e instanceof NodeRefusal) return send(e.status, { error: { code: e.code, message: e.message } });
+      if (e instanceof NodeRefusal) return send(e.status, { error: { code: e.code, message: e.message, ...(e.size !== undefined ? { size: e.size } : {}) } });
       const err = e as { code?: string; message?: string };
       // Errors of the aggregation or of HE input (a value out of range, a malformed key) are the caller's to fix.
       if (err.code && typeof err.code === "string" && /^[A-Z_]+$/.test(err.code)) return send(422, { error: { code: err.code, message: err.message } });

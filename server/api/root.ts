@@ -6,6 +6,7 @@ import {
   buyerRouter, developerRouter, holderRouter, operatorRouter, subjectRouter, supervisorRouter,
 } from "./routers/homes";
 import { organisationRouter } from "./routers/organisation";
+import { ledgerRouter } from "./routers/ledger";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   buyer: buyerRouter,
   subject: subjectRouter,
   supervisor: supervisorRouter,
+  ledger: ledgerRouter,
 });
 
 export type AppRouter = typeof appRouter;

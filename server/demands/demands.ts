@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "../db/generated/client";
 import { searchCatalog } from "../catalog/catalog";
+import { recordEvent, textHash } from "../ledger/events";
 import { AppError } from "../errors";
 import { demandDeadlines } from "./working-days";
 
@@ -48,6 +49,7 @@ export async function postDemand(db: PrismaClient, o: { buyerOrgId: string; user
         purpose: input.purpose, budgetMinor: input.budgetMinor === undefined ? null : BigInt(input.budgetMinor), deadline: input.deadline, createdAt: now,
         matches: { create: matches } },
     });
+    await recordEvent(tx, { type: "demand.posted", actorOrgId: o.buyerOrgId, objectId: demand.id, data: { matches: matches.length, deadline: input.deadline.toISOString(), textHash: textHash(`${input.title}\n${input.description}`) } });
     const owners = [...new Set(matches.map((m) => m.ownerOrgId))].filter((id) => id !== o.buyerOrgId);
     if (owners.length) {
       await tx.notification.createMany({ data: owners.map((orgId) => ({ orgId, kind: "DEMAND_MATCHED", subjectId: demand.id, message: `A buyer needs: ${input.title}` })) });
@@ -80,6 +82,11 @@ export async function respondToDemand(db: PrismaClient, o: { fromOrgId: string; 
     }).catch((e: { code?: string; cause?: { code?: string } }) => {
       if (e.code === "P2002" || e.cause?.code === "23505") throw new AppError("CONFLICT", "ALREADY_OFFERED", "Your organisation already answered this demand.");
       throw e;
+    });
+    await recordEvent(tx, {
+      type: "demand.answered", actorOrgId: o.fromOrgId, objectId: demand.id,
+      refs: { offerId: offer.id, ...(input.productId ? { productId: input.productId } : {}), ...(input.resourceId ? { resourceId: input.resourceId } : {}) },
+      data: { textHash: textHash(input.message) },
     });
     await tx.demand.updateMany({ where: { id: demand.id, confirmedAt: null }, data: { confirmedAt: now } });
     if (listedProduct) await tx.demand.updateMany({ where: { id: demand.id, publishedAt: null }, data: { publishedAt: now } });
@@ -115,6 +122,7 @@ export async function closeDemand(db: PrismaClient, o: { buyerOrgId: string; now
     const demand = await tx.demand.findUnique({ where: { id: input.demandId }, include: { offers: { select: { fromOrgId: true } } } });
     if (!demand || demand.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "DEMAND_NOT_FOUND", "No such demand among yours.");
     if (closed.count !== 1) throw new AppError("CONFLICT", "DEMAND_CLOSED", "This demand is already closed.");
+    await recordEvent(tx, { type: "demand.closed", actorOrgId: o.buyerOrgId, objectId: demand.id, data: input.note ? { noteHash: textHash(input.note) } : undefined });
     const answered = [...new Set(demand.offers.map((x) => x.fromOrgId))];
     if (answered.length) {
       await tx.notification.createMany({ data: answered.map((orgId) => ({ orgId, kind: "DEMAND_CLOSED", subjectId: demand.id, message: `Closed: ${demand.title}${input.note ? ` (${input.note})` : ""}` })) });

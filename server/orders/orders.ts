@@ -12,6 +12,8 @@
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { addWorkingDays } from "../demands/working-days";
+import { recordEvent, textHash } from "../ledger/events";
+import { assertNotSuspended } from "../ledger/supervision";
 import { AppError } from "../errors";
 import { pricingSchema } from "../products/schemas";
 import { activeReclassification, effectiveSharing } from "../resources/resources";
@@ -26,8 +28,14 @@ export const placeOrderInput = z.object({
 
 type Tx = Prisma.TransactionClient;
 
-async function event(tx: Tx, orderId: string, from: "PENDING_APPROVAL" | "ACTIVE" | null, to: "PENDING_APPROVAL" | "ACTIVE" | "REFUSED" | "CANCELLED", actorId: string, reason?: string) {
-  await tx.orderEvent.create({ data: { orderId, fromState: from, toState: to, actorId, reason } });
+type OrderState = "PENDING_APPROVAL" | "ACTIVE" | "REFUSED" | "CANCELLED";
+const ledgerType = (from: OrderState | null, to: OrderState) => (from === null ? "order.placed" : to === "ACTIVE" ? "order.activated" : "order.cancelled");
+
+/** An order's state change: kept with the order and recorded on the ledger (a refusal is the holder's decision event). */
+async function event(tx: Tx, o: { orderId: string; productId: string; actorOrgId: string }, from: OrderState | null, to: OrderState, actorId: string, reason?: string) {
+  await tx.orderEvent.create({ data: { orderId: o.orderId, fromState: from, toState: to, actorId, reason } });
+  if (to === "REFUSED") return;
+  await recordEvent(tx, { type: ledgerType(from, to), actorOrgId: o.actorOrgId, objectId: o.orderId, refs: { productId: o.productId }, data: { state: to, ...(reason ? { reasonHash: textHash(reason) } : {}) } });
 }
 
 /** Validity and quota an order gets when it becomes active. */
@@ -44,6 +52,7 @@ export async function placeOrder(db: PrismaClient, o: { buyerOrgId: string; user
     const existing = await db.order.findUnique({ where: { buyerOrgId_idempotencyKey: { buyerOrgId: o.buyerOrgId, idempotencyKey: input.idempotencyKey } } });
     if (existing) return { id: existing.id, status: existing.status };
   }
+  await assertNotSuspended(db, { buyerOrgId: o.buyerOrgId, productId: input.productId });
   const product = await db.dataProduct.findUnique({ where: { id: input.productId }, include: { sources: { include: { node: true } } } });
   if (!product || product.status !== "LISTED") throw new AppError("CONFLICT", "PRODUCT_NOT_LISTED", "This product is not listed: it cannot be ordered now.");
   if (!product.purposes.includes(input.purpose)) {
@@ -67,7 +76,7 @@ export async function placeOrder(db: PrismaClient, o: { buyerOrgId: string; user
         approvals: { create: [...approvers].map((holderOrgId) => ({ holderOrgId, dueAt: addWorkingDays(now, APPROVAL_WORKING_DAYS) })) },
       },
     });
-    await event(tx, order.id, null, status, o.userId);
+    await event(tx, { orderId: order.id, productId: product.id, actorOrgId: o.buyerOrgId }, null, status, o.userId);
     if (approvers.size) {
       await tx.notification.createMany({ data: [...approvers].map((orgId) => ({ orgId, kind: "APPROVAL_REQUESTED", subjectId: order.id, message: `Approval requested: ${product.name} for "${input.purpose}"` })) });
     }
@@ -88,17 +97,22 @@ export async function decideApproval(db: PrismaClient, o: { orderId: string; hol
     });
     if (decided.count !== 1) throw new AppError("CONFLICT", "ALREADY_DECIDED", "This approval was already decided.");
     const order = await tx.order.findUniqueOrThrow({ where: { id: o.orderId } });
+    await recordEvent(tx, {
+      type: o.decision === "approve" ? "order.approved" : "order.refused", actorOrgId: o.holderOrgId, objectId: order.id,
+      refs: { productId: order.productId, buyerOrgId: order.buyerOrgId }, data: { approval: o.decision, ...(o.reason ? { reasonHash: textHash(o.reason) } : {}) },
+    });
+    const ids = { orderId: order.id, productId: order.productId, actorOrgId: o.holderOrgId };
     if (order.status !== "PENDING_APPROVAL") return { orderStatus: order.status };
     if (o.decision === "refuse") {
       await tx.order.update({ where: { id: order.id }, data: { status: "REFUSED" } });
-      await event(tx, order.id, "PENDING_APPROVAL", "REFUSED", o.userId, o.reason);
+      await event(tx, ids, "PENDING_APPROVAL", "REFUSED", o.userId, o.reason);
       await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_REFUSED", subjectId: order.id, message: `Order refused: ${o.reason}` } });
       return { orderStatus: "REFUSED" as const };
     }
     const pending = await tx.orderApproval.count({ where: { orderId: order.id, status: { not: "APPROVED" } } });
     if (pending > 0) return { orderStatus: "PENDING_APPROVAL" as const };
     await tx.order.update({ where: { id: order.id }, data: { status: "ACTIVE", ...entitlement(pricingSchema.parse(order.pricing), now) } });
-    await event(tx, order.id, "PENDING_APPROVAL", "ACTIVE", o.userId);
+    await event(tx, ids, "PENDING_APPROVAL", "ACTIVE", o.userId);
     await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_ACTIVE", subjectId: order.id, message: "Order approved: it can be used now." } });
     return { orderStatus: "ACTIVE" as const };
   });
@@ -113,7 +127,7 @@ export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerO
       throw new AppError("CONFLICT", order.used > 0 ? "ORDER_IN_USE" : "ILLEGAL_TRANSITION",
         order.used > 0 ? "This order has been used: it can no longer be cancelled." : `A ${order.status.toLowerCase().replace("_", " ")} order cannot be cancelled.`);
     }
-    await event(tx, order.id, order.status as "PENDING_APPROVAL" | "ACTIVE", "CANCELLED", o.userId);
+    await event(tx, { orderId: order.id, productId: order.productId, actorOrgId: o.buyerOrgId }, order.status as "PENDING_APPROVAL" | "ACTIVE", "CANCELLED", o.userId);
     return { id: order.id, status: "CANCELLED" as const };
   });
 }

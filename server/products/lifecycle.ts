@@ -11,6 +11,8 @@
 import type { z } from "zod";
 import { upsertCatalogEntry } from "../catalog/catalog";
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { recordEvent, textHash } from "../ledger/events";
+import { canonicalJson } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { termsSchema } from "./schemas";
 
@@ -26,7 +28,9 @@ const transitions: Record<Action, { from: Status[]; to: Status }> = {
   resume: { from: ["PAUSED"], to: "LISTED" },
 };
 
-async function move(db: PrismaClient, o: { productId: string; action: Action; actorId: string; reason?: string; guard?: (p: ProductRow) => void; data?: Prisma.DataProductUpdateManyMutationInput }) {
+const ledgerTypes = { submit: "product.submitted", approve: "product.approved", reject: "product.rejected", pause: "product.paused", resume: "product.resumed" } as const;
+
+async function move(db: PrismaClient, o: { productId: string; action: Action; actorId: string; actorOrgId?: string; reason?: string; guard?: (p: ProductRow) => void; data?: Prisma.DataProductUpdateManyMutationInput }) {
   const t = transitions[o.action];
   return db.$transaction(async (tx) => {
     const p = await tx.dataProduct.findUnique({ where: { id: o.productId } });
@@ -38,6 +42,13 @@ async function move(db: PrismaClient, o: { productId: string; action: Action; ac
     const moved = await tx.dataProduct.updateMany({ where: { id: p.id, status: p.status }, data: { status: t.to, ...o.data } });
     if (moved.count !== 1) throw new AppError("CONFLICT", "PRODUCT_CHANGED", "The product changed meanwhile: reload and try again.");
     await tx.productEvent.create({ data: { productId: p.id, fromState: p.status, toState: t.to, actorId: o.actorId, reason: o.reason } });
+    await recordEvent(tx, {
+      type: ledgerTypes[o.action], actorOrgId: o.actorOrgId ?? null, objectId: p.id, refs: { developerOrgId: p.developerOrgId },
+      data: {
+        from: p.status, to: t.to, ...(o.reason ? { reasonHash: textHash(o.reason) } : {}),
+        termsHash: textHash(canonicalJson({ policy: p.policy, pricing: p.pricing, shares: p.shares, licence: p.licence, purposes: p.purposes })),
+      },
+    });
     // Listed products are in the catalog; paused ones drop out of it until resumed.
     if (t.to === "LISTED" || t.to === "PAUSED") {
       const policy = p.policy as { dimensions?: { column: string }[]; measures?: { column: string }[] };
@@ -70,7 +81,7 @@ export async function setProductTerms(db: PrismaClient, o: { productId: string; 
 
 /** Submit for review: the terms must be complete (pricing, shares, licence, purposes). */
 export function submitProduct(db: PrismaClient, o: { productId: string; developerOrgId: string; actorId: string }) {
-  return move(db, { ...o, action: "submit", data: { reviewNote: null }, guard: (p) => {
+  return move(db, { ...o, actorOrgId: o.developerOrgId, action: "submit", data: { reviewNote: null }, guard: (p) => {
     ownedBy(o.developerOrgId)(p);
     if (!termsSchema.safeParse({ pricing: p.pricing, shares: p.shares, licence: p.licence, purposes: p.purposes }).success) {
       throw new AppError("BAD_INPUT", "TERMS_INCOMPLETE", "Set the pricing, revenue shares, licence and allowed purposes before submitting.");
@@ -78,18 +89,18 @@ export function submitProduct(db: PrismaClient, o: { productId: string; develope
   } });
 }
 
-export function reviewProduct(db: PrismaClient, o: { productId: string; actorId: string; decision: "approve" | "reject"; reason?: string }) {
+export function reviewProduct(db: PrismaClient, o: { productId: string; actorId: string; actorOrgId?: string; decision: "approve" | "reject"; reason?: string }) {
   if (o.decision === "reject" && !(o.reason && o.reason.trim().length >= 5)) {
     throw new AppError("BAD_INPUT", "REASON_REQUIRED", "A rejection needs a reason (5 characters or more): the developer sees it.");
   }
-  return move(db, { productId: o.productId, action: o.decision, actorId: o.actorId, reason: o.reason, data: { reviewNote: o.decision === "reject" ? o.reason : null } });
+  return move(db, { productId: o.productId, action: o.decision, actorId: o.actorId, actorOrgId: o.actorOrgId, reason: o.reason, data: { reviewNote: o.decision === "reject" ? o.reason : null } });
 }
 
 /** The developer pauses its own product; the operator may pause any, with a reason. */
-export function pauseProduct(db: PrismaClient, o: { productId: string; actorId: string; developerOrgId?: string; reason?: string }) {
-  return move(db, { ...o, action: "pause", guard: o.developerOrgId ? ownedBy(o.developerOrgId) : undefined, data: { reviewNote: o.reason ?? null } });
+export function pauseProduct(db: PrismaClient, o: { productId: string; actorId: string; actorOrgId?: string; developerOrgId?: string; reason?: string }) {
+  return move(db, { ...o, actorOrgId: o.actorOrgId ?? o.developerOrgId, action: "pause", guard: o.developerOrgId ? ownedBy(o.developerOrgId) : undefined, data: { reviewNote: o.reason ?? null } });
 }
 
 export function resumeProduct(db: PrismaClient, o: { productId: string; actorId: string; developerOrgId?: string }) {
-  return move(db, { ...o, action: "resume", guard: o.developerOrgId ? ownedBy(o.developerOrgId) : undefined, data: { reviewNote: null } });
+  return move(db, { ...o, actorOrgId: o.developerOrgId, action: "resume", guard: o.developerOrgId ? ownedBy(o.developerOrgId) : undefined, data: { reviewNote: null } });
 }

@@ -11,12 +11,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { addCiphertexts, maskCiphertexts } from "@/computation/he";
 import { unmaskSum } from "@/computation/aggregate/masks";
-import { aggregateResponse, blockWidths, type AggregatePlan, type AggregateRequest } from "@/computation/protocol";
+import { aggregateResponse, blockWidths, type AggregatePlan, type AggregateRequest, type LedgerHead } from "@/computation/protocol";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { recordEvent, textHash } from "../ledger/events";
+import { assertNotSuspended } from "../ledger/supervision";
+import { consistencyBetween, currentCheckpoint } from "../ledger/log";
+import { canonicalJson } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
-import { marketSigningKey } from "./market-key";
+import { marketSigningKey } from "../keys";
 import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
 
 const MAX_ATTEMPTS = 3;
@@ -39,6 +43,19 @@ export async function submitQuery(db: PrismaClient, opts: {
     const existing = await db.queryJob.findUnique({ where: { buyerOrgId_idempotencyKey: { buyerOrgId: opts.buyerOrgId, idempotencyKey: opts.idempotencyKey } } });
     if (existing) return { id: existing.id, status: existing.status, epsilon: existing.epsilon };
   }
+  try {
+    return await acceptQuery(db, opts);
+  } catch (e) {
+    // A refusal is a supervised fact too: it goes on the ledger with its reason code.
+    if (e instanceof AppError) {
+      await db.$transaction((tx) => recordEvent(tx, { type: "query.refused", actorOrgId: opts.buyerOrgId, refs: { productId: opts.productId }, data: { code: e.reason } }));
+    }
+    throw e;
+  }
+}
+
+async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery>[1]) {
+  await assertNotSuspended(db, { buyerOrgId: opts.buyerOrgId, productId: opts.productId });
   const { product, policy } = await loadPolicy(db, opts.productId);
   if (product.status !== "LISTED") throw new AppError("CONFLICT", "PRODUCT_NOT_LISTED", "This product is not listed: it cannot be queried now.");
   if (product.sources.length === 0 || product.sources.some((s) => !s.node.active)) {
@@ -59,6 +76,7 @@ export async function submitQuery(db: PrismaClient, opts: {
       },
       select: { id: true, status: true, epsilon: true },
     });
+    await recordEvent(tx, { type: "query.accepted", actorOrgId: opts.buyerOrgId, objectId: job.id, refs: { productId: product.id, ...(orderId ? { orderId } : {}) }, data: { epsilon: planned.epsilon, groups: planned.groups } });
     return job;
   });
 }
@@ -84,6 +102,7 @@ async function failJob(db: PrismaClient, jobId: string, message: string) {
     const moved = await tx.queryJob.updateMany({ where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
     if (moved.count !== 1) return;
     const job = await tx.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+    await recordEvent(tx, { type: "query.failed", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId }, data: { epsilonReturned: job.epsilon } });
     if (job.orderId) await returnEntitlement(tx, job.orderId);
     if (job.epsilon > 0) {
       await tx.$executeRaw`UPDATE "PrivacyBudget" SET "spent" = GREATEST("spent" - ${job.epsilon}, 0), "updatedAt" = now()
@@ -127,9 +146,17 @@ export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppres
   });
 }
 
+/** The current checkpoint, with a consistency proof from `fromSize` (none from 0, or when fromSize is beyond it: the node will say). */
+export async function ledgerHeadFor(db: PrismaClient, fromSize: number): Promise<LedgerHead> {
+  const checkpoint = await currentCheckpoint(db);
+  const proof = fromSize > 0 && fromSize <= checkpoint.size ? await consistencyBetween(db, fromSize, checkpoint.size) : [];
+  return { checkpoint, fromSize, proof };
+}
+
 export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCall = httpNodeCall): Promise<void> {
   const job = await db.queryJob.findUniqueOrThrow({ where: { id: jobId } });
   try {
+    await assertNotSuspended(db, { buyerOrgId: job.buyerOrgId, productId: job.productId });
     const { product, policy } = await loadPolicy(db, job.productId);
     const planned = job.plan as unknown as Planned;
     const sources = product.sources;
@@ -139,17 +166,26 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), NODE_TIMEOUT_MS);
     const answers = await Promise.all(sources.map(async (s) => {
-      const issuedAt = Date.now();
-      const request: AggregateRequest = {
-        type: "aggregate", queryId: job.id, nodeId: s.node.signingKey,
-        plan: { ...planned.plan, dataset: s.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: sources.length } },
-        publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
-      };
-      let res: { status: number; json: unknown };
-      try {
-        res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);
-      } catch (e) {
-        throw new Error(`Node ${s.node.name} did not answer: ${(e as Error).message}`);
+      // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
+      // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
+      let fromSize = Number(s.node.witnessedSize ?? 0n);
+      let res: { status: number; json: unknown } = { status: 0, json: null };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const issuedAt = Date.now();
+        const request: AggregateRequest = {
+          type: "aggregate", queryId: job.id, nodeId: s.node.signingKey,
+          plan: { ...planned.plan, dataset: s.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: sources.length } },
+          publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
+          ledger: await ledgerHeadFor(db, fromSize),
+        };
+        try {
+          res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);
+        } catch (e) {
+          throw new Error(`Node ${s.node.name} did not answer: ${(e as Error).message}`);
+        }
+        const err = (res.json as { error?: { code?: string; size?: unknown } } | null)?.error;
+        if (res.status === 409 && (err?.code === "WITNESS_FROM" || err?.code === "WITNESS_BEHIND") && typeof err.size === "number") fromSize = err.size;
+        else break;
       }
       if (res.status !== 200) {
         const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
@@ -164,6 +200,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       if (answer.maskedCounts.length !== planned.groups) throw new Error(`Node ${s.node.name} sent ${answer.maskedCounts.length} counts for ${planned.groups} groups.`);
       done++;
       await db.queryJob.update({ where: { id: job.id }, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
+      await db.computationNode.update({ where: { id: s.nodeId }, data: { witnessedSize: BigInt(answer.witnessedSize) } });
       return answer;
     }).map((p) => p.catch((e: unknown) => { controller.abort(); throw e; }))) // one failure ends the query: stop waiting on the rest
       .finally(() => clearTimeout(timer));
@@ -176,9 +213,14 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     const suppressed = totals.map((n) => n < BigInt(policy.minCohort));
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
     const ciphertexts = await maskCiphertexts(job.publicKey, summed, slotMask(planned.plan, suppressed));
-    await db.queryJob.updateMany({
-      where: { id: job.id, status: "RUNNING" },
-      data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result: { ciphertexts, suppressed } },
+    const result = { ciphertexts, suppressed };
+    await db.$transaction(async (tx) => {
+      const moved = await tx.queryJob.updateMany({ where: { id: job.id, status: "RUNNING" }, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result } });
+      if (moved.count !== 1) return;
+      await recordEvent(tx, {
+        type: "query.delivered", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId },
+        data: { epsilon: job.epsilon, groups: suppressed.length, released: suppressed.filter((x) => !x).length, nodes: sources.length, resultHash: textHash(canonicalJson(result)) },
+      });
     });
   } catch (e) {
     await failJob(db, job.id, (e as Error).message);

@@ -10,6 +10,8 @@ import { randomBytes } from "node:crypto";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { upsertCatalogEntry } from "../catalog/catalog";
 import { isUniqueViolation } from "../db/types";
+import { recordEvent, textHash } from "../ledger/events";
+import { canonicalJson } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { z as zod } from "zod";
 import { fieldSchema, reclassifyInput, resourceInput, type ResourceInput } from "./schemas";
@@ -46,13 +48,23 @@ export async function registerResource(db: PrismaClient, opts: { holderOrgId: st
   const input = resourceInput.parse(opts);
   await checkNode(db, opts.holderOrgId, input.nodeId);
   try {
-    return await db.$transaction(async (tx) => index(tx, await tx.dataResource.create({
-      data: { ...input, fields: input.fields as Prisma.InputJsonValue, holderOrgId: opts.holderOrgId, certificateNo: certificateNo() },
-    })));
+    return await db.$transaction(async (tx) => {
+      const r = await tx.dataResource.create({
+        data: { ...input, fields: input.fields as Prisma.InputJsonValue, holderOrgId: opts.holderOrgId, certificateNo: certificateNo() },
+      });
+      await recordEvent(tx, { type: "resource.registered", actorOrgId: r.holderOrgId, objectId: r.id, data: registrationFacts(r) });
+      return index(tx, r);
+    });
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("CONFLICT", "RESOURCE_NAME_TAKEN", `You already registered a resource named "${input.name}".`);
     throw e;
   }
+}
+
+/** What the ledger keeps of a registration: its certificate, version, class and a hash of the whole registration. */
+function registrationFacts(r: { certificateNo: string; version: number; sharing: string; commitment: string | null; name: string; nameZh: string | null; description: string; domain: string; fields: unknown; updateCycle: string; nodeId: string | null; dataset: string | null }) {
+  const registration = { name: r.name, nameZh: r.nameZh, description: r.description, domain: r.domain, fields: r.fields, updateCycle: r.updateCycle, sharing: r.sharing, nodeId: r.nodeId, dataset: r.dataset };
+  return { certificateNo: r.certificateNo, version: r.version, sharing: r.sharing, commitment: r.commitment, registrationHash: textHash(canonicalJson(registration)) };
 }
 
 async function ownActive(tx: Prisma.TransactionClient, holderOrgId: string, resourceId: string) {
@@ -84,7 +96,9 @@ export async function updateResource(db: PrismaClient, opts: { holderOrgId: stri
         data: { ...input, nodeId: input.nodeId ?? null, dataset: input.dataset ?? null, fields: input.fields as Prisma.InputJsonValue, version: current.version + 1 },
       });
       if (moved.count !== 1) throw new AppError("CONFLICT", "RESOURCE_CHANGED", "The resource changed meanwhile: reload and try again.");
-      return index(tx, await tx.dataResource.findUniqueOrThrow({ where: { id: current.id } }));
+      const r = await tx.dataResource.findUniqueOrThrow({ where: { id: current.id } });
+      await recordEvent(tx, { type: "resource.changed", actorOrgId: r.holderOrgId, objectId: r.id, data: registrationFacts(r) });
+      return index(tx, r);
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("CONFLICT", "RESOURCE_CHANGED", "The resource changed meanwhile, or the name is taken: reload and try again.");
@@ -95,7 +109,9 @@ export async function updateResource(db: PrismaClient, opts: { holderOrgId: stri
 export async function retireResource(db: PrismaClient, opts: { holderOrgId: string; resourceId: string }) {
   return db.$transaction(async (tx) => {
     await ownActive(tx, opts.holderOrgId, opts.resourceId);
-    return index(tx, await tx.dataResource.update({ where: { id: opts.resourceId }, data: { status: "RETIRED", retiredAt: new Date() } }));
+    const r = await tx.dataResource.update({ where: { id: opts.resourceId }, data: { status: "RETIRED", retiredAt: new Date() } });
+    await recordEvent(tx, { type: "resource.retired", actorOrgId: r.holderOrgId, objectId: r.id, data: { version: r.version } });
+    return index(tx, r);
   });
 }
 
@@ -114,6 +130,10 @@ export async function reclassifyResource(db: PrismaClient, opts: { holderOrgId: 
     // One emergency at a time: a new one ends the previous.
     await tx.reclassification.updateMany({ where: { resourceId: r.id, endedAt: null, endsAt: { gt: now } }, data: { endedAt: now } });
     const created = await tx.reclassification.create({ data: { resourceId: r.id, fromClass: from, toClass: input.to, reason: input.reason, startsAt: now, endsAt: input.endsAt, createdById: opts.userId } });
+    await recordEvent(tx, {
+      type: "resource.reclassified", actorOrgId: r.holderOrgId, objectId: r.id,
+      data: { from, to: input.to, endsAt: input.endsAt.toISOString(), reasonHash: textHash(input.reason) },
+    });
     // The catalog keeps the registered class (an emergency is temporary); the resource's own
     // pages and the approval flow use effectiveSharing.
     return created;

@@ -20,8 +20,12 @@ import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import type { Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
-import { claimNextJob, getQuery, recoverJobs, runQueryJob } from "@/server/queries/jobs";
-import { marketSigningKey } from "@/server/queries/market-key";
+import { claimNextJob, getQuery, ledgerHeadFor, recoverJobs, runQueryJob } from "@/server/queries/jobs";
+import { lift, suspend } from "@/server/ledger/supervision";
+import { checkpointMessage, type SignedCheckpoint } from "@/sdk/ledger";
+import { sign } from "node:crypto";
+import type { LedgerHead } from "@/computation/protocol";
+import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
@@ -80,7 +84,7 @@ describe("encrypted aggregate queries across real node processes", () => {
     ];
     for (const h of holders) {
       const config = path.join(dir, `${h.name}.json`);
-      writeFileSync(config, JSON.stringify({ name: h.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${h.name}`, marketplacePublicKey: marketKey, datasets: { claims: h.connector } }));
+      writeFileSync(config, JSON.stringify({ name: h.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${h.name}`, marketplacePublicKey: marketKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { claims: h.connector } }));
       configs.push(config);
     }
     nodes.push(...await Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never))));
@@ -273,7 +277,7 @@ describe("encrypted aggregate queries across real node processes", () => {
       // Counts masked properly (so they add up); the ciphertext is not one.
       const maskedCounts = maskCounts({ queryId: payload.queryId, self: { nodeId: id.publicKey, x25519PrivateKey: agreement.privateKeyObject }, peers: payload.peers, counts: [0n] });
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId: payload.queryId, nodeId: id.publicKey, maskedCounts, ciphertexts: ["bm90IGEgY2lwaGVydGV4dA=="] }, privateKeyFromPem(id.privatePem))));
+      res.end(JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId: payload.queryId, nodeId: id.publicKey, maskedCounts, ciphertexts: ["bm90IGEgY2lwaGVydGV4dA=="], witnessedSize: 0 }, privateKeyFromPem(id.privatePem))));
     });
     await new Promise<void>((r) => evil.listen(0, "127.0.0.1", () => r()));
     try {
@@ -320,14 +324,50 @@ describe("encrypted aggregate queries across real node processes", () => {
     expect((await holderFigures(db.prisma, hospital.id)).queriesServed).toBe(succeeded);
   });
 
+  it("puts every query on the ledger; nodes witness it and correct a stale record of what they saw", async () => {
+    await db.prisma.computationNode.updateMany({ data: { witnessedSize: 0n } }); // as if forgotten: each node says what it saw, we retry
+    const { done } = await ask(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
+    expect(done.status).toBe("SUCCEEDED");
+    const witnessed = await db.prisma.computationNode.findMany({ where: { signingKey: { in: nodes.map((n) => n.nodeId) } } });
+    expect(witnessed.every((n) => Number(n.witnessedSize) > 0)).toBe(true);
+    const { integrateAll } = await import("@/server/ledger/log");
+    await integrateAll(db.prisma);
+    const types = (await db.prisma.ledgerLeaf.findMany({ where: { objectId: done.id }, orderBy: { index: "asc" } })).map((l) => l.type);
+    expect(types).toEqual(["query.accepted", "query.delivered"]);
+  });
+
+  it("stops a suspended buyer at once: new queries refused, queued ones not run, ε back", async () => {
+    const supervisor = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-data-supervision" } });
+    const queued = await buyer.buyer.submitQuery({ productId: dpId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 0.5 }, publicKey: keys.publicKey });
+    const spent = (await db.prisma.privacyBudget.findFirstOrThrow({ where: { productId: dpId, buyerOrgId } })).spent;
+    const s = await suspend(db.prisma, { supervisorOrgId: supervisor.id, userId: supervisor.id, kind: "BUYER", targetId: buyerOrgId, reason: "Suspected re-identification attempts." });
+    await expect(buyer.buyer.submitQuery({ productId: exactId, query: { measures: [{ column: "claim_amount", aggregate: "SUM" }] }, publicKey: keys.publicKey }))
+      .rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/suspended by the supervisor/) });
+    await runQueryJob(db.prisma, (await claimNextJob(db.prisma))!);
+    const failed = await getQuery(db.prisma, { jobId: queued.id, buyerOrgId });
+    expect(failed.status).toBe("FAILED");
+    expect((await db.prisma.privacyBudget.findFirstOrThrow({ where: { productId: dpId, buyerOrgId } })).spent).toBeCloseTo(spent - 0.5, 9);
+    await lift(db.prisma, { supervisorOrgId: supervisor.id, userId: supervisor.id, suspensionId: s.id, reason: "Investigation closed." });
+    expect((await ask(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] })).done.status).toBe("SUCCEEDED");
+    const { integrateAll } = await import("@/server/ledger/log");
+    await integrateAll(db.prisma);
+    const refused = await db.prisma.ledgerLeaf.findFirstOrThrow({ where: { type: "query.refused", actorOrgId: buyerOrgId }, orderBy: { index: "desc" } });
+    expect(JSON.parse(refused.body).data.code).toBe("BUYER_SUSPENDED");
+  });
+
   describe("a node's own checks", () => {
+    let head: LedgerHead;
+    beforeAll(async () => {
+      const n = await db.prisma.computationNode.findFirstOrThrow({ where: { signingKey: nodes[0]!.nodeId } });
+      head = await ledgerHeadFor(db.prisma, Number(n.witnessedSize ?? 0n));
+    });
     const request = (over: Record<string, unknown> = {}) => {
       const now = Date.now();
       return {
         type: "aggregate", queryId: crypto.randomUUID(), nodeId: nodes[0]!.nodeId,
         plan: { dataset: "claims", groupBy: [], filters: [], stats: [], ranges: [], noise: null },
         publicKey: keys.publicKey, peers: [{ nodeId: nodes[0]!.nodeId, x25519: nodes[0]!.agreementKey }],
-        issuedAt: now, expiresAt: now + 60_000, nonce: crypto.randomUUID(), ...over,
+        issuedAt: now, expiresAt: now + 60_000, nonce: crypto.randomUUID(), ledger: head, ...over,
       };
     };
     const post = async (body: unknown) => {
@@ -354,6 +394,20 @@ describe("encrypted aggregate queries across real node processes", () => {
       const r = await post(signed(request({ plan: { dataset: "claims", groupBy: [], filters: [], stats: [{ kind: "sum", column: "claim_amount", scale: 0 }], ranges: [{ column: "claim_amount", min: 0, max: 100 }], noise: null } })));
       expect(r.status).toBe(422);
       expect(r.body.error?.code).toBe("VALUE_OUT_OF_RANGE");
+    });
+
+    it("refuses to serve, loudly and for good, once the ledger's history was rewritten", async () => {
+      const witness = async () => (await (await fetch(`${nodes[0]!.url}/v1/witness`)).json()) as { checkpoint: SignedCheckpoint; alarm: { message: string } | null };
+      const seen = (await witness()).checkpoint;
+      // Same size, another root, signed with the ledger's own key: two histories.
+      const forged = { origin: seen.origin, size: seen.size, root: "ab".repeat(32), timestamp: Date.now() };
+      const checkpoint = { ...forged, signature: sign(null, checkpointMessage(forged), ledgerSigningKey().privateKey).toString("base64") };
+      const r = await post(signed(request({ ledger: { checkpoint, fromSize: seen.size, proof: [] } })));
+      expect(r.status).toBe(503);
+      expect(r.body.error?.code).toBe("LEDGER_INCONSISTENT");
+      expect((await witness()).alarm?.message).toMatch(/Two different roots/);
+      // From now on even an honest request is refused until a person clears the alarm.
+      expect((await post(signed(request()))).body.error?.code).toBe("LEDGER_ALARM");
     });
   });
 });

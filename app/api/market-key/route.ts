@@ -1,4 +1,4 @@
-import { marketSigningKey } from "@/server/queries/market-key";
+import { marketSigningKey } from "@/server/keys";
 
 export const dynamic = "force-dynamic";
 

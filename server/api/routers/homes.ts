@@ -7,6 +7,7 @@ import { buyerFigures, developerUsage, holderFigures } from "../../dashboards";
 import { holderResourceRouter } from "./resources";
 import { developerProductRouter, operatorProductRouter } from "./products";
 import { buyerOrderRouter, holderApprovalRouter } from "./orders";
+import { supervisionRouter } from "./ledger";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -34,4 +35,4 @@ export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "D
 export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter });
 export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, figures: figures.buyer });
 export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
-export const supervisorRouter = createTRPCRouter(home(supervisorProcedure, "SUPERVISOR"));
+export const supervisorRouter = createTRPCRouter({ ...home(supervisorProcedure, "SUPERVISOR"), ...supervisionRouter });

@@ -40,7 +40,7 @@ export const operatorProductRouter = {
   reviewProduct: operatorProcedure
     .input(byId.extend({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().max(2000).optional() }))
     .output(moved)
-    .mutation(({ ctx, input }) => reviewProduct(ctx.prisma, { ...input, actorId: ctx.user.id })),
+    .mutation(({ ctx, input }) => reviewProduct(ctx.prisma, { ...input, actorId: ctx.user.id, actorOrgId: ctx.active.organisation.id })),
   pauseProduct: operatorProcedure.input(byId.extend({ reason: z.string().trim().min(5).max(2000) })).output(moved)
-    .mutation(({ ctx, input }) => pauseProduct(ctx.prisma, { ...input, actorId: ctx.user.id })),
+    .mutation(({ ctx, input }) => pauseProduct(ctx.prisma, { ...input, actorId: ctx.user.id, actorOrgId: ctx.active.organisation.id })),
 };

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <name>… ] [--quick] [--reps N] [--pglite] [--cpu-prof DIR] [--paillier-limit S]`: run the benchmarks
- * (all of them in turn, queries then catalog, or only the named ones: `npm run bench -- catalog`) and print their tables. Each benchmark registers everything it starts with onCleanup, so
+ * (all of them in turn: queries, catalog, ledger; or only the named ones: `npm run bench -- catalog`) and print their tables. Each benchmark registers everything it starts with onCleanup, so
  * processes, servers and temp folders go away on success, failure and Ctrl-C alike.
  * A benchmark whose results are wrong (CheckFailed) makes the run exit with status 1.
  *
@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { runCleanup } from "./lib/cleanup";
 import { runCatalogBenchmark } from "./catalog";
+import { runLedgerBenchmark } from "./ledger";
 import { runQueriesBenchmark } from "./queries";
 
 type Options = { quick: boolean; reps: number; pglite: boolean; cpuProf?: string; paillierLimit: number };
@@ -24,6 +25,11 @@ const benchmarks: { name: string; about: string; run: (o: Options) => Promise<st
     name: "catalog",
     about: "catalog search through the API with 100,000 resources + 10,000 products, on PGlite and PostgreSQL (p95 < 100 ms)",
     run: (o) => runCatalogBenchmark(o),
+  },
+  {
+    name: "ledger",
+    about: "transparency ledger: appends/s with integrate() batches (≥ 2,000/s), proofs at 10^6 leaves (< 5 ms), on PGlite and PostgreSQL",
+    run: (o) => runLedgerBenchmark(o),
   },
 ];
 

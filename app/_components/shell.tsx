@@ -20,6 +20,7 @@ export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; chil
           {roles.map((r) => <Link key={r} href={roleHome[r]}>{t.roles[r]}</Link>)}
           <Link href="/catalog">{t.nav.catalog}</Link>
           {roles.some((r) => r === "BUYER" || r === "HOLDER" || r === "DEVELOPER") && <Link href="/demands">{t.nav.demands}</Link>}
+          <Link href="/ledger">{t.nav.ledger}</Link>
           <Link href="/organisation">{t.nav.organisation}</Link>
           <Link href="/account">{t.nav.account}</Link>
         </nav>

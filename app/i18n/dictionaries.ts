@@ -5,7 +5,7 @@
 export const en = {
   appName: "Quancheng Data Marketplace",
   tagline: "Data that is usable but invisible: computed results, consented envelopes, a verifiable ledger.",
-  nav: { home: "Home", catalog: "Catalog", demands: "Demands", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
+  nav: { home: "Home", catalog: "Catalog", demands: "Demands", ledger: "Ledger", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
   lang: { label: "Language", en: "English", zh: "中文" },
   roles: {
     HOLDER: "Data holder", DEVELOPER: "Product developer", OPERATOR: "Market operator", BUYER: "Buyer",
@@ -103,6 +103,17 @@ export const en = {
     resources: "Active resources", pendingApprovals: "Approvals waiting", queriesServed: "Queries served", earnings: "Earnings",
     afterSettlement: "shown once settlement runs", activeOrders: "Active orders", queries: "Queries answered", spend: "Accrued per-query charges",
   },
+  ledger: {
+    title: "Ledger", mine: "Our events on the ledger", feed: "Live feed", type: "Event", any: "any", actor: "Actor", object: "Object", time: "Time", facts: "Facts",
+    objectFilter: "Object id", market: "market", verified: "✔ proof verified", failed: "✖ proof FAILED", pending: "… awaiting checkpoint",
+    verifiedTitle: "Inclusion proof checked in this browser against the signed checkpoint of {size} entries",
+    checkpoint: "Signed checkpoint", size: "Entries", root: "Root", signed: "Signature", signatureOk: "✔ valid (Ed25519, ledger key)", signatureBad: "✖ INVALID",
+    key: "Ledger key", issue: "Sign a checkpoint now", none: "No events yet.", older: "Older", newest: "Newest",
+    stats: "Statistics from the ledger", perProduct: "Queries delivered per product", epsilon: "ε spent per buyer", refused: "Refused queries by reason",
+    consents: "Consents used per purpose", suspensions: "Suspensions", suspend: "Suspend", lift: "Lift", liftReason: "Reason for lifting",
+    kind: "What", buyer: "Buyer", product: "Product", reason: "Reason (kept; its hash goes on the ledger)", target: "Whom",
+    active: "active", lifted: "lifted", verifyHint: "Anyone can check this ledger: npx market-ledger verify --url <this site>",
+  },
   demands: {
     title: "Demands", post: "Post a demand", mine: "Your demands", matched: "Demands matched to what you offer", none: "None yet.",
     need: "What you need", fields: "Fields wanted (comma-separated)", budget: "Budget (¥)", deadline: "Deadline", confirmed: "Confirmed", published: "Published",
@@ -155,7 +166,7 @@ export type Dictionary = Shape<typeof en>;
 export const zh: Dictionary = {
   appName: "泉城数据要素市场",
   tagline: "数据可用不可见：交付计算结果、经授权的数字信封，每一步都上可验证的账本。",
-  nav: { home: "首页", catalog: "数据目录", demands: "需求", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
+  nav: { home: "首页", catalog: "数据目录", demands: "需求", ledger: "账本", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
   lang: { label: "语言", en: "English", zh: "中文" },
   roles: {
     HOLDER: "数据持有方", DEVELOPER: "数据产品开发方", OPERATOR: "市场运营方", BUYER: "数据使用方",
@@ -252,6 +263,17 @@ export const zh: Dictionary = {
   figures: {
     resources: "在用资源", pendingApprovals: "待审批", queriesServed: "已服务的查询", earnings: "收益",
     afterSettlement: "结算上线后显示", activeOrders: "生效订单", queries: "已完成的查询", spend: "按次计费累计",
+  },
+  ledger: {
+    title: "账本", mine: "本机构在账本上的事件", feed: "实时动态", type: "事件", any: "全部", actor: "主体", object: "对象", time: "时间", facts: "内容",
+    objectFilter: "对象标识", market: "市场", verified: "✔ 证明已验证", failed: "✖ 证明验证失败", pending: "… 等待检查点",
+    verifiedTitle: "已在本浏览器中依据包含 {size} 条记录的签名检查点验证包含证明",
+    checkpoint: "签名检查点", size: "记录数", root: "根哈希", signed: "签名", signatureOk: "✔ 有效（Ed25519，账本密钥）", signatureBad: "✖ 无效",
+    key: "账本公钥", issue: "立即签发检查点", none: "尚无事件。", older: "更早", newest: "最新",
+    stats: "来自账本的统计", perProduct: "各产品已交付查询数", epsilon: "各买方已消耗 ε", refused: "被拒绝的查询（按原因）",
+    consents: "各用途已使用的授权", suspensions: "暂停措施", suspend: "暂停", lift: "解除", liftReason: "解除理由",
+    kind: "类型", buyer: "买方", product: "产品", reason: "理由（保存，其哈希记入账本）", target: "对象",
+    active: "生效中", lifted: "已解除", verifyHint: "任何人都可以核验本账本：npx market-ledger verify --url <本站地址>",
   },
   demands: {
     title: "需求", post: "发布需求", mine: "您的需求", matched: "与您的资源或产品匹配的需求", none: "暂无。",

@@ -12,6 +12,7 @@ const size = z.coerce.number({ error: "Tree sizes and indexes are whole numbers.
 
 export const ledgerInputs = {
   inclusion: z.object({ index: size, size }),
+  inclusionMany: z.object({ indexes: z.array(size).min(1).max(200), size }),
   consistency: z.object({ from: size, to: size }),
   leaves: z.object({ start: size, end: size }),
   entry: z.object({ entryId: z.uuid({ error: "An entry id is a UUID." }) }),
@@ -24,6 +25,7 @@ export const ledgerOutputs = {
   checkpoint: checkpointOut,
   checkpoints: z.array(checkpointOut.extend({ id: z.number().int() })),
   proof: z.object({ proof: z.array(z.string()) }),
+  proofs: z.array(z.object({ index: z.number().int(), body: z.string(), proof: z.array(z.string()) })),
   leaves: z.array(z.object({ index: z.number().int(), body: z.string() })),
   entry: z.object({ index: z.number().int(), body: z.string(), leafHash: z.string(), checkpoint: checkpointOut, proof: z.array(z.string()) }),
 };
@@ -33,6 +35,12 @@ export const ledgerApi = {
   checkpoint: (db: PrismaClient) => currentCheckpoint(db),
   checkpoints: (db: PrismaClient, i: z.infer<typeof ledgerInputs.checkpoints>) => checkpointsAfter(db, i.after, i.limit),
   inclusion: async (db: PrismaClient, i: z.infer<typeof ledgerInputs.inclusion>) => ({ proof: await inclusionAt(db, i.index, i.size) }),
+  /** Proofs of several leaves in one tree, with their stored leaf bodies (the browser checks each). */
+  inclusionMany: async (db: PrismaClient, i: z.infer<typeof ledgerInputs.inclusionMany>) => {
+    const leaves = await db.ledgerLeaf.findMany({ where: { index: { in: i.indexes.map(BigInt) } }, select: { index: true, body: true } });
+    const body = new Map(leaves.map((l) => [Number(l.index), l.body]));
+    return Promise.all(i.indexes.map(async (index) => ({ index, body: body.get(index) ?? "", proof: await inclusionAt(db, index, i.size) })));
+  },
   consistency: async (db: PrismaClient, i: z.infer<typeof ledgerInputs.consistency>) => ({ proof: await consistencyBetween(db, i.from, i.to) }),
   leaves: (db: PrismaClient, i: z.infer<typeof ledgerInputs.leaves>) => leavesRange(db, i.start, i.end),
   entry: (db: PrismaClient, i: z.infer<typeof ledgerInputs.entry>) => entryWithProof(db, i.entryId),

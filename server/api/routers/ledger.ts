@@ -13,6 +13,7 @@ export const ledgerRouter = createTRPCRouter({
   key: publicProcedure.output(ledgerOutputs.key).query(() => ledgerApi.key()),
   checkpoint: publicProcedure.output(ledgerOutputs.checkpoint).query(({ ctx }) => ledgerApi.checkpoint(ctx.prisma)),
   inclusion: publicProcedure.input(ledgerInputs.inclusion).output(ledgerOutputs.proof).query(({ ctx, input }) => ledgerApi.inclusion(ctx.prisma, input)),
+  inclusionMany: publicProcedure.input(ledgerInputs.inclusionMany).output(ledgerOutputs.proofs).query(({ ctx, input }) => ledgerApi.inclusionMany(ctx.prisma, input)),
   consistency: publicProcedure.input(ledgerInputs.consistency).output(ledgerOutputs.proof).query(({ ctx, input }) => ledgerApi.consistency(ctx.prisma, input)),
   leaves: publicProcedure.input(ledgerInputs.leaves).output(ledgerOutputs.leaves).query(({ ctx, input }) => ledgerApi.leaves(ctx.prisma, input)),
   entry: publicProcedure.input(ledgerInputs.entry).output(ledgerOutputs.entry).query(({ ctx, input }) => ledgerApi.entry(ctx.prisma, input)),
@@ -31,6 +32,16 @@ export const supervisionRouter = {
       consentsPerPurpose: z.array(z.object({ purpose: z.string().nullable(), n: z.number().int() })),
     }))
     .query(({ ctx }) => statistics(ctx.prisma)),
+  /** Who and what can be named in the console: organisations and products. */
+  directory: supervisorProcedure
+    .output(z.object({
+      orgs: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), roles: z.array(z.string()) })),
+      products: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), status: z.string() })),
+    }))
+    .query(async ({ ctx }) => ({
+      orgs: await ctx.prisma.organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, nameZh: true, roles: true } }),
+      products: await ctx.prisma.dataProduct.findMany({ where: { status: { in: ["LISTED", "PAUSED"] } }, orderBy: { name: "asc" }, take: 500, select: { id: true, name: true, nameZh: true, status: true } }),
+    })),
   suspensions: supervisorProcedure
     .output(z.array(z.object({ id: z.string(), kind: z.enum(["BUYER", "PRODUCT"]), targetId: z.string(), reason: z.string(), createdAt: z.date(), liftedAt: z.date().nullable(), liftReason: z.string().nullable() })))
     .query(({ ctx }) => ctx.prisma.suspension.findMany({ orderBy: { createdAt: "desc" }, take: 100 })),

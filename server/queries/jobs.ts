@@ -48,7 +48,8 @@ export async function submitQuery(db: PrismaClient, opts: {
   } catch (e) {
     // A refusal is a supervised fact too: it goes on the ledger with its reason code.
     if (e instanceof AppError) {
-      await db.$transaction((tx) => recordEvent(tx, { type: "query.refused", actorOrgId: opts.buyerOrgId, refs: { productId: opts.productId }, data: { code: e.reason } }));
+      await db.$transaction((tx) => recordEvent(tx, { type: "query.refused", actorOrgId: opts.buyerOrgId, refs: { productId: opts.productId }, data: { code: e.reason } }))
+        .catch((err: unknown) => console.error("Could not record a refused query on the ledger:", err)); // the refusal stands either way
     }
     throw e;
   }

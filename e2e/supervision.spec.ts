@@ -1,17 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-async function signIn(page: Page, email: string) {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("quancheng-demo-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
-}
-
-async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(/\/signin/);
-}
+import { expect, test } from "@playwright/test";
+import { signIn, signOut } from "./session";
 
 test("the supervisor sees the ledger verified in the browser, suspends a buyer at once, and lifts it", async ({ page }) => {
   await signIn(page, "supervisor@quancheng.example");

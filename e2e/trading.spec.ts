@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { signIn, signOut } from "./session";
 
 test("a holder registers a resource, gets a certificate, and buyers find it in the catalog", async ({ page, browser }) => {
   await page.goto("/signin");
@@ -54,14 +55,7 @@ test("a holder registers a resource, gets a certificate, and buyers find it in t
 });
 
 test("a bank posts a demand, the matched holder answers, and the demand is confirmed", async ({ page }) => {
-  const signIn = async (email: string) => {
-    await page.goto("/signin");
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill("quancheng-demo-2026");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
-  };
-  await signIn("bank@quancheng.example");
+  await signIn(page, "bank@quancheng.example");
   await page.goto("/demands");
   await page.getByLabel("What you need").fill("公积金缴存 history for mortgages");
   await page.getByLabel("Description").fill("Housing provident fund deposit history of mortgage applicants, with their consent.");
@@ -69,19 +63,17 @@ test("a bank posts a demand, the matched holder answers, and the demand is confi
   await page.getByLabel("Deadline").fill("2027-03-31");
   await page.getByRole("button", { name: "Post a demand" }).click();
   await expect(page.getByRole("status")).toContainText(/Posted: \d+ matching entries, [1-9]\d* owners notified/);
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(/\/signin/);
+  await signOut(page);
 
-  await signIn("housing@quancheng.example");
+  await signIn(page, "housing@quancheng.example");
   await page.goto("/demands");
   const demand = page.getByTestId("matched-demand").filter({ hasText: "公积金缴存 history for mortgages" });
   await demand.getByLabel("Your answer (what you can provide, how)").fill("We provide it in a digital envelope with each applicant's consent.");
   await demand.getByRole("button", { name: "Answer" }).click();
   await expect(demand.getByRole("button", { name: "Answered" })).toBeVisible();
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(/\/signin/);
+  await signOut(page);
 
-  await signIn("bank@quancheng.example");
+  await signIn(page, "bank@quancheng.example");
   await page.goto("/demands");
   const mine = page.getByTestId("my-demands").locator("tr", { hasText: "公积金缴存 history for mortgages" });
   await expect(mine.locator("td").nth(2)).not.toHaveText("—");

@@ -45,11 +45,16 @@ export function eventBody(e: LedgerEvent, id: string, at: Date): string {
   return canonicalJson({ v: 1, id, type: e.type, at: at.toISOString(), actor: e.actorOrgId ?? "market", object: e.objectId, refs: e.refs, data: e.data });
 }
 
-/** Queue an event in the caller's transaction; the integrator puts it in the tree. */
-export async function recordEvent(tx: Prisma.TransactionClient, e: LedgerEvent, at = new Date()): Promise<string> {
-  const entryId = randomUUID();
-  await tx.ledgerQueue.create({
-    data: { entryId, type: e.type, actorOrgId: e.actorOrgId ?? null, objectId: e.objectId ?? null, body: eventBody(e, entryId, at), createdAt: at },
+/** Queue events in the caller's transaction, in one statement; the integrator puts them in the tree. Returns their entry ids. */
+export async function recordEvents(tx: Prisma.TransactionClient, events: LedgerEvent[], at = new Date()): Promise<string[]> {
+  const rows = events.map((e) => {
+    const entryId = randomUUID();
+    return { entryId, type: e.type, actorOrgId: e.actorOrgId ?? null, objectId: e.objectId ?? null, body: eventBody(e, entryId, at), createdAt: at };
   });
-  return entryId;
+  if (rows.length) await tx.ledgerQueue.createMany({ data: rows });
+  return rows.map((r) => r.entryId);
+}
+
+export async function recordEvent(tx: Prisma.TransactionClient, e: LedgerEvent, at = new Date()): Promise<string> {
+  return (await recordEvents(tx, [e], at))[0]!;
 }

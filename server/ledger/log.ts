@@ -32,17 +32,17 @@ export async function treeSize(db: Db): Promise<number> {
 
 /** Stored hashes of complete subtrees, in the order asked; a missing one means a damaged ledger. */
 export async function fetchSubtrees(db: Db, needed: Subtree[]): Promise<Hash[]> {
-  const leaves = needed.filter((s) => s.level === 0).map((s) => String(s.index));
-  const inner = needed.filter((s) => s.level > 0);
-  const [leafRows, nodeRows] = await Promise.all([
-    leaves.length ? db.$queryRaw<{ i: string; h: string }[]>`SELECT "index"::text AS "i", encode("leafHash", 'hex') AS "h" FROM "LedgerLeaf" WHERE "index" = ANY(${leaves}::bigint[])` : [],
-    inner.length ? db.$queryRaw<{ l: number; i: string; h: string }[]>`SELECT n."level" AS "l", n."index"::text AS "i", encode(n."hash", 'hex') AS "h"
-      FROM "LedgerNode" n JOIN unnest(${inner.map((s) => s.level)}::int[], ${inner.map((s) => String(s.index))}::bigint[]) AS w("level", "index")
-      ON n."level" = w."level" AND n."index" = w."index"` : [],
-  ]);
+  if (needed.length === 0) return [];
+  // One round trip: leaf hashes (level 0) and inner nodes together.
+  const rows = await db.$queryRaw<{ l: number; i: string; h: string }[]>`
+    SELECT 0 AS "l", "index"::text AS "i", encode("leafHash", 'hex') AS "h" FROM "LedgerLeaf"
+      WHERE "index" = ANY(${needed.filter((s) => s.level === 0).map((s) => String(s.index))}::bigint[])
+    UNION ALL
+    SELECT n."level", n."index"::text, encode(n."hash", 'hex') FROM "LedgerNode" n
+      JOIN unnest(${needed.map((s) => s.level)}::int[], ${needed.map((s) => String(s.index))}::bigint[]) AS w("level", "index")
+      ON n."level" = w."level" AND n."index" = w."index" AND w."level" > 0`;
   const found = new Map<string, string>();
-  for (const r of leafRows) found.set(`0:${r.i}`, r.h);
-  for (const r of nodeRows) found.set(`${r.l}:${r.i}`, r.h);
+  for (const r of rows) found.set(`${r.l}:${r.i}`, r.h);
   return needed.map((s) => {
     const h = found.get(`${s.level}:${s.index}`);
     if (!h) throw new AppError("UNAVAILABLE", "LEDGER_DAMAGED", `The ledger is missing the hash of subtree ${s.level}/${s.index}: it has been damaged.`);
@@ -59,8 +59,10 @@ export async function integrate(db: PrismaClient, max = 5000): Promise<{ added: 
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK})`;
     const size = await treeSize(tx);
     // Move the oldest queued events into the tree, numbered on from `size`; the leaf hash is SHA-256(0x00 || body).
+    // (ANY(ARRAY(…)) rather than IN (…): with stale statistics of an emptied queue the planner
+    // re-ran an IN subquery per queued row, which made a batch quadratic; see docs/performance.md.)
     const moved = await tx.$queryRaw<{ i: string; h: string }[]>`WITH moved AS (
-        DELETE FROM "LedgerQueue" WHERE "seq" IN (SELECT "seq" FROM "LedgerQueue" ORDER BY "seq" LIMIT ${max}) RETURNING *)
+        DELETE FROM "LedgerQueue" WHERE "seq" = ANY(ARRAY(SELECT "seq" FROM "LedgerQueue" ORDER BY "seq" LIMIT ${max})) RETURNING *)
       INSERT INTO "LedgerLeaf" ("index", "entryId", "type", "actorOrgId", "objectId", "body", "leafHash", "createdAt")
       SELECT ${size}::bigint + row_number() OVER (ORDER BY "seq") - 1, "entryId", "type", "actorOrgId", "objectId", "body",
         sha256('\\x00'::bytea || convert_to("body", 'UTF8')), "createdAt" FROM moved

@@ -82,6 +82,30 @@ export function vectorLength(plan: Pick<AggregatePlan, "groupBy" | "stats">): nu
 }
 
 /** The signed request the marketplace sends a node. */
+/**
+ * After a query, the marketplace tells each node which groups were released (not suppressed
+ * below k); the node answers how many of its rows fell in them: its contribution, used to
+ * split the holders' revenue. A count over released groups only, never a value. The sum over
+ * nodes must equal the released totals the marketplace already knows, so a node cannot
+ * inflate its share unnoticed.
+ */
+export const contributionRequest = z.object({
+  type: z.literal("contribution"),
+  queryId: z.string().uuid(),
+  nodeId: z.string(),
+  released: z.array(z.boolean()).min(1).max(100_000),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type ContributionRequest = z.infer<typeof contributionRequest>;
+export const contributionResponse = z.object({
+  type: z.literal("contribution-result"),
+  queryId: z.string().uuid(),
+  nodeId: z.string(),
+  rows: z.string().regex(/^\d{1,20}$/),
+});
+
 /** The marketplace's current ledger head, and the proof that it extends what the node last witnessed. */
 export const ledgerHead = z.object({
   checkpoint: z.object({

@@ -101,7 +101,7 @@ export const en = {
   },
   figures: {
     resources: "Active resources", pendingApprovals: "Approvals waiting", queriesServed: "Queries served", earnings: "Earnings",
-    afterSettlement: "shown once settlement runs", activeOrders: "Active orders", queries: "Queries answered", spend: "Accrued per-query charges",
+    activeOrders: "Active orders", queries: "Queries answered",
   },
   ledger: {
     title: "Ledger", mine: "Our events on the ledger", feed: "Live feed", type: "Event", any: "any", actor: "Actor", object: "Object", time: "Time", facts: "Facts",
@@ -125,7 +125,14 @@ export const en = {
     title: "Orders", place: "Order a product", mine: "Your orders", none: "No orders yet.", purpose: "Purpose", usage: "Queries used",
     cancel: "Cancel", placed: "Order placed: {status}.", price: "Price: ¥{price} ({model})",
     models: { PER_QUERY: "per query", SUBSCRIPTION: "subscription", ONE_OFF: "one-off" },
-    status: { PENDING_APPROVAL: "waiting for the holders' approval", ACTIVE: "active", REFUSED: "refused", CANCELLED: "cancelled" },
+    status: { PENDING_APPROVAL: "waiting for the holders' approval", PENDING_PAYMENT: "approved: waiting for payment", ACTIVE: "active", REFUSED: "refused", CANCELLED: "cancelled" },
+    quantity: "Queries to buy", total: "Total: ¥{total}", amount: "Paid", pay: "Pay ¥{amount}", paid: "Paid: the order is active.",
+  },
+  money: {
+    earnings: "Earnings", earned: "Earned", paidOut: "Paid out", owed: "Owed to you", spent: "Charged for delivered queries", prepaid: "Prepaid, not yet used",
+    statement: "Statement (CSV)", settlement: "Settlement", period: "Period", settle: "Settle the period now", payouts: "Payouts", party: "Party",
+    status: "Status", exceptions: "Exceptions", none: "No payouts yet.", totals: "Totals", cash: "At the provider", revenue: "Operator fees", payables: "Owed to parties",
+    settled: "Settled {period}: {paid} paid, {failed} failed.",
   },
   approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
   nodes: {
@@ -262,7 +269,7 @@ export const zh: Dictionary = {
   },
   figures: {
     resources: "在用资源", pendingApprovals: "待审批", queriesServed: "已服务的查询", earnings: "收益",
-    afterSettlement: "结算上线后显示", activeOrders: "生效订单", queries: "已完成的查询", spend: "按次计费累计",
+    activeOrders: "生效订单", queries: "已完成的查询",
   },
   ledger: {
     title: "账本", mine: "本机构在账本上的事件", feed: "实时动态", type: "事件", any: "全部", actor: "主体", object: "对象", time: "时间", facts: "内容",
@@ -286,7 +293,14 @@ export const zh: Dictionary = {
     title: "订单", place: "订购数据产品", mine: "您的订单", none: "尚无订单。", purpose: "用途", usage: "已用查询次数",
     cancel: "取消", placed: "已下单：{status}。", price: "价格：¥{price}（{model}）",
     models: { PER_QUERY: "按次", SUBSCRIPTION: "订阅", ONE_OFF: "一次性" },
-    status: { PENDING_APPROVAL: "等待持有方审批", ACTIVE: "生效", REFUSED: "已拒绝", CANCELLED: "已取消" },
+    status: { PENDING_APPROVAL: "等待持有方审批", PENDING_PAYMENT: "已批准：等待付款", ACTIVE: "生效", REFUSED: "已拒绝", CANCELLED: "已取消" },
+    quantity: "购买查询次数", total: "合计：¥{total}", amount: "已付", pay: "支付 ¥{amount}", paid: "已付款：订单已生效。",
+  },
+  money: {
+    earnings: "收益", earned: "已赚取", paidOut: "已结算支付", owed: "待支付给您", spent: "已交付查询的费用", prepaid: "已预付、尚未使用",
+    statement: "对账单（CSV）", settlement: "结算", period: "期间", settle: "立即结算本期", payouts: "支付记录", party: "参与方",
+    status: "状态", exceptions: "异常", none: "尚无支付记录。", totals: "合计", cash: "支付渠道余额", revenue: "运营方服务费", payables: "应付各方",
+    settled: "已结算 {period}：成功 {paid} 笔，失败 {failed} 笔。",
   },
   approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
   nodes: {

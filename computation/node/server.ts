@@ -7,6 +7,7 @@
  *   GET  /v1/identity   → { name, nodeId, agreementKey, datasets }   (public)
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
+ *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
  */
 import http from "node:http";
 import path from "node:path";
@@ -14,7 +15,7 @@ import { computeVector } from "../aggregate/index";
 import { createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
 import { encryptVector } from "../he";
-import { aggregateRequest, type AggregateResponse } from "../protocol";
+import { aggregateRequest, contributionRequest, type AggregateResponse } from "../protocol";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
 import type { NodeConfig } from "./config";
 import type { NodeIdentity } from "./identity";
@@ -35,20 +36,49 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
   const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
+  // Per-group counts of recent queries, kept briefly for the contribution round (counts only).
+  const recent = new Map<string, { counts: bigint[]; at: number }>();
+  const RECENT_MS = 10 * 60_000;
+  const remember = (queryId: string, counts: bigint[]) => {
+    const t = now();
+    for (const [k, v] of recent) if (t - v.at > RECENT_MS || recent.size > 1000) recent.delete(k);
+    recent.set(queryId, { counts, at: t });
+  };
 
-  async function handleAggregate(body: unknown) {
+  /** Signature, freshness, addressee and nonce: the checks every market request passes. */
+  function checkSigned(body: unknown) {
     if (typeof body !== "object" || body === null || !("payload" in body) || !("signature" in body)) {
       throw new NodeRefusal(401, "UNSIGNED", "Requests must be signed by the marketplace: { payload, signature }.");
     }
     const signed = body as { payload: unknown; signature: unknown };
     if (!verifyPayload("market-request", signed, marketKey)) throw new NodeRefusal(401, "BAD_SIGNATURE", "The signature does not verify against the marketplace's key.");
-    const parsed = aggregateRequest.safeParse(signed.payload);
-    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const req = parsed.data;
+    return signed.payload;
+  }
+  function checkFresh(req: { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }) {
     const t = now();
     if (req.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This request is addressed to another node.");
     if (req.expiresAt <= t) throw new NodeRefusal(401, "EXPIRED", "The request has expired.");
     if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
+  }
+
+  async function handleContribution(body: unknown) {
+    const parsed = contributionRequest.safeParse(checkSigned(body));
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const req = parsed.data;
+    checkFresh(req);
+    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    const seen = recent.get(req.queryId);
+    if (!seen) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query recently.");
+    if (seen.counts.length !== req.released.length) throw new NodeRefusal(400, "BAD_REQUEST", `The query had ${seen.counts.length} groups, not ${req.released.length}.`);
+    const rows = seen.counts.reduce((a, c, g) => (req.released[g] ? a + c : a), 0n);
+    return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: rows.toString() }, identity.signingKey);
+  }
+
+  async function handleAggregate(body: unknown) {
+    const parsed = aggregateRequest.safeParse(checkSigned(body));
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const req = parsed.data;
+    checkFresh(req);
     if (!req.peers.some((p) => p.nodeId === identity.nodeId && p.x25519 === identity.agreementPublic)) {
       throw new NodeRefusal(403, "WRONG_NODE", "This node is not among the request's peers with its registered keys.");
     }
@@ -71,6 +101,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       const { counts, vector } = await computeVector(connector, req.plan);
       const maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
       const ciphertexts = await encryptVector(req.publicKey, vector);
+      remember(req.queryId, counts);
       const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts, witnessedSize };
       return signPayload("node-response", payload, identity.signingKey);
     } finally {
@@ -88,7 +119,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
-      if (req.method === "POST" && req.url === "/v1/aggregate") {
+      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution")) {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
@@ -98,7 +129,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         }
         let body: unknown;
         try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
-        return send(200, await handleAggregate(body));
+        return send(200, await (req.url === "/v1/aggregate" ? handleAggregate(body) : handleContribution(body)));
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
     } catch (e) {

@@ -7,6 +7,7 @@ import {
 } from "./routers/homes";
 import { organisationRouter } from "./routers/organisation";
 import { ledgerRouter } from "./routers/ledger";
+import { moneyRouter } from "./routers/money";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   subject: subjectRouter,
   supervisor: supervisorRouter,
   ledger: ledgerRouter,
+  money: moneyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,10 +4,12 @@
  * holder must approve, with a reason when refusing, within 10 working days; until every
  * holder approved the order is PENDING_APPROVAL. A NOT_SHARED source makes the order
  * impossible. The entitlement (quota, validity, purpose) is checked and used atomically by
- * every query, and given back when that query fails.
+ * every query, and given back when that query fails. Orders are prepaid (server/money): a
+ * per-query order buys a number of queries; the money is recognised query by query on delivery.
  *
- *   PENDING_APPROVAL ─all approve→ ACTIVE        PENDING_APPROVAL ─one refuses→ REFUSED
- *   PENDING_APPROVAL | ACTIVE (unused) ─cancel→ CANCELLED
+ *   PENDING_APPROVAL ─all approve→ PENDING_PAYMENT ─paid→ ACTIVE     PENDING_APPROVAL ─one refuses→ REFUSED
+ *   (no approval needed) PENDING_PAYMENT ─paid→ ACTIVE
+ *   PENDING_APPROVAL | PENDING_PAYMENT | ACTIVE (unused) ─cancel→ CANCELLED (a payment is refunded in full)
  */
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "../db/generated/client";
@@ -23,26 +25,37 @@ const APPROVAL_WORKING_DAYS = 10;
 export const placeOrderInput = z.object({
   productId: z.uuid(),
   purpose: z.string().trim().min(2).max(80),
+  /** per-query products: how many queries to buy (the order's quota) */
+  quantity: z.number({ error: "The number of queries is a whole number." }).int({ error: "The number of queries is a whole number." }).min(1).max(10_000).default(10),
   idempotencyKey: z.uuid().optional(),
 });
 
 type Tx = Prisma.TransactionClient;
 
-type OrderState = "PENDING_APPROVAL" | "ACTIVE" | "REFUSED" | "CANCELLED";
+export type OrderState = "PENDING_APPROVAL" | "PENDING_PAYMENT" | "ACTIVE" | "REFUSED" | "CANCELLED";
 const ledgerType = (from: OrderState | null, to: OrderState) => (from === null ? "order.placed" : to === "ACTIVE" ? "order.activated" : "order.cancelled");
 
-/** An order's state change: kept with the order and recorded on the ledger (a refusal is the holder's decision event). */
-async function event(tx: Tx, o: { orderId: string; productId: string; actorOrgId: string }, from: OrderState | null, to: OrderState, actorId: string, reason?: string) {
+/**
+ * An order's state change: kept with the order and recorded on the ledger (a refusal or the
+ * last approval is the holder's decision event).
+ */
+export async function event(tx: Tx, o: { orderId: string; productId: string; actorOrgId: string }, from: OrderState | null, to: OrderState, actorId: string, reason?: string) {
   await tx.orderEvent.create({ data: { orderId: o.orderId, fromState: from, toState: to, actorId, reason } });
-  if (to === "REFUSED") return;
+  if (to === "REFUSED" || (from === "PENDING_APPROVAL" && to === "PENDING_PAYMENT")) return;
   await recordEvent(tx, { type: ledgerType(from, to), actorOrgId: o.actorOrgId, objectId: o.orderId, refs: { productId: o.productId }, data: { state: to, ...(reason ? { reasonHash: textHash(reason) } : {}) } });
 }
 
-/** Validity and quota an order gets when it becomes active. */
-function entitlement(pricing: z.infer<typeof pricingSchema>, now: Date) {
-  if (pricing.model === "SUBSCRIPTION") return { quota: pricing.quota, validFrom: now, validUntil: new Date(now.getTime() + pricing.periodDays * 86_400_000) };
-  if (pricing.model === "ONE_OFF") return { quota: 1, validFrom: now, validUntil: null };
-  return { quota: null, validFrom: now, validUntil: null };
+/** Validity an order gets when it becomes active (paid). */
+export function validity(pricing: z.infer<typeof pricingSchema>, now: Date) {
+  if (pricing.model === "SUBSCRIPTION") return { validFrom: now, validUntil: new Date(now.getTime() + pricing.periodDays * 86_400_000) };
+  return { validFrom: now, validUntil: null };
+}
+
+/** What an order costs and how many queries it buys. */
+function price(pricing: z.infer<typeof pricingSchema>, quantity: number) {
+  if (pricing.model === "SUBSCRIPTION") return { amountMinor: BigInt(pricing.priceMinor), quota: pricing.quota };
+  if (pricing.model === "ONE_OFF") return { amountMinor: BigInt(pricing.priceMinor), quota: 1 };
+  return { amountMinor: BigInt(pricing.priceMinor) * BigInt(quantity), quota: quantity };
 }
 
 export async function placeOrder(db: PrismaClient, o: { buyerOrgId: string; userId: string; now?: Date } & z.input<typeof placeOrderInput>) {
@@ -68,11 +81,11 @@ export async function placeOrder(db: PrismaClient, o: { buyerOrgId: string; user
       if (sharing === "NOT_SHARED") throw new AppError("FORBIDDEN", "NOT_SHARED", `A source of this product (${r?.name}) is not shared at present.`);
       if (sharing === "CONDITIONAL") approvers.add(s.node.organisationId);
     }
-    const status = approvers.size ? "PENDING_APPROVAL" : "ACTIVE";
+    const status = approvers.size ? "PENDING_APPROVAL" : "PENDING_PAYMENT";
     const order = await tx.order.create({
       data: {
         buyerOrgId: o.buyerOrgId, productId: product.id, placedById: o.userId, status, purpose: input.purpose, pricing, createdAt: now,
-        idempotencyKey: input.idempotencyKey, ...(status === "ACTIVE" ? entitlement(pricing, now) : {}),
+        idempotencyKey: input.idempotencyKey, ...price(pricing, input.quantity), currency: pricing.currency.toLowerCase(),
         approvals: { create: [...approvers].map((holderOrgId) => ({ holderOrgId, dueAt: addWorkingDays(now, APPROVAL_WORKING_DAYS) })) },
       },
     });
@@ -111,25 +124,29 @@ export async function decideApproval(db: PrismaClient, o: { orderId: string; hol
     }
     const pending = await tx.orderApproval.count({ where: { orderId: order.id, status: { not: "APPROVED" } } });
     if (pending > 0) return { orderStatus: "PENDING_APPROVAL" as const };
-    await tx.order.update({ where: { id: order.id }, data: { status: "ACTIVE", ...entitlement(pricingSchema.parse(order.pricing), now) } });
-    await event(tx, ids, "PENDING_APPROVAL", "ACTIVE", o.userId);
-    await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_ACTIVE", subjectId: order.id, message: "Order approved: it can be used now." } });
-    return { orderStatus: "ACTIVE" as const };
+    await tx.order.update({ where: { id: order.id }, data: { status: "PENDING_PAYMENT" } });
+    await event(tx, ids, "PENDING_APPROVAL", "PENDING_PAYMENT", o.userId);
+    await tx.notification.create({ data: { orgId: order.buyerOrgId, kind: "ORDER_APPROVED", subjectId: order.id, message: "Order approved: pay it to start using it." } });
+    return { orderStatus: "PENDING_PAYMENT" as const };
   });
 }
 
-export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerOrgId: string; userId: string }) {
-  return db.$transaction(async (tx) => {
+/**
+ * Cancel an unused order inside the caller's transaction (server/money/payments.cancelOrder
+ * refunds a payment first). Returns the state it left.
+ */
+export async function cancelOrderTx(tx: Tx, o: { orderId: string; buyerOrgId: string; userId: string }) {
+  {
     const order = await tx.order.findUnique({ where: { id: o.orderId } });
     if (!order || order.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "ORDER_NOT_FOUND", "No such order of your organisation.");
-    const moved = await tx.order.updateMany({ where: { id: order.id, status: { in: ["PENDING_APPROVAL", "ACTIVE"] }, used: 0 }, data: { status: "CANCELLED" } });
+    const moved = await tx.order.updateMany({ where: { id: order.id, status: { in: ["PENDING_APPROVAL", "PENDING_PAYMENT", "ACTIVE"] }, used: 0 }, data: { status: "CANCELLED" } });
     if (moved.count !== 1) {
       throw new AppError("CONFLICT", order.used > 0 ? "ORDER_IN_USE" : "ILLEGAL_TRANSITION",
         order.used > 0 ? "This order has been used: it can no longer be cancelled." : `A ${order.status.toLowerCase().replace("_", " ")} order cannot be cancelled.`);
     }
-    await event(tx, { orderId: order.id, productId: order.productId, actorOrgId: o.buyerOrgId }, order.status as "PENDING_APPROVAL" | "ACTIVE", "CANCELLED", o.userId);
-    return { id: order.id, status: "CANCELLED" as const };
-  });
+    await event(tx, { orderId: order.id, productId: order.productId, actorOrgId: o.buyerOrgId }, order.status as OrderState, "CANCELLED", o.userId);
+    return { id: order.id, status: "CANCELLED" as const, was: order.status as OrderState };
+  }
 }
 
 /**
@@ -149,6 +166,7 @@ export async function consumeEntitlement(tx: Tx, o: { buyerOrgId: string; produc
   const orders = await tx.order.findMany({ where: { buyerOrgId: o.buyerOrgId, productId: o.productId } });
   if (orders.length === 0) throw new AppError("FORBIDDEN", "NO_ORDER", "Order this product before querying it.");
   if (orders.some((x) => x.status === "PENDING_APPROVAL")) throw new AppError("FORBIDDEN", "AWAITING_APPROVAL", "Your order is waiting for the holders' approval.");
+  if (orders.some((x) => x.status === "PENDING_PAYMENT")) throw new AppError("FORBIDDEN", "AWAITING_PAYMENT", "Your order is approved but not paid yet.");
   if (orders.some((x) => x.status === "ACTIVE" && x.validUntil && x.validUntil <= now)) throw new AppError("FORBIDDEN", "ORDER_EXPIRED", "Your subscription has expired: order again.");
   if (orders.some((x) => x.status === "ACTIVE")) throw new AppError("FORBIDDEN", "QUOTA_EXHAUSTED", "Your order's query quota is used up: order again.");
   throw new AppError("FORBIDDEN", "NO_ACTIVE_ORDER", "You have no active order of this product (refused or cancelled).");

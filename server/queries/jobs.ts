@@ -11,7 +11,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { addCiphertexts, maskCiphertexts } from "@/computation/he";
 import { unmaskSum } from "@/computation/aggregate/masks";
-import { aggregateResponse, blockWidths, type AggregatePlan, type AggregateRequest, type LedgerHead } from "@/computation/protocol";
+import {
+  aggregateResponse, blockWidths, contributionResponse, type AggregatePlan, type AggregateRequest, type ContributionRequest, type LedgerHead,
+} from "@/computation/protocol";
+import { recognizeDelivery } from "../money/payments";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
@@ -131,10 +134,10 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal) => Promise<{ status: number; json: unknown }>;
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution") => Promise<{ status: number; json: unknown }>;
 
-export const httpNodeCall: NodeCall = async (url, body, signal) => {
-  const res = await fetch(`${url.replace(/\/$/, "")}/v1/aggregate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
+  const res = await fetch(`${url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
   return { status: res.status, json: await res.json().catch(() => null) };
 };
 
@@ -215,12 +218,34 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
     const ciphertexts = await maskCiphertexts(job.publicKey, summed, slotMask(planned.plan, suppressed));
     const result = { ciphertexts, suppressed };
+    // Each node's rows in the released groups: what the holders' revenue is split by.
+    const released = suppressed.map((x) => !x);
+    const contributions = await Promise.all(sources.map(async (s) => {
+      const issuedAt = Date.now();
+      const request: ContributionRequest = { type: "contribution", queryId: job.id, nodeId: s.node.signingKey, released, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url") };
+      const res = await call(s.node.url, signPayload("market-request", request, privateKey), AbortSignal.timeout(NODE_TIMEOUT_MS), "/v1/contribution");
+      const signed = res.json as { payload: unknown; signature: unknown } | null;
+      if (res.status !== 200 || !signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(s.node.signingKey))) {
+        throw new Error(`Node ${s.node.name} did not report its contribution (${res.status}).`);
+      }
+      const answer = contributionResponse.parse(signed.payload);
+      if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} reported another query's contribution.`);
+      return { nodeId: s.nodeId, holderOrgId: s.node.organisationId, rows: BigInt(answer.rows) };
+    }));
+    const releasedTotal = totals.reduce((a, n, g) => (released[g] ? a + n : a), 0n);
+    if (contributions.reduce((a, c) => a + c.rows, 0n) !== releasedTotal) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
     await db.$transaction(async (tx) => {
       const moved = await tx.queryJob.updateMany({ where: { id: job.id, status: "RUNNING" }, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result } });
       if (moved.count !== 1) return;
+      await tx.contribution.createMany({ data: contributions.map((c) => ({ queryId: job.id, ...c })) });
+      // The delivered query is paid for now, out of the order's prepayment, and split by contribution.
+      const charged = job.orderId ? await recognizeDelivery(tx, { queryId: job.id, orderId: job.orderId, contributions }) : null;
       await recordEvent(tx, {
         type: "query.delivered", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId },
-        data: { epsilon: job.epsilon, groups: suppressed.length, released: suppressed.filter((x) => !x).length, nodes: sources.length, resultHash: textHash(canonicalJson(result)) },
+        data: {
+          epsilon: job.epsilon, groups: suppressed.length, released: released.filter(Boolean).length, nodes: sources.length, resultHash: textHash(canonicalJson(result)),
+          ...(charged ? { chargedMinor: Number(charged.chargedMinor), currency: charged.currency } : {}),
+        },
       });
     });
   } catch (e) {

@@ -1,9 +1,11 @@
 /**
  * Whole flows made of domain calls, for the demo world, tests and benchmarks: a product
  * listed the way every product is (terms, submission, the operator's approval) and an
- * order approved by every holder asked. Acting users are each organisation's first owner.
+ * order approved by every holder asked and paid. Acting users are each organisation's first owner.
  */
 import type { PrismaClient } from "../db/generated/client";
+import { startPayment } from "../money/payments";
+import { offlineProvider } from "../money/providers/offline";
 import { decideApproval, placeOrder } from "../orders/orders";
 import { reviewProduct, setProductTerms, submitProduct } from "../products/lifecycle";
 
@@ -28,11 +30,13 @@ export async function listProduct(db: PrismaClient, productId: string, terms = d
   await reviewProduct(db, { productId, actorId: await ownerOf(db, operator.id), decision: "approve" });
 }
 
-/** Order a listed product for a buyer and have every holder asked approve it. */
-export async function orderApproved(db: PrismaClient, o: { productId: string; buyerOrgId: string; purpose?: string }) {
-  const order = await placeOrder(db, { productId: o.productId, buyerOrgId: o.buyerOrgId, userId: await ownerOf(db, o.buyerOrgId), purpose: o.purpose ?? defaultTerms.purposes[0]! });
+/** Order a listed product for a buyer, have every holder asked approve it, and pay it (offline provider). */
+export async function orderApproved(db: PrismaClient, o: { productId: string; buyerOrgId: string; purpose?: string; quantity?: number }) {
+  const userId = await ownerOf(db, o.buyerOrgId);
+  const order = await placeOrder(db, { productId: o.productId, buyerOrgId: o.buyerOrgId, userId, purpose: o.purpose ?? defaultTerms.purposes[0]!, quantity: o.quantity ?? 100 });
   for (const a of await db.orderApproval.findMany({ where: { orderId: order.id, status: "PENDING" } })) {
     await decideApproval(db, { orderId: order.id, holderOrgId: a.holderOrgId, userId: await ownerOf(db, a.holderOrgId), decision: "approve" });
   }
+  await startPayment(db, offlineProvider(), { orderId: order.id, buyerOrgId: o.buyerOrgId, userId, baseUrl: "http://localhost" });
   return order.id;
 }

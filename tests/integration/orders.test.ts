@@ -5,7 +5,9 @@ import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { registerNode } from "@/server/nodes/nodes";
-import { cancelOrder, decideApproval, placeOrder, consumeEntitlement } from "@/server/orders/orders";
+import { decideApproval, placeOrder, consumeEntitlement } from "@/server/orders/orders";
+import { cancelOrder as cancelPaid, startPayment } from "@/server/money/payments";
+import { offlineProvider } from "@/server/money/providers/offline";
 import { createProductFromResources } from "@/server/products/from-resources";
 import { reviewProduct, setProductTerms, submitProduct } from "@/server/products/lifecycle";
 import { reclassifyResource, registerResource } from "@/server/resources/resources";
@@ -55,6 +57,9 @@ for (const backend of backends) {
       });
     });
     afterAll(async () => { await db?.close(); });
+    const provider = offlineProvider();
+    const cancelOrder = (o: { orderId: string; buyerOrgId: string; userId: string }) => cancelPaid(db.prisma, { ...o, provider });
+    const pay = (orderId: string) => startPayment(db.prisma, provider, { orderId, buyerOrgId: id.insurer!, userId: id.insurerUser!, baseUrl: "http://localhost" });
 
     it("waits for the holder's approval of conditional data, then enforces the quota", async () => {
       const { productId } = await listed("CONDITIONAL", { model: "SUBSCRIPTION", priceMinor: 100_000, quota: 2, periodDays: 30 });
@@ -66,19 +71,23 @@ for (const backend of backends) {
       expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId })))).toBe("AWAITING_APPROVAL");
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.tax!, userId: id.taxUser!, decision: "approve" }))).toBe("APPROVAL_NOT_FOUND");
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse" }))).toBe("REASON_REQUIRED");
-      expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" })).toEqual({ orderStatus: "ACTIVE" });
+      expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" })).toEqual({ orderStatus: "PENDING_PAYMENT" });
       expect(await reason(decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" }))).toBe("ALREADY_DECIDED");
+      expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId })))).toBe("AWAITING_PAYMENT");
+      expect(await pay(order.id)).toEqual({ redirectUrl: null, paid: true });
+      expect(await reason(pay(order.id))).toBe("NOT_PAYABLE");
       const use = () => db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId }));
       expect(await use()).toBe(order.id);
       expect(await use()).toBe(order.id);
       expect(await reason(use())).toBe("QUOTA_EXHAUSTED");
-      expect(await reason(cancelOrder(db.prisma, { orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ORDER_IN_USE");
+      expect(await reason(cancelOrder({ orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ORDER_IN_USE");
       const later = new Date(Date.now() + 31 * 86_400_000);
       const second = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing" });
       await decideApproval(db.prisma, { orderId: second.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "approve" });
+      await pay(second.id);
       expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId, now: later })))).toBe("ORDER_EXPIRED");
       const events = await db.prisma.orderEvent.findMany({ where: { orderId: order.id }, orderBy: { createdAt: "asc" } });
-      expect(events.map((e) => `${e.fromState ?? "∅"}→${e.toState}`)).toEqual(["∅→PENDING_APPROVAL", "PENDING_APPROVAL→ACTIVE"]);
+      expect(events.map((e) => `${e.fromState ?? "∅"}→${e.toState}`)).toEqual(["∅→PENDING_APPROVAL", "PENDING_APPROVAL→PENDING_PAYMENT", "PENDING_PAYMENT→ACTIVE"]);
     });
 
     it("is refused with the holder's reason, and unconditional data needs no approval", async () => {
@@ -86,13 +95,18 @@ for (const backend of backends) {
       const order = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: cond.productId, purpose: "insurance pricing" });
       expect(await decideApproval(db.prisma, { orderId: order.id, holderOrgId: id.hospital!, userId: id.hospitalUser!, decision: "refuse", reason: "Purpose not covered by our data-sharing agreement." })).toEqual({ orderStatus: "REFUSED" });
       expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.insurer!, productId: cond.productId })))).toBe("NO_ACTIVE_ORDER");
-      expect(await reason(cancelOrder(db.prisma, { orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ILLEGAL_TRANSITION");
+      expect(await reason(cancelOrder({ orderId: order.id, buyerOrgId: id.insurer!, userId: id.insurerUser! }))).toBe("ILLEGAL_TRANSITION");
 
       const open = await listed("UNCONDITIONAL", { model: "ONE_OFF", priceMinor: 9_900 });
       const o2 = await placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId: open.productId, purpose: "insurance pricing" });
-      expect(o2.status).toBe("ACTIVE");
-      expect(await reason(cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.tax!, userId: id.taxUser! }))).toBe("ORDER_NOT_FOUND");
-      expect(await cancelOrder(db.prisma, { orderId: o2.id, buyerOrgId: id.insurer!, userId: id.insurerUser! })).toMatchObject({ status: "CANCELLED" });
+      expect(o2.status).toBe("PENDING_PAYMENT");
+      await pay(o2.id);
+      expect(await reason(cancelOrder({ orderId: o2.id, buyerOrgId: id.tax!, userId: id.taxUser! }))).toBe("ORDER_NOT_FOUND");
+      expect(await cancelOrder({ orderId: o2.id, buyerOrgId: id.insurer!, userId: id.insurerUser! })).toMatchObject({ status: "CANCELLED" });
+      // Cancelled before use: refunded in full, and the journal says so.
+      expect(await db.prisma.payment.findUniqueOrThrow({ where: { orderId: o2.id } })).toMatchObject({ status: "REFUNDED", refundedMinor: 9_900n });
+      const prepaid = await db.prisma.posting.aggregate({ where: { entry: { orderId: o2.id }, account: "buyer_prepaid" }, _sum: { amountMinor: true } });
+      expect(prepaid._sum.amountMinor).toBe(0n);
       expect(await reason(db.prisma.$transaction((tx) => consumeEntitlement(tx, { buyerOrgId: id.tax!, productId: open.productId })))).toBe("NO_ORDER");
     });
 

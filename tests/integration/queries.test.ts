@@ -319,7 +319,7 @@ describe("encrypted aggregate queries across real node processes", () => {
     const { buyerFigures, holderFigures } = await import("@/server/dashboards");
     const succeeded = await db.prisma.queryJob.count({ where: { buyerOrgId, status: "SUCCEEDED" } });
     expect(succeeded).toBeGreaterThan(3);
-    expect(await buyerFigures(db.prisma, buyerOrgId)).toMatchObject({ queries: succeeded, accruedMinor: succeeded * 20_000 });
+    expect(await buyerFigures(db.prisma, buyerOrgId)).toMatchObject({ queries: succeeded, chargedMinor: succeeded * 20_000 });
     const hospital = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-central-hospital" } });
     expect((await holderFigures(db.prisma, hospital.id)).queriesServed).toBe(succeeded);
   });
@@ -334,6 +334,17 @@ describe("encrypted aggregate queries across real node processes", () => {
     await integrateAll(db.prisma);
     const types = (await db.prisma.ledgerLeaf.findMany({ where: { objectId: done.id }, orderBy: { index: "asc" } })).map((l) => l.type);
     expect(types).toEqual(["query.accepted", "query.delivered"]);
+    // Each node reported its rows in the released groups; they add up, and the query was charged and split by them.
+    const contributions = await db.prisma.contribution.findMany({ where: { queryId: done.id } });
+    expect(contributions).toHaveLength(3);
+    expect(contributions.reduce((a, c) => a + c.rows, 0n)).toBe(BigInt(allRows.length));
+    const delivery = await db.prisma.journalEntry.findUniqueOrThrow({ where: { idempotencyKey: `delivery:${done.id}` }, include: { postings: true } });
+    expect(delivery.postings.find((p) => p.account === "buyer_prepaid")!.amountMinor).toBe(20_000n);
+    const holderParts = delivery.postings.filter((p) => p.account === "holder_payable");
+    expect(holderParts.reduce((a, p) => a - p.amountMinor, 0n)).toBe(13_000n); // 65 % of ¥200
+    const byHolder = new Map(contributions.map((c) => [c.holderOrgId, c.rows]));
+    const [big, small] = [...holderParts].sort((x, y) => Number(x.amountMinor - y.amountMinor)); // most negative = largest part
+    expect(byHolder.get(big!.orgId!)! >= byHolder.get(small!.orgId!)!).toBe(true);
   });
 
   it("stops a suspended buyer at once: new queries refused, queued ones not run, ε back", async () => {

@@ -13,7 +13,8 @@ export default async function BuyerHome() {
         <dl className="panel grid" data-testid="figures">
           <div className="stat"><dt>{t.figures.activeOrders}</dt><dd>{figures.activeOrders}</dd></div>
           <div className="stat"><dt>{t.figures.queries}</dt><dd>{figures.queries}</dd></div>
-          <div className="stat"><dt>{t.figures.spend}</dt><dd>¥{(figures.accruedMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.spent}</dt><dd>¥{(figures.chargedMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.prepaid}</dt><dd>¥{(figures.prepaidMinor / 100).toFixed(2)}</dd></div>
         </dl>
       )}
       {queries && (

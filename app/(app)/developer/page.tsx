@@ -6,12 +6,23 @@ import { BuildProductForm, PauseResume, SubmitProduct, TermsForm } from "./forms
 
 export default async function DeveloperHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [products, usage] = await Promise.all([unlessForbidden(caller.developer.products()), unlessForbidden(caller.developer.usage())]);
+  const [products, usage, money] = await Promise.all([
+    unlessForbidden(caller.developer.products()), unlessForbidden(caller.developer.usage()), unlessForbidden(caller.developer.earnings()),
+  ]);
+  const yuan = (minor: number) => `¥${(minor / 100).toFixed(2)}`;
   const resources = products ? await caller.catalog.search({ kind: "RESOURCE", pageSize: 100, sort: "newest" }) : null;
   return (
     <RoleHome role="DEVELOPER">
       {products && resources && (
         <>
+          {money && (
+            <dl className="panel grid" data-testid="figures">
+              <div className="stat"><dt>{t.money.earned}</dt><dd>{yuan(money.earnedMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.paidOut}</dt><dd>{yuan(money.paidOutMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.owed}</dt><dd>{yuan(money.owedMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
+            </dl>
+          )}
           <section className="panel">
             <h2>{t.products.mine}</h2>
             {products.length === 0 ? <p className="muted">{t.products.none}</p> : (

@@ -16,7 +16,10 @@ export default async function HolderHome() {
           <div className="stat"><dt>{t.figures.resources}</dt><dd>{figures.resources}</dd></div>
           <div className="stat"><dt>{t.figures.pendingApprovals}</dt><dd>{figures.pendingApprovals}</dd></div>
           <div className="stat"><dt>{t.figures.queriesServed}</dt><dd>{figures.queriesServed}</dd></div>
-          <div className="stat"><dt>{t.figures.earnings}</dt><dd className="muted">{t.figures.afterSettlement}</dd></div>
+          <div className="stat"><dt>{t.money.earned}</dt><dd data-testid="earned">¥{(figures.earnedMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.paidOut}</dt><dd>¥{(figures.paidOutMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.owed}</dt><dd>¥{(figures.owedMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
         </dl>
       )}
       {approvals && (

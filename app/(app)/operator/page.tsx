@@ -2,12 +2,16 @@ import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { PauseListed, ReviewActions } from "./review";
+import { SettleForm } from "./settlement";
 
 export default async function OperatorHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [queue, overdue, listed] = await Promise.all([
+  const [queue, overdue, listed, settlement] = await Promise.all([
     unlessForbidden(caller.operator.reviewQueue()), unlessForbidden(caller.demand.overdue()), unlessForbidden(caller.operator.listedProducts()),
+    unlessForbidden(caller.operator.settlement()),
   ]);
+  const yuan = (minor: bigint) => `¥${(Number(minor) / 100).toFixed(2)}`;
+  const total = (...accounts: string[]) => settlement ? settlement.totals.filter((x) => accounts.includes(x.account)).reduce((a, x) => a + x.amountMinor, 0n) : 0n;
   const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
   return (
     <RoleHome role="OPERATOR">
@@ -36,6 +40,34 @@ export default async function OperatorHome() {
                 ))}
               </tbody>
             </table>
+          )}
+        </section>
+      )}
+      {settlement && (
+        <section className="panel" data-testid="settlement">
+          <h2>{t.money.settlement}</h2>
+          <dl className="grid">
+            <div className="stat"><dt>{t.money.cash}</dt><dd>{yuan(total("provider_cash"))}</dd></div>
+            <div className="stat"><dt>{t.money.prepaid}</dt><dd>{yuan(-total("buyer_prepaid"))}</dd></div>
+            <div className="stat"><dt>{t.money.revenue}</dt><dd>{yuan(-total("operator_revenue"))}</dd></div>
+            <div className="stat"><dt>{t.money.payables}</dt><dd>{yuan(-total("developer_payable", "holder_payable"))}</dd></div>
+          </dl>
+          <SettleForm defaultPeriod={new Date().toISOString().slice(0, 7)} />
+          <h3>{t.money.payouts}</h3>
+          {settlement.payouts.length === 0 ? <p className="muted">{t.money.none}</p> : (
+            <table data-testid="payouts">
+              <thead><tr><th>{t.money.period}</th><th>{t.money.party}</th><th>{t.orders.amount}</th><th>{t.money.status}</th></tr></thead>
+              <tbody>{settlement.payouts.map((p) => (
+                <tr key={p.id}><td>{p.period}</td><td><code>{p.orgId.slice(0, 8)}</code></td><td>{yuan(p.amountMinor)}</td>
+                  <td className={p.status === "FAILED" ? "error" : ""}>{p.status}{p.lastError && <div className="muted">{p.lastError} ({p.attempts})</div>}</td></tr>
+              ))}</tbody>
+            </table>
+          )}
+          {settlement.paymentExceptions.length > 0 && (
+            <>
+              <h3>{t.money.exceptions}</h3>
+              <ul>{settlement.paymentExceptions.map((x) => <li key={x.orderId}><code>{x.orderId.slice(0, 8)}</code> {x.status}: {x.failure}</li>)}</ul>
+            </>
           )}
         </section>
       )}

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { roleHomeSummary } from "../../accounts/home";
 import { marketRoles, type MarketRoleName } from "../../accounts/roles";
 import { buyerQueryRouter, holderNodeRouter } from "./queries";
-import { buyerFigures, developerUsage, holderFigures } from "../../dashboards";
+import { buyerFigures, developerUsage, earnings, holderFigures } from "../../dashboards";
 import { holderResourceRouter } from "./resources";
 import { developerProductRouter, operatorProductRouter } from "./products";
 import { buyerOrderRouter, holderApprovalRouter } from "./orders";
 import { supervisionRouter } from "./ledger";
+import { operatorMoneyRouter } from "./money";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -22,17 +23,19 @@ export function homeProcedure(procedure: typeof orgProcedure, role: MarketRoleNa
 }
 const home = (procedure: typeof orgProcedure, role: MarketRoleName) => ({ home: homeProcedure(procedure, role) });
 
+const money = z.object({ earnedMinor: z.number().int(), paidOutMinor: z.number().int(), owedMinor: z.number().int() });
 const figures = {
-  holder: holderProcedure.output(z.object({ queriesServed: z.number().int(), pendingApprovals: z.number().int(), resources: z.number().int() }))
+  holder: holderProcedure.output(z.object({ queriesServed: z.number().int(), pendingApprovals: z.number().int(), resources: z.number().int(), ...money.shape }))
     .query(({ ctx }) => holderFigures(ctx.prisma, ctx.active.organisation.id)),
   developer: developerProcedure.output(z.record(z.string(), z.number().int())).query(({ ctx }) => developerUsage(ctx.prisma, ctx.active.organisation.id)),
-  buyer: buyerProcedure.output(z.object({ queries: z.number().int(), accruedMinor: z.number().int(), activeOrders: z.number().int() }))
+  developerEarnings: developerProcedure.output(money).query(({ ctx }) => earnings(ctx.prisma, ctx.active.organisation.id, "developer_payable")),
+  buyer: buyerProcedure.output(z.object({ queries: z.number().int(), chargedMinor: z.number().int(), prepaidMinor: z.number().int(), activeOrders: z.number().int() }))
     .query(({ ctx }) => buyerFigures(ctx.prisma, ctx.active.organisation.id)),
 };
 
 export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter, figures: figures.holder });
-export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter, usage: figures.developer });
-export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter });
+export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter, usage: figures.developer, earnings: figures.developerEarnings });
+export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter, ...operatorMoneyRouter });
 export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, figures: figures.buyer });
 export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
 export const supervisorRouter = createTRPCRouter({ ...home(supervisorProcedure, "SUPERVISOR"), ...supervisionRouter });

@@ -1,25 +1,32 @@
 /** Orders (buyers) and approvals (holders). */
 import { z } from "zod";
-import { cancelOrder, decideApproval, placeOrder, placeOrderInput } from "../../orders/orders";
+import { decideApproval, placeOrder, placeOrderInput } from "../../orders/orders";
+import { cancelOrder, startPayment } from "../../money/payments";
+import { configuredProvider } from "../../money/providers";
 import { buyerProcedure, holderProcedure } from "../trpc";
 
-const orderStatus = z.enum(["PENDING_APPROVAL", "ACTIVE", "REFUSED", "CANCELLED"]);
+const orderStatus = z.enum(["PENDING_APPROVAL", "PENDING_PAYMENT", "ACTIVE", "REFUSED", "CANCELLED"]);
 const byOrder = z.object({ orderId: z.uuid() });
 
 export const buyerOrderRouter = {
   placeOrder: buyerProcedure.input(placeOrderInput).output(z.object({ id: z.string(), status: orderStatus }))
     .mutation(({ ctx, input }) => placeOrder(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   cancelOrder: buyerProcedure.input(byOrder).output(z.object({ id: z.string(), status: z.literal("CANCELLED") }))
-    .mutation(({ ctx, input }) => cancelOrder(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
+    .mutation(({ ctx, input }) => cancelOrder(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id, provider: configuredProvider() })),
+  /** Pay an approved order: offline, paid at once; Stripe, a Checkout page to open. */
+  payOrder: buyerProcedure.input(byOrder).output(z.object({ redirectUrl: z.string().nullable(), paid: z.boolean() }))
+    .mutation(({ ctx, input }) => startPayment(ctx.prisma, configuredProvider(), {
+      ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id, baseUrl: process.env.NEXTAUTH_URL ?? "http://localhost:3000",
+    })),
   orders: buyerProcedure
     .output(z.array(z.object({
       id: z.string(), productId: z.string(), status: orderStatus, purpose: z.string(), quota: z.number().int().nullable(), used: z.number().int(),
-      validUntil: z.date().nullable(), createdAt: z.date(),
+      validUntil: z.date().nullable(), createdAt: z.date(), amountMinor: z.bigint(), currency: z.string(), delivered: z.number().int(),
       approvals: z.array(z.object({ holderOrgId: z.string(), status: z.enum(["PENDING", "APPROVED", "REFUSED"]), reason: z.string().nullable(), dueAt: z.date() })),
     })))
     .query(({ ctx }) => ctx.prisma.order.findMany({
       where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 50,
-      select: { id: true, productId: true, status: true, purpose: true, quota: true, used: true, validUntil: true, createdAt: true,
+      select: { id: true, productId: true, status: true, purpose: true, quota: true, used: true, validUntil: true, createdAt: true, amountMinor: true, currency: true, delivered: true,
         approvals: { select: { holderOrgId: true, status: true, reason: true, dueAt: true } } },
     })),
 };

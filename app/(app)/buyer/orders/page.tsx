@@ -1,12 +1,13 @@
 import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { Refusal } from "../../../_components/refusal";
 import { getDictionary } from "../../../i18n/server";
-import { CancelOrder, OrderForm } from "./forms";
+import { CancelOrder, OrderForm, PayOrder } from "./forms";
 
 export default async function OrdersPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
   const [products, orders] = await Promise.all([unlessForbidden(caller.buyer.products()), unlessForbidden(caller.buyer.orders())]);
   if (!products || !orders) return <Refusal ctx={ctx} role="BUYER" t={t} locale={locale} />;
+  const money = (minor: bigint) => (Number(minor) / 100).toFixed(2);
   const name = (id: string) => { const p = products.find((x) => x.id === id); return p ? (locale === "zh" && p.nameZh ? p.nameZh : p.name) : id.slice(0, 8); };
   return (
     <>
@@ -19,7 +20,7 @@ export default async function OrdersPage() {
         <h2>{t.orders.mine}</h2>
         {orders.length === 0 ? <p className="muted">{t.orders.none}</p> : (
           <table data-testid="orders">
-            <thead><tr><th>{t.query.product}</th><th>{t.orders.purpose}</th><th>{t.query.state}</th><th>{t.orders.usage}</th><th /></tr></thead>
+            <thead><tr><th>{t.query.product}</th><th>{t.orders.purpose}</th><th>{t.query.state}</th><th>{t.orders.usage}</th><th>{t.orders.amount}</th><th /></tr></thead>
             <tbody>
               {orders.map((o) => (
                 <tr key={o.id}>
@@ -27,7 +28,11 @@ export default async function OrdersPage() {
                   <td>{o.purpose}</td>
                   <td>{t.orders.status[o.status]}{o.approvals.filter((a) => a.reason).map((a) => <div key={a.holderOrgId} className="muted">{a.reason}</div>)}</td>
                   <td>{o.used}{o.quota !== null ? ` / ${o.quota}` : ""}</td>
-                  <td>{(o.status === "PENDING_APPROVAL" || (o.status === "ACTIVE" && o.used === 0)) && <CancelOrder orderId={o.id} />}</td>
+                  <td>¥{money(o.amountMinor)}</td>
+                  <td>
+                    {o.status === "PENDING_PAYMENT" && <PayOrder orderId={o.id} amount={money(o.amountMinor)} />}
+                    {(o.status === "PENDING_APPROVAL" || o.status === "PENDING_PAYMENT" || (o.status === "ACTIVE" && o.used === 0)) && <CancelOrder orderId={o.id} />}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,0 +1,56 @@
+/** Money: each party's statement; the operator's settlement console, settlement runs and refunds. */
+import { z } from "zod";
+import { balances } from "../../money/journal";
+import { refundQuery } from "../../money/payments";
+import { configuredProvider } from "../../money/providers";
+import { periodOf, settle } from "../../money/settlement";
+import { createTRPCRouter, operatorProcedure, orgProcedure } from "../trpc";
+
+const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "A period is a month like 2026-11." });
+
+export const moneyRouter = createTRPCRouter({
+  /** The active organisation's postings in a period (default: this month), oldest first. */
+  statement: orgProcedure.input(z.object({ period: period.optional() }).optional())
+    .output(z.object({ period: z.string(), rows: z.array(z.object({
+      at: z.date(), kind: z.string(), account: z.string(), amountMinor: z.bigint(), currency: z.string(), orderId: z.string().nullable(), queryId: z.string().nullable(),
+    })) }))
+    .query(async ({ ctx, input }) => {
+      const p = input?.period ?? periodOf(new Date());
+      const from = new Date(`${p}-01T00:00:00Z`), to = new Date(from);
+      to.setUTCMonth(to.getUTCMonth() + 1);
+      const rows = await ctx.prisma.posting.findMany({
+        where: { orgId: ctx.active.organisation.id, createdAt: { gte: from, lt: to } }, orderBy: { id: "asc" }, take: 10_000,
+        select: { createdAt: true, account: true, amountMinor: true, currency: true, entry: { select: { kind: true, orderId: true, queryId: true } } },
+      });
+      return { period: p, rows: rows.map((r) => ({ at: r.createdAt, kind: r.entry.kind, account: r.account, amountMinor: r.amountMinor, currency: r.currency, orderId: r.entry.orderId, queryId: r.entry.queryId })) };
+    }),
+});
+
+export const operatorMoneyRouter = {
+  settlement: operatorProcedure
+    .output(z.object({
+      totals: z.array(z.object({ account: z.string(), currency: z.string(), amountMinor: z.bigint() })),
+      payouts: z.array(z.object({ id: z.string(), orgId: z.string(), period: z.string(), amountMinor: z.bigint(), currency: z.string(), status: z.enum(["PENDING", "PAID", "FAILED"]), attempts: z.number().int(), lastError: z.string().nullable() })),
+      paymentExceptions: z.array(z.object({ orderId: z.string(), status: z.string(), failure: z.string().nullable() })),
+    }))
+    .query(async ({ ctx }) => {
+      const all = await balances(ctx.prisma);
+      const totals = new Map<string, { account: string; currency: string; amountMinor: bigint }>();
+      for (const b of all) {
+        const k = `${b.account}:${b.currency}`;
+        totals.set(k, { account: b.account, currency: b.currency, amountMinor: (totals.get(k)?.amountMinor ?? 0n) + b.amountMinor });
+      }
+      return {
+        totals: [...totals.values()],
+        payouts: await ctx.prisma.payout.findMany({ orderBy: { createdAt: "desc" }, take: 200 }),
+        paymentExceptions: await ctx.prisma.payment.findMany({ where: { OR: [{ status: "FAILED" }, { failure: { not: null } }] }, select: { orderId: true, status: true, failure: true }, take: 100 }),
+      };
+    }),
+  settle: operatorProcedure.input(z.object({ period })).output(z.object({ period: z.string(), paid: z.number().int(), failed: z.number().int() }))
+    .mutation(async ({ ctx, input }) => {
+      const r = await settle(ctx.prisma, configuredProvider(), input);
+      return { period: r.period, paid: r.payouts.filter((p) => p.status === "PAID").length, failed: r.payouts.filter((p) => p.status === "FAILED").length };
+    }),
+  refundQuery: operatorProcedure.input(z.object({ queryId: z.uuid(), reason: z.string().trim().min(5).max(2000) })).output(z.object({ refundedMinor: z.bigint() }))
+    .mutation(({ ctx, input }) => refundQuery(ctx.prisma, configuredProvider(), { ...input, operatorOrgId: ctx.active.organisation.id })),
+};

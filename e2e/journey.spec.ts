@@ -64,6 +64,10 @@ test("register → build → approve → find → order → holder approves → 
   // 5. The bank runs an encrypted query on it and decrypts the result in the browser.
   await signIn(page, "bank@quancheng.example");
   await page.goto("/buyer/orders");
+  // Approved, so the bank pays (offline provider: at once) for the 10 queries it ordered.
+  const ordered = page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" });
+  await expect(ordered).toContainText("approved: waiting for payment");
+  await ordered.getByRole("button", { name: "Pay ¥1500.00" }).click();
   await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" })).toContainText("active");
   await page.goto("/buyer/query");
   await page.getByLabel("Product").selectOption({ label: "Emergency claims by district" });
@@ -72,6 +76,11 @@ test("register → build → approve → find → order → holder approves → 
   await page.getByRole("button", { name: "Run encrypted query" }).click();
   await expect(page.getByTestId("job-status")).toHaveText("done", { timeout: 90_000 });
   await expect(page.getByTestId("results").locator("tbody tr")).toHaveCount(60);
+  await signOut(page);
+
+  // The hospital's share of that query (its rows in the released groups) is on its home.
+  await signIn(page, "central-hospital@quancheng.example");
+  await expect(page.getByTestId("earned")).not.toHaveText("¥0.00");
 
   await signOut(page);
 

@@ -80,6 +80,8 @@ const access: Record<string, Access> = {
   "operator.settle": "OPERATOR",
   "operator.refundQuery": "OPERATOR",
   "money.statement": "member",
+  "money.payoutAccount": ["HOLDER", "DEVELOPER"],
+  "money.onboard": ["HOLDER", "DEVELOPER"],
   "buyer.home": "BUYER",
   "buyer.products": "BUYER",
   "buyer.submitQuery": "BUYER",

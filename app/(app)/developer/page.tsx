@@ -1,5 +1,6 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { claimsPolicy } from "@/server/queries/templates";
+import { PayoutSetup } from "../_payouts";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { BuildProductForm, PauseResume, SubmitProduct, TermsForm } from "./forms";
@@ -21,6 +22,7 @@ export default async function DeveloperHome() {
               <div className="stat"><dt>{t.money.paidOut}</dt><dd>{yuan(money.paidOutMinor)}</dd></div>
               <div className="stat"><dt>{t.money.owed}</dt><dd>{yuan(money.owedMinor)}</dd></div>
               <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
+              <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
             </dl>
           )}
           <section className="panel">

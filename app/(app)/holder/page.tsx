@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
+import { PayoutSetup } from "../_payouts";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { ApprovalActions } from "./approvals";
@@ -20,6 +21,7 @@ export default async function HolderHome() {
           <div className="stat"><dt>{t.money.paidOut}</dt><dd>¥{(figures.paidOutMinor / 100).toFixed(2)}</dd></div>
           <div className="stat"><dt>{t.money.owed}</dt><dd>¥{(figures.owedMinor / 100).toFixed(2)}</dd></div>
           <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
+          <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
         </dl>
       )}
       {approvals && (

@@ -4,11 +4,25 @@ import { balances } from "../../money/journal";
 import { refundQuery } from "../../money/payments";
 import { configuredProvider } from "../../money/providers";
 import { periodOf, settle } from "../../money/settlement";
-import { createTRPCRouter, operatorProcedure, orgProcedure } from "../trpc";
+import { createTRPCRouter, operatorProcedure, orgProcedure, supplierProcedure } from "../trpc";
 
 const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "A period is a month like 2026-11." });
 
 export const moneyRouter = createTRPCRouter({
+  /** Holders and developers: where their payouts go (Stripe: an onboarding link to follow; offline: ready at once). */
+  payoutAccount: supplierProcedure.output(z.object({ provider: z.string(), ready: z.boolean() }).nullable())
+    .query(({ ctx }) => ctx.prisma.payoutAccount.findUnique({ where: { orgId: ctx.active.organisation.id }, select: { provider: true, ready: true } })),
+  onboard: supplierProcedure.output(z.object({ url: z.string(), ready: z.boolean() }))
+    .mutation(async ({ ctx }) => {
+      const provider = configuredProvider();
+      const orgId = ctx.active.organisation.id;
+      const existing = await ctx.prisma.payoutAccount.findUnique({ where: { orgId } });
+      const base = process.env.NEXTAUTH_URL ?? "http://localhost:3000";
+      const { accountRef, url } = await provider.onboard({ orgId, accountRef: existing?.accountRef, email: ctx.user.email, returnUrl: `${base}/organisation`, refreshUrl: `${base}/organisation` });
+      const ready = provider.name === "offline";
+      await ctx.prisma.payoutAccount.upsert({ where: { orgId }, create: { orgId, provider: provider.name, accountRef, ready }, update: { accountRef } });
+      return { url, ready };
+    }),
   /** The active organisation's postings in a period (default: this month), oldest first. */
   statement: orgProcedure.input(z.object({ period: period.optional() }).optional())
     .output(z.object({ period: z.string(), rows: z.array(z.object({

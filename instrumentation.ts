@@ -1,9 +1,11 @@
-/** Next.js start-up hook: the web process also runs the durable query worker and the ledger's integrator. */
+/** Next.js start-up hook: the web process also runs the durable query worker, the ledger's integrator and settlement. */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getDb } = await import("./server/db/client");
   const { startLedgerWorker } = await import("./server/ledger/worker");
   startLedgerWorker(getDb);
+  const { startSettlementWorker } = await import("./server/money/worker");
+  startSettlementWorker(getDb);
   if (process.env.QUERY_WORKER === "off") return;
   const { startQueryWorker } = await import("./server/queries/worker");
   startQueryWorker(getDb);

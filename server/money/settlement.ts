@@ -1,31 +1,44 @@
 /**
- * Settlement: at the end of a period (a calendar month, "2026-11"), everything owed to each
- * developer and holder is paid out to its account at the provider, one payout per party per
+ * Settlement: once a period (a calendar month, "2026-11") has ended, what each developer and
+ * holder earned in it is paid out to its account at the provider, one payout per party per
  * period, never two (unique per party and period; the transfer carries an idempotency key).
+ * The worker settles the previous month every hour (a no-op once done) and so retries failures.
  * A failed transfer is kept as FAILED with its error and retried by the next run; the journal
  * is posted only once the provider has accepted the transfer.
  */
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";
-import { balances, post } from "./journal";
+import { post } from "./journal";
 import type { PaymentProvider } from "./providers/types";
 
 export const periodOf = (d: Date) => d.toISOString().slice(0, 7);
 const periodRe = /^\d{4}-(0[1-9]|1[0-2])$/;
+const bounds = (period: string) => {
+  const start = new Date(`${period}-01T00:00:00Z`), end = new Date(start);
+  end.setUTCMonth(end.getUTCMonth() + 1);
+  return { start, end };
+};
+/** The month before the one `now` is in. */
+export const previousPeriod = (now: Date) => periodOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)));
 
-/** Open (or find) each owed party's payout of `period` and try every one not yet paid. */
+/**
+ * Settle a period that has ended: each developer and holder is paid what it earned in it
+ * (deliveries less query refunds posted in the period), one payout per party and period; then
+ * every payout not yet paid (this period's and earlier failures) is tried.
+ */
 export async function settle(db: PrismaClient, provider: PaymentProvider, o: { period: string; now?: Date }) {
   if (!periodRe.test(o.period)) throw new AppError("BAD_INPUT", "BAD_PERIOD", `A period is a month like 2026-11, not "${o.period}".`);
-  const now = o.now ?? new Date();
-  if (o.period > periodOf(now)) throw new AppError("BAD_INPUT", "FUTURE_PERIOD", "A period can be settled once it has begun.");
-  const owed = (await balances(db)).filter((b) => (b.account === "developer_payable" || b.account === "holder_payable") && b.orgId && b.amountMinor < 0n);
-  for (const b of owed) {
-    // Only what is not already in a payout of any period waiting to be paid.
-    const pending = await db.payout.aggregate({ where: { orgId: b.orgId!, currency: b.currency, status: { not: "PAID" } }, _sum: { amountMinor: true } });
-    const amount = -b.amountMinor - (pending._sum.amountMinor ?? 0n);
-    if (amount <= 0n) continue;
-    await db.payout.createMany({ data: [{ orgId: b.orgId!, period: o.period, amountMinor: amount, currency: b.currency }], skipDuplicates: true });
+  const { start, end } = bounds(o.period);
+  if (end > (o.now ?? new Date())) throw new AppError("BAD_INPUT", "PERIOD_OPEN", `${o.period} has not ended yet: settle it from ${end.toISOString().slice(0, 10)}.`);
+  const earned = await db.$queryRaw<{ orgId: string; currency: string; earned: bigint }[]>`SELECT p."orgId"::text AS "orgId", p."currency", -sum(p."amountMinor")::bigint AS "earned"
+    FROM "Posting" p JOIN "JournalEntry" e ON e."id" = p."entryId"
+    WHERE p."account" IN ('developer_payable', 'holder_payable') AND e."kind" IN ('delivery', 'query-refund')
+      AND e."createdAt" >= ${start} AND e."createdAt" < ${end}
+    GROUP BY p."orgId", p."currency"`;
+  const owed = earned.filter((x) => x.earned > 0n);
+  if (owed.length) {
+    await db.payout.createMany({ data: owed.map((x) => ({ orgId: x.orgId, period: o.period, amountMinor: x.earned, currency: x.currency })), skipDuplicates: true });
   }
   const due = await db.payout.findMany({ where: { status: { in: ["PENDING", "FAILED"] } }, orderBy: { createdAt: "asc" } });
   const results = [];

@@ -107,8 +107,9 @@ describe("the money flow through Stripe (stand-in)", () => {
   it("pays holders out by Connect transfers once they are onboarded, grouped by period", async () => {
     const orderId = (await db.prisma.order.findFirstOrThrow({ where: { buyerOrgId: id.insurer!, status: "ACTIVE" }, orderBy: { createdAt: "asc" } })).id;
     await db.prisma.$transaction((tx) => recognizeDelivery(tx, { queryId: crypto.randomUUID(), orderId, contributions: [{ holderOrgId: id.hospital!, rows: 10n }] }));
+    const period = new Date().toISOString().slice(0, 7), after = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));
     // Not onboarded: the payout waits, marked failed with the reason.
-    const first = await settle(db.prisma, provider, { period: "2026-11", now: new Date("2026-11-30T00:00:00Z") });
+    const first = await settle(db.prisma, provider, { period, now: after });
     expect(first.payouts.every((p) => p.status === "FAILED")).toBe(true);
     for (const orgId of [id.hospital!, id.dev!]) {
       const { accountRef, url } = await provider.onboard({ orgId, returnUrl: "http://market.example/r", refreshUrl: "http://market.example/f" });
@@ -116,14 +117,14 @@ describe("the money flow through Stripe (stand-in)", () => {
       await db.prisma.payoutAccount.create({ data: { orgId, provider: "stripe", accountRef } });
       expect((await standin.deliver(standin.activateAccount(accountRef), { to: hook, secret: SECRET })).status).toBe(200);
     }
-    const second = await settle(db.prisma, provider, { period: "2026-11", now: new Date("2026-11-30T00:00:00Z") });
+    const second = await settle(db.prisma, provider, { period, now: after });
     expect(second.payouts.every((p) => p.status === "PAID")).toBe(true);
     const transfers = standin.requests.filter((r) => r.path === "/v1/transfers");
     expect(transfers).toHaveLength(2);
-    for (const t of transfers) expect(t.body).toMatchObject({ transfer_group: "payout-2026-11" });
+    for (const t of transfers) expect(t.body).toMatchObject({ transfer_group: `payout-${period}` });
     expect(new Set(transfers.map((t) => t.idempotencyKey)).size).toBe(2);
     // Nothing owed any more: settling again transfers nothing.
-    await settle(db.prisma, provider, { period: "2026-11", now: new Date("2026-11-30T00:00:00Z") });
+    await settle(db.prisma, provider, { period, now: after });
     expect(standin.requests.filter((r) => r.path === "/v1/transfers")).toHaveLength(2);
     expect(await journalBalances(db.prisma)).toBe(true);
   });

@@ -3,6 +3,7 @@ import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { PauseListed, ReviewActions } from "./review";
 import { SettleForm } from "./settlement";
+import { previousPeriod } from "@/server/money/settlement";
 
 export default async function OperatorHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
@@ -52,7 +53,7 @@ export default async function OperatorHome() {
             <div className="stat"><dt>{t.money.revenue}</dt><dd>{yuan(-total("operator_revenue"))}</dd></div>
             <div className="stat"><dt>{t.money.payables}</dt><dd>{yuan(-total("developer_payable", "holder_payable"))}</dd></div>
           </dl>
-          <SettleForm defaultPeriod={new Date().toISOString().slice(0, 7)} />
+          <SettleForm defaultPeriod={previousPeriod(new Date())} />
           <h3>{t.money.payouts}</h3>
           {settlement.payouts.length === 0 ? <p className="muted">{t.money.none}</p> : (
             <table data-testid="payouts">

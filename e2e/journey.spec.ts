@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { signIn, signOut } from "./session";
 
@@ -81,6 +82,8 @@ test("register → build → approve → find → order → holder approves → 
   // The hospital's share of that query (its rows in the released groups) is on its home.
   await signIn(page, "central-hospital@quancheng.example");
   await expect(page.getByTestId("earned")).not.toHaveText("¥0.00");
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).click()]);
+  expect(await readFile(await csv.path(), "utf8")).toMatch(/^date,kind,account,amount,currency,order,query\n.*,delivery,holder_payable,-97\.50,CNY,/m);
 
   await signOut(page);
 

@@ -130,7 +130,7 @@ export const en = {
   },
   money: {
     earnings: "Earnings", earned: "Earned", paidOut: "Paid out", owed: "Owed to you", spent: "Charged for delivered queries", prepaid: "Prepaid, not yet used",
-    statement: "Statement (CSV)", settlement: "Settlement", period: "Period", settle: "Settle the period now", payouts: "Payouts", party: "Party",
+    statement: "Statement (this month)", settlement: "Settlement", period: "Period", settle: "Settle the period now", payouts: "Payouts", party: "Party",
     status: "Status", exceptions: "Exceptions", none: "No payouts yet.", totals: "Totals", cash: "At the provider", revenue: "Operator fees", payables: "Owed to parties",
     settled: "Settled {period}: {paid} paid, {failed} failed.",
     payoutTo: "Payouts to", payoutReady: "✔ payout account ready", payoutMissing: "No payout account yet.", payoutSetup: "Set up payouts",
@@ -299,7 +299,7 @@ export const zh: Dictionary = {
   },
   money: {
     earnings: "收益", earned: "已赚取", paidOut: "已结算支付", owed: "待支付给您", spent: "已交付查询的费用", prepaid: "已预付、尚未使用",
-    statement: "对账单（CSV）", settlement: "结算", period: "期间", settle: "立即结算本期", payouts: "支付记录", party: "参与方",
+    statement: "对账单（本月）", settlement: "结算", period: "期间", settle: "立即结算本期", payouts: "支付记录", party: "参与方",
     status: "状态", exceptions: "异常", none: "尚无支付记录。", totals: "合计", cash: "支付渠道余额", revenue: "运营方服务费", payables: "应付各方",
     settled: "已结算 {period}：成功 {paid} 笔，失败 {failed} 笔。",
     payoutTo: "收款账户", payoutReady: "✔ 收款账户已就绪", payoutMissing: "尚未设置收款账户。", payoutSetup: "设置收款账户",

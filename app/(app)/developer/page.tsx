@@ -21,7 +21,7 @@ export default async function DeveloperHome() {
               <div className="stat"><dt>{t.money.earned}</dt><dd>{yuan(money.earnedMinor)}</dd></div>
               <div className="stat"><dt>{t.money.paidOut}</dt><dd>{yuan(money.paidOutMinor)}</dd></div>
               <div className="stat"><dt>{t.money.owed}</dt><dd>{yuan(money.owedMinor)}</dd></div>
-              <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
+              <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a> · <a href="/api/statements?format=pdf" download>PDF</a></dd></div>
               <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
             </dl>
           )}

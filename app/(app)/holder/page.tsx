@@ -20,7 +20,7 @@ export default async function HolderHome() {
           <div className="stat"><dt>{t.money.earned}</dt><dd data-testid="earned">¥{(figures.earnedMinor / 100).toFixed(2)}</dd></div>
           <div className="stat"><dt>{t.money.paidOut}</dt><dd>¥{(figures.paidOutMinor / 100).toFixed(2)}</dd></div>
           <div className="stat"><dt>{t.money.owed}</dt><dd>¥{(figures.owedMinor / 100).toFixed(2)}</dd></div>
-          <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a></dd></div>
+          <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a> · <a href="/api/statements?format=pdf" download>PDF</a></dd></div>
           <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
         </dl>
       )}

@@ -70,6 +70,8 @@ test("register → build → approve → find → order → holder approves → 
   await expect(ordered).toContainText("approved: waiting for payment");
   await ordered.getByRole("button", { name: "Pay ¥1500.00" }).click();
   await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" })).toContainText("active");
+  const [invoice] = await Promise.all([page.waitForEvent("download"), page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" }).getByRole("link", { name: "Invoice (PDF)" }).click()]);
+  expect((await readFile(await invoice.path())).subarray(0, 5).toString()).toBe("%PDF-");
   await page.goto("/buyer/query");
   await page.getByLabel("Product").selectOption({ label: "Emergency claims by district" });
   await page.getByRole("button", { name: "Generate a key pair" }).click();

@@ -133,7 +133,7 @@ export const en = {
     statement: "Statement (this month)", settlement: "Settlement", period: "Period", settle: "Settle the period now", payouts: "Payouts", party: "Party",
     status: "Status", exceptions: "Exceptions", none: "No payouts yet.", totals: "Totals", cash: "At the provider", revenue: "Operator fees", payables: "Owed to parties",
     settled: "Settled {period}: {paid} paid, {failed} failed.",
-    payoutTo: "Payouts to", payoutReady: "✔ payout account ready", payoutMissing: "No payout account yet.", payoutSetup: "Set up payouts",
+    payoutTo: "Payouts to", invoice: "Invoice (PDF)", payoutReady: "✔ payout account ready", payoutMissing: "No payout account yet.", payoutSetup: "Set up payouts",
   },
   approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
   nodes: {
@@ -302,7 +302,7 @@ export const zh: Dictionary = {
     statement: "对账单（本月）", settlement: "结算", period: "期间", settle: "立即结算本期", payouts: "支付记录", party: "参与方",
     status: "状态", exceptions: "异常", none: "尚无支付记录。", totals: "合计", cash: "支付渠道余额", revenue: "运营方服务费", payables: "应付各方",
     settled: "已结算 {period}：成功 {paid} 笔，失败 {failed} 笔。",
-    payoutTo: "收款账户", payoutReady: "✔ 收款账户已就绪", payoutMissing: "尚未设置收款账户。", payoutSetup: "设置收款账户",
+    payoutTo: "收款账户", invoice: "发票（PDF）", payoutReady: "✔ 收款账户已就绪", payoutMissing: "尚未设置收款账户。", payoutSetup: "设置收款账户",
   },
   approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
   nodes: {

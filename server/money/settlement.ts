@@ -37,10 +37,13 @@ export async function settle(db: PrismaClient, provider: PaymentProvider, o: { p
       AND e."createdAt" >= ${start} AND e."createdAt" < ${end}
     GROUP BY p."orgId", p."currency"`;
   const owed = earned.filter((x) => x.earned > 0n);
-  if (owed.length) {
-    await db.payout.createMany({ data: owed.map((x) => ({ orgId: x.orgId, period: o.period, amountMinor: x.earned, currency: x.currency })), skipDuplicates: true });
-  }
+  const opened = owed.length
+    ? (await db.payout.createMany({ data: owed.map((x) => ({ orgId: x.orgId, period: o.period, amountMinor: x.earned, currency: x.currency })), skipDuplicates: true })).count
+    : 0;
   const due = await db.payout.findMany({ where: { status: { in: ["PENDING", "FAILED"] } }, orderBy: { createdAt: "asc" } });
+  if (opened === 0 && due.length === 0 && (await db.payout.count({ where: { period: o.period } })) > 0) {
+    throw new AppError("CONFLICT", "ALREADY_SETTLED", `${o.period} is settled: every payout of it is paid, and none is paid twice.`);
+  }
   const results = [];
   for (const p of due) results.push(await payOut(db, provider, p.id));
   return { period: o.period, payouts: results };

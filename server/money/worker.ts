@@ -17,6 +17,7 @@ export function startSettlementWorker(getDb: () => Promise<Database>, everyMs = 
       const failed = r.payouts.filter((p) => p.status === "FAILED");
       if (failed.length) console.error(`Settlement ${r.period}: ${failed.length} payout(s) failed; they are retried every hour and shown in the operator's console.`);
     } catch (e) {
+      if ((e as { reason?: string }).reason === "ALREADY_SETTLED") return; // the usual case after the first run
       console.error("Settlement worker:", e);
     }
   };

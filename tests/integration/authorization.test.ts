@@ -80,6 +80,7 @@ const access: Record<string, Access> = {
   "operator.settle": "OPERATOR",
   "operator.refundQuery": "OPERATOR",
   "money.statement": "member",
+  "money.invoice": "BUYER",
   "money.payoutAccount": ["HOLDER", "DEVELOPER"],
   "money.onboard": ["HOLDER", "DEVELOPER"],
   "buyer.home": "BUYER",

@@ -105,6 +105,9 @@ for (const backend of backends) {
       expect(await payOut(db.prisma, provider, failed.id)).toMatchObject({ status: "PAID" });
       expect(await db.prisma.journalEntry.count({ where: { kind: "payout" } })).toBe(3);
       for (const org of [id.a!, id.b!]) expect((await earnings(db.prisma, org, "holder_payable")).owedMinor).toBe(0);
+      const settled = await count();
+      expect(await reason(settle(db.prisma, provider, { period, now: after }))).toBe("ALREADY_SETTLED");
+      expect(await count()).toBe(settled);
       expect(await journalBalances(db.prisma)).toBe(true);
       expect(await reason(settle(db.prisma, provider, { period: "2026-13" }))).toBe("BAD_PERIOD");
       expect(await reason(settle(db.prisma, provider, { period: "2099-01" }))).toBe("PERIOD_OPEN");

@@ -123,8 +123,8 @@ describe("the money flow through Stripe (stand-in)", () => {
     expect(transfers).toHaveLength(2);
     for (const t of transfers) expect(t.body).toMatchObject({ transfer_group: `payout-${period}` });
     expect(new Set(transfers.map((t) => t.idempotencyKey)).size).toBe(2);
-    // Nothing owed any more: settling again transfers nothing.
-    await settle(db.prisma, provider, { period, now: after });
+    // A second settlement of the same period is refused and transfers nothing.
+    await expect(settle(db.prisma, provider, { period, now: after })).rejects.toMatchObject({ reason: "ALREADY_SETTLED" });
     expect(standin.requests.filter((r) => r.path === "/v1/transfers")).toHaveLength(2);
     expect(await journalBalances(db.prisma)).toBe(true);
   });

@@ -4,11 +4,29 @@ import { balances } from "../../money/journal";
 import { refundQuery } from "../../money/payments";
 import { configuredProvider } from "../../money/providers";
 import { periodOf, settle } from "../../money/settlement";
-import { createTRPCRouter, operatorProcedure, orgProcedure, supplierProcedure } from "../trpc";
+import { AppError } from "../../errors";
+import { buyerProcedure, createTRPCRouter, operatorProcedure, orgProcedure, supplierProcedure } from "../trpc";
 
 const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "A period is a month like 2026-11." });
 
 export const moneyRouter = createTRPCRouter({
+  /** A buyer's invoice for a paid order of its organisation. */
+  invoice: buyerProcedure.input(z.object({ orderId: z.uuid() }))
+    .output(z.object({
+      number: z.string(), orderId: z.string(), buyer: z.string(), buyerOrgId: z.string(), item: z.string(), quantity: z.number().int(), delivered: z.number().int(),
+      amountMinor: z.bigint(), refundedMinor: z.bigint(), currency: z.string(), provider: z.string(), paidAt: z.date(),
+    }))
+    .query(async ({ ctx, input }) => {
+      const order = await ctx.prisma.order.findFirst({ where: { id: input.orderId, buyerOrgId: ctx.active.organisation.id } });
+      const payment = order && await ctx.prisma.payment.findUnique({ where: { orderId: order.id } });
+      if (!order || !payment?.succeededAt) throw new AppError("NOT_FOUND", "NO_INVOICE", "No paid order of your organisation has this id.");
+      const product = await ctx.prisma.dataProduct.findUniqueOrThrow({ where: { id: order.productId } });
+      return {
+        number: `QCI-${payment.succeededAt.toISOString().slice(0, 7).replace("-", "")}-${payment.id.slice(0, 8).toUpperCase()}`, orderId: order.id,
+        buyer: ctx.active.organisation.name, buyerOrgId: order.buyerOrgId, item: product.name, quantity: order.quota ?? 1, delivered: order.delivered,
+        amountMinor: payment.amountMinor, refundedMinor: payment.refundedMinor, currency: payment.currency, provider: payment.provider, paidAt: payment.succeededAt,
+      };
+    }),
   /** Holders and developers: where their payouts go (Stripe: an onboarding link to follow; offline: ready at once). */
   payoutAccount: supplierProcedure.output(z.object({ provider: z.string(), ready: z.boolean() }).nullable())
     .query(({ ctx }) => ctx.prisma.payoutAccount.findUnique({ where: { orgId: ctx.active.organisation.id }, select: { provider: true, ready: true } })),

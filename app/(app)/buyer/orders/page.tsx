@@ -31,6 +31,7 @@ export default async function OrdersPage() {
                   <td>¥{money(o.amountMinor)}</td>
                   <td>
                     {o.status === "PENDING_PAYMENT" && <PayOrder orderId={o.id} amount={money(o.amountMinor)} />}
+                    {(o.status === "ACTIVE" || o.delivered > 0) && <a href={`/api/statements?invoice=${o.id}`} download>{t.money.invoice}</a>}
                     {(o.status === "PENDING_APPROVAL" || o.status === "PENDING_PAYMENT" || (o.status === "ACTIVE" && o.used === 0)) && <CancelOrder orderId={o.id} />}
                   </td>
                 </tr>

@@ -5,7 +5,6 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { generateX25519 } from "@/computation/aggregate/masks";
 import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
@@ -23,19 +22,8 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { backends } from "../setup/databases";
+import { claimFields as fields, reason } from "../setup/fixtures";
 
-const reason = async (p: Promise<unknown>) => {
-  const e = await p.then(() => null, (x: unknown) => x);
-  if (e instanceof ZodError) return `ZOD: ${e.issues[0]?.message}`;
-  expect(e, "expected a refusal").toBeInstanceOf(AppError);
-  return (e as AppError).reason;
-};
-
-const fields = [
-  { name: "district", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "age", type: "integer" as const, sensitivity: "SENSITIVE" as const },
-  { name: "sex", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "diagnosis", type: "string" as const, sensitivity: "SENSITIVE" as const },
-  { name: "claim_amount", type: "number" as const, unit: "CNY", sensitivity: "SENSITIVE" as const },
-];
 
 for (const backend of backends) {
   describe.skipIf(!backend.available)(`money on ${backend.name}`, () => {

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateX25519 } from "@/computation/aggregate/masks";
 import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
-import { AppError } from "@/server/errors";
 import { registerNode } from "@/server/nodes/nodes";
 import { decideApproval, placeOrder, consumeEntitlement } from "@/server/orders/orders";
 import { cancelOrder as cancelPaid, startPayment } from "@/server/money/payments";
@@ -14,18 +13,8 @@ import { reclassifyResource, registerResource } from "@/server/resources/resourc
 import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
 import { backends } from "../setup/databases";
+import { claimFields as fields, reason } from "../setup/fixtures";
 
-const reason = async (p: Promise<unknown>) => {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e, "expected a refusal").toBeInstanceOf(AppError);
-  return (e as AppError).reason;
-};
-
-const fields = [
-  { name: "district", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "age", type: "integer" as const, sensitivity: "SENSITIVE" as const },
-  { name: "sex", type: "string" as const, sensitivity: "INTERNAL" as const }, { name: "diagnosis", type: "string" as const, sensitivity: "SENSITIVE" as const },
-  { name: "claim_amount", type: "number" as const, unit: "CNY", sensitivity: "SENSITIVE" as const },
-];
 
 for (const backend of backends) {
   describe.skipIf(!backend.available)(`orders on ${backend.name}`, () => {

@@ -22,6 +22,7 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { listProduct } from "@/server/seed/flows";
 import { startStripeStandin, type StripeStandin } from "../setup/stripe-standin";
 import { backends } from "../setup/databases";
+import { claimFields } from "../setup/fixtures";
 
 const SECRET = "whsec_test_flow";
 
@@ -44,8 +45,7 @@ describe("the money flow through Stripe (stand-in)", () => {
     });
     const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: "stripe-node", url: "http://127.0.0.1:9", signingKey: generateEd25519().publicKey, agreementKey: generateX25519().publicKey });
     const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: "Claims for Stripe tests", domain: "health", updateCycle: "DAILY", sharing: "UNCONDITIONAL",
-      fields: [{ name: "district", type: "string", sensitivity: "INTERNAL" }, { name: "age", type: "integer", sensitivity: "SENSITIVE" }, { name: "sex", type: "string", sensitivity: "INTERNAL" },
-        { name: "diagnosis", type: "string", sensitivity: "SENSITIVE" }, { name: "claim_amount", type: "number", sensitivity: "SENSITIVE" }], nodeId: node.id, dataset: "claims" });
+      fields: claimFields, nodeId: node.id, dataset: "claims" });
     productId = (await createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: "stripe-claims", name: "Claims (Stripe)", policy: claimsPolicy, resourceIds: [r.id] })).id;
     await listProduct(db.prisma, productId);
   });

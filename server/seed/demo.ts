@@ -48,8 +48,8 @@ export const demoOrganisations: DemoOrg[] = [
 
 /** Citizens: personal accounts, each holding the data-subject role over their own records. */
 export const demoCitizens = [
-  { email: "zhang.wei@quancheng.example", name: "Zhang Wei 张伟" },
-  { email: "li.na@quancheng.example", name: "Li Na 李娜" },
+  { email: "zhang.wei@quancheng.example", name: "Zhang Wei 张伟", subjectRef: "QC-SUBJ-0001" },
+  { email: "li.na@quancheng.example", name: "Li Na 李娜", subjectRef: "QC-SUBJ-0002" },
 ];
 
 export type DemoAccount = { email: string; name: string; organisations: string[]; roles: MarketRoleName[] };
@@ -79,7 +79,10 @@ export async function seedDemoWorld(db: PrismaClient): Promise<DemoAccount[]> {
     }
   }
   for (const c of demoCitizens) {
-    if (!(await findUserByEmail(db, c.email))) await signUp(db, { ...c, password: DEMO_PASSWORD });
+    if (!(await findUserByEmail(db, c.email))) await signUp(db, { email: c.email, name: c.name, password: DEMO_PASSWORD });
+    // Their identity is verified in the demo: holders know them by this opaque identifier.
+    const u = await findUserByEmail(db, c.email);
+    await db.subjectIdentity.upsert({ where: { userId: u!.id }, create: { userId: u!.id, subjectRef: c.subjectRef }, update: {} });
   }
   return listDemoAccounts(db);
 }

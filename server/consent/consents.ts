@@ -1,0 +1,150 @@
+/**
+ * Individual data with one-time consent. A buyer asks for named fields of one subject's record
+ * in one resource, for a purpose, for a time and a number of uses; the subject approves (a
+ * consent token signed by the marketplace, with a single-use nullifier) or refuses; the
+ * subject can revoke until it is spent; spending a use is atomic, so two concurrent deliveries
+ * cannot both succeed. The marketplace keeps references, states and hashes, never a record.
+ *
+ *   PENDING ─approve→ APPROVED ─last use spent→ SPENT      PENDING ─refuse→ REFUSED
+ *   APPROVED ─revoke→ REVOKED                              (past validUntil: refused as EXPIRED)
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { signConsent } from "@/computation/consent";
+import { envelopePublicJwk, keyThumbprint } from "@/sdk/envelope";
+import { canonicalJson } from "@/sdk/ledger";
+import type { Prisma, PrismaClient } from "../db/generated/client";
+import { AppError } from "../errors";
+import { marketSigningKey } from "../keys";
+import { recordEvent, textHash } from "../ledger/events";
+
+type Tx = Prisma.TransactionClient;
+const MAX_DAYS = 90;
+
+/** Register a buyer's envelope public key (the private key never leaves the buyer). Registering a new key retires none: a buyer may rotate by registering, then retiring the old one. */
+export async function registerEnvelopeKey(db: PrismaClient, o: { buyerOrgId: string; publicJwk: unknown }) {
+  let thumbprint: string;
+  try {
+    thumbprint = await keyThumbprint(o.publicJwk);
+  } catch (e) {
+    throw new AppError("BAD_INPUT", "BAD_ENVELOPE_KEY", (e as Error).message);
+  }
+  const jwk = envelopePublicJwk.parse(o.publicJwk);
+  const existing = await db.envelopeKey.findUnique({ where: { thumbprint } });
+  if (existing) {
+    if (existing.buyerOrgId !== o.buyerOrgId) throw new AppError("CONFLICT", "KEY_TAKEN", "This key is registered by another organisation.");
+    return existing;
+  }
+  return db.envelopeKey.create({ data: { buyerOrgId: o.buyerOrgId, publicJwk: canonicalJson(jwk), thumbprint } });
+}
+
+export async function retireEnvelopeKey(db: PrismaClient, o: { buyerOrgId: string; thumbprint: string }) {
+  const moved = await db.envelopeKey.updateMany({ where: { buyerOrgId: o.buyerOrgId, thumbprint: o.thumbprint, retiredAt: null }, data: { retiredAt: new Date() } });
+  if (moved.count !== 1) throw new AppError("NOT_FOUND", "UNKNOWN_KEY", "No current envelope key of yours has this thumbprint.");
+}
+
+export const consentRequestInput = z.object({
+  subjectRef: z.string().trim().regex(/^[A-Za-z0-9_-]{4,64}$/, { error: "A subject is named by its opaque identifier (4–64 letters, digits, - or _)." }),
+  resourceId: z.uuid(),
+  fields: z.array(z.string().min(1).max(63)).min(1, { error: "Ask for at least one field." }).max(50),
+  purpose: z.string().trim().min(2).max(200),
+  validDays: z.number().int().min(1).max(MAX_DAYS).default(7),
+  uses: z.number().int().min(1).max(10).default(1),
+});
+
+export async function requestConsent(db: PrismaClient, o: { buyerOrgId: string; userId: string; now?: Date } & z.input<typeof consentRequestInput>) {
+  const input = consentRequestInput.parse(o);
+  const now = o.now ?? new Date();
+  if (!(await db.subjectIdentity.findUnique({ where: { subjectRef: input.subjectRef } }))) {
+    throw new AppError("NOT_FOUND", "UNKNOWN_SUBJECT", "No person with this identifier uses the marketplace: they cannot be asked.");
+  }
+  const resource = await db.dataResource.findUnique({ where: { id: input.resourceId } });
+  if (!resource || resource.status !== "ACTIVE" || !resource.nodeId || !resource.dataset) throw new AppError("NOT_FOUND", "RESOURCE_NOT_FOUND", "No active resource served by a computation node has this id.");
+  const known = new Set((resource.fields as { name: string }[]).map((f) => f.name));
+  const unknown = input.fields.filter((f) => !known.has(f));
+  if (unknown.length) throw new AppError("BAD_INPUT", "FIELD_NOT_IN_RESOURCE", `Not fields of ${resource.name}: ${unknown.join(", ")}.`);
+  if (!(await db.envelopeKey.count({ where: { buyerOrgId: o.buyerOrgId, retiredAt: null } }))) {
+    throw new AppError("BAD_INPUT", "NO_ENVELOPE_KEY", "Register an envelope key first: records are sealed to it.");
+  }
+  return db.$transaction(async (tx) => {
+    const r = await tx.consentRequest.create({
+      data: { buyerOrgId: o.buyerOrgId, requestedBy: o.userId, subjectRef: input.subjectRef, resourceId: resource.id, fields: [...new Set(input.fields)],
+        purpose: input.purpose, validUntil: new Date(now.getTime() + input.validDays * 86_400_000), uses: input.uses, createdAt: now },
+    });
+    return { id: r.id, status: r.status };
+  });
+}
+
+/** Requests for the signed-in person (by their subject identity). */
+async function ownRequest(tx: Tx | PrismaClient, userId: string, requestId: string) {
+  const me = await tx.subjectIdentity.findUnique({ where: { userId } });
+  const r = await tx.consentRequest.findUnique({ where: { id: requestId } });
+  if (!me || !r || r.subjectRef !== me.subjectRef) throw new AppError("NOT_FOUND", "REQUEST_NOT_FOUND", "No request about you has this id.");
+  return r;
+}
+
+/** The subject approves (a signed consent with a fresh nullifier) or refuses. */
+export async function decideConsent(db: PrismaClient, o: { userId: string; requestId: string; decision: "approve" | "refuse"; reason?: string; now?: Date }) {
+  const now = o.now ?? new Date();
+  return db.$transaction(async (tx) => {
+    const r = await ownRequest(tx, o.userId, o.requestId);
+    if (r.status !== "PENDING") throw new AppError("CONFLICT", "ALREADY_DECIDED", "You already answered this request.");
+    if (r.validUntil <= now) throw new AppError("CONFLICT", "CONSENT_EXPIRED", "This request has expired.");
+    if (o.decision === "refuse") {
+      await tx.consentRequest.update({ where: { id: r.id }, data: { status: "REFUSED", decidedAt: now, refusal: o.reason ?? null } });
+      await recordEvent(tx, { type: "consent.refused", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { purpose: r.purpose } });
+      return { status: "REFUSED" as const };
+    }
+    const resource = await tx.dataResource.findUniqueOrThrow({ where: { id: r.resourceId } });
+    const key = await tx.envelopeKey.findFirst({ where: { buyerOrgId: r.buyerOrgId, retiredAt: null }, orderBy: { createdAt: "desc" } });
+    if (!key) throw new AppError("CONFLICT", "NO_ENVELOPE_KEY", "The buyer has no envelope key any more: nothing could be sealed to it.");
+    const nullifier = randomBytes(32).toString("base64url");
+    const token = await signConsent({
+      sub: r.subjectRef, aud: r.buyerOrgId, jti: nullifier, rid: r.id, res: r.resourceId, dataset: resource.dataset!, fields: r.fields, purpose: r.purpose, ekt: key.thumbprint,
+    }, r.validUntil, marketSigningKey().privateKey);
+    await tx.consentRequest.update({ where: { id: r.id }, data: { status: "APPROVED", decidedAt: now, nullifier, usesLeft: r.uses, token } });
+    await recordEvent(tx, {
+      type: "consent.granted", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId },
+      data: { purpose: r.purpose, fieldsHash: textHash(r.fields.join(",")), uses: r.uses, validUntil: r.validUntil.toISOString() },
+    });
+    return { status: "APPROVED" as const };
+  });
+}
+
+/** The subject withdraws a consent not yet spent. */
+export async function revokeConsent(db: PrismaClient, o: { userId: string; requestId: string }) {
+  return db.$transaction(async (tx) => {
+    const r = await ownRequest(tx, o.userId, o.requestId);
+    const moved = await tx.consentRequest.updateMany({ where: { id: r.id, status: "APPROVED" }, data: { status: "REVOKED" } });
+    if (moved.count !== 1) throw new AppError("CONFLICT", r.status === "SPENT" ? "CONSENT_SPENT" : "NOT_REVOCABLE", r.status === "SPENT" ? "This consent was already used: it cannot be withdrawn." : "Only a consent given and not yet used can be withdrawn.");
+    await recordEvent(tx, { type: "consent.revoked", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId } });
+    return { status: "REVOKED" as const };
+  });
+}
+
+/**
+ * Use one use of a consent, atomically (one conditional UPDATE): of two concurrent deliveries
+ * exactly one gets it. Returns the token and nullifier to deliver with. Throws the precise reason otherwise.
+ */
+export async function spendConsent(tx: Tx, o: { requestId: string; buyerOrgId: string; now?: Date }) {
+  const now = o.now ?? new Date();
+  const rows = await tx.$queryRaw<{ token: string; nullifier: string; usesLeft: number }[]>`
+    UPDATE "ConsentRequest" SET "usesLeft" = "usesLeft" - 1,
+      "status" = CASE WHEN "usesLeft" - 1 = 0 THEN 'SPENT'::"ConsentStatus" ELSE "status" END
+    WHERE "id" = ${o.requestId}::uuid AND "buyerOrgId" = ${o.buyerOrgId}::uuid AND "status" = 'APPROVED' AND "usesLeft" > 0 AND "validUntil" > ${now}
+    RETURNING "token", "nullifier", "usesLeft"`;
+  if (rows[0]) return rows[0];
+  const r = await tx.consentRequest.findUnique({ where: { id: o.requestId } });
+  if (!r || r.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "REQUEST_NOT_FOUND", "No consent request of yours has this id.");
+  if (r.status === "SPENT") throw new AppError("CONFLICT", "CONSENT_SPENT", "This consent has been used: ask the person again.");
+  if (r.status === "REVOKED") throw new AppError("FORBIDDEN", "CONSENT_REVOKED", "The person withdrew this consent.");
+  if (r.status === "PENDING") throw new AppError("FORBIDDEN", "AWAITING_CONSENT", "The person has not answered yet.");
+  if (r.status === "REFUSED") throw new AppError("FORBIDDEN", "CONSENT_REFUSED", "The person refused.");
+  throw new AppError("FORBIDDEN", "CONSENT_EXPIRED", "This consent has expired.");
+}
+
+/** Give a use back when the delivery failed (nothing was released). */
+export async function returnConsentUse(tx: Tx, requestId: string) {
+  await tx.$executeRaw`UPDATE "ConsentRequest" SET "usesLeft" = "usesLeft" + 1, "status" = 'APPROVED'
+    WHERE "id" = ${requestId}::uuid AND ("status" = 'SPENT' OR "status" = 'APPROVED') AND "usesLeft" < "uses"`;
+}

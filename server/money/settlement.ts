@@ -29,14 +29,14 @@ export const previousPeriod = (now: Date) => periodOf(new Date(Date.UTC(now.getU
  */
 export async function settle(db: PrismaClient, provider: PaymentProvider, o: { period: string; now?: Date }) {
   if (!periodRe.test(o.period)) throw new AppError("BAD_INPUT", "BAD_PERIOD", `A period is a month like 2026-11, not "${o.period}".`);
-  const { start, end } = bounds(o.period);
+  const { end } = bounds(o.period);
   if (end > (o.now ?? new Date())) throw new AppError("BAD_INPUT", "PERIOD_OPEN", `${o.period} has not ended yet: settle it from ${end.toISOString().slice(0, 10)}.`);
-  const earned = await db.$queryRaw<{ orgId: string; currency: string; earned: bigint }[]>`SELECT p."orgId"::text AS "orgId", p."currency", -sum(p."amountMinor")::bigint AS "earned"
-    FROM "Posting" p JOIN "JournalEntry" e ON e."id" = p."entryId"
-    WHERE p."account" IN ('developer_payable', 'holder_payable') AND e."kind" IN ('delivery', 'query-refund')
-      AND e."createdAt" >= ${start} AND e."createdAt" < ${end}
-    GROUP BY p."orgId", p."currency"`;
-  const owed = earned.filter((x) => x.earned > 0n);
+  const byOrg = new Map<string, { orgId: string; currency: string; earned: bigint }>();
+  for (const x of await earnedIn(db, o.period)) {
+    const k = `${x.orgId}:${x.currency}`;
+    byOrg.set(k, { orgId: x.orgId, currency: x.currency, earned: (byOrg.get(k)?.earned ?? 0n) + x.earned });
+  }
+  const owed = [...byOrg.values()].filter((x) => x.earned > 0n);
   const opened = owed.length
     ? (await db.payout.createMany({ data: owed.map((x) => ({ orgId: x.orgId, period: o.period, amountMinor: x.earned, currency: x.currency })), skipDuplicates: true })).count
     : 0;
@@ -47,6 +47,17 @@ export async function settle(db: PrismaClient, provider: PaymentProvider, o: { p
   const results = [];
   for (const p of due) results.push(await payOut(db, provider, p.id));
   return { period: o.period, payouts: results };
+}
+
+/** What each party earned in a period, per payable account (a party may be both developer and holder). */
+async function earnedIn(db: PrismaClient, period: string, orgId?: string) {
+  const { start, end } = bounds(period);
+  return db.$queryRaw<{ orgId: string; account: "developer_payable" | "holder_payable"; currency: string; earned: bigint }[]>`
+    SELECT p."orgId"::text AS "orgId", p."account", p."currency", -sum(p."amountMinor")::bigint AS "earned"
+    FROM "Posting" p JOIN "JournalEntry" e ON e."id" = p."entryId"
+    WHERE p."account" IN ('developer_payable', 'holder_payable') AND e."kind" IN ('delivery', 'query-refund')
+      AND e."createdAt" >= ${start} AND e."createdAt" < ${end} AND (${orgId ?? null}::uuid IS NULL OR p."orgId" = ${orgId ?? null}::uuid)
+    GROUP BY p."orgId", p."account", p."currency"`;
 }
 
 /** Pay one payout (idempotent: a PAID payout is left alone). */
@@ -63,6 +74,9 @@ export async function payOut(db: PrismaClient, provider: PaymentProvider, payout
     return { id: p.id, status: "FAILED" as const, error };
   };
   if (!account?.ready) return fail("The party has no payout account ready at the provider yet (onboarding not finished).");
+  // Each payable account is debited by what it earned in the period; they must still sum to the payout.
+  const parts = (await earnedIn(db, p.period, p.orgId)).filter((x) => x.currency === p.currency && x.earned !== 0n);
+  if (parts.reduce((a, x) => a + x.earned, 0n) !== p.amountMinor) return fail(`What was earned in ${p.period} changed since this payout was opened (a refund?): the operator must review it.`);
   let transferRef: string;
   try {
     ({ transferRef } = await provider.transfer({
@@ -75,10 +89,9 @@ export async function payOut(db: PrismaClient, provider: PaymentProvider, payout
   await db.$transaction(async (tx) => {
     const moved = await tx.payout.updateMany({ where: { id: p.id, status: { not: "PAID" } }, data: { status: "PAID", providerRef: transferRef, paidAt: new Date(), attempts: { increment: 1 }, lastError: null } });
     if (moved.count !== 1) return;
-    const owedAccount = (await tx.posting.findFirst({ where: { orgId: p.orgId, account: { in: ["holder_payable", "developer_payable"] } }, orderBy: { id: "asc" } }))?.account ?? "holder_payable";
     await post(tx, {
       kind: "payout", idempotencyKey: `payout:${p.id}`, currency: p.currency,
-      lines: [{ account: owedAccount as "holder_payable" | "developer_payable", orgId: p.orgId, amountMinor: p.amountMinor }, { account: "provider_cash", amountMinor: -p.amountMinor }],
+      lines: [...parts.map((x) => ({ account: x.account, orgId: p.orgId, amountMinor: x.earned })), { account: "provider_cash", amountMinor: -p.amountMinor }],
     });
     await recordEvent(tx, { type: "payout.sent", actorOrgId: null, objectId: p.id, refs: { orgId: p.orgId }, data: { period: p.period, amountMinor: Number(p.amountMinor), currency: p.currency } });
   });

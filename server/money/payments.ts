@@ -89,25 +89,31 @@ export async function handleProviderEvent(db: PrismaClient, provider: PaymentPro
   });
 }
 
-/** Cancel an unused order; a paid one is refunded in full (provider first, then the journal). */
-export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerOrgId: string; userId: string; provider?: PaymentProvider }) {
+/**
+ * Cancel an unused order; a paid one is refunded in full. The order is cancelled first (so no
+ * query can use it meanwhile), then refunded at the provider (idempotent key), then the refund
+ * is posted. A refund the provider refuses is kept as the payment's failure, for the operator.
+ */
+export async function cancelOrder(db: PrismaClient, o: { orderId: string; buyerOrgId: string; userId: string; provider: PaymentProvider }) {
+  const done = await db.$transaction((tx) => cancelOrderTx(tx, o));
   const payment = await db.payment.findUnique({ where: { orderId: o.orderId } });
-  const order = await db.order.findUnique({ where: { id: o.orderId } });
-  const paid = payment?.status === "SUCCEEDED" && order?.buyerOrgId === o.buyerOrgId && order.used === 0 && order.status === "ACTIVE";
-  if (paid && o.provider) await o.provider.refund({ providerRef: payment.providerRef, amountMinor: Number(payment.amountMinor), idempotencyKey: `refund:${payment.id}` });
-  else if (paid) throw new AppError("CONFIG", "NO_PROVIDER", "A paid order can only be cancelled with its payment provider at hand.");
-  return db.$transaction(async (tx) => {
-    const done = await cancelOrderTx(tx, o);
-    if (paid) {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: "REFUNDED", refundedMinor: payment.amountMinor } });
-      await post(tx, {
-        kind: "refund", idempotencyKey: `refund:${payment.id}`, currency: payment.currency, orderId: o.orderId,
-        lines: [{ account: "buyer_prepaid", orgId: o.buyerOrgId, amountMinor: payment.amountMinor }, { account: "provider_cash", amountMinor: -payment.amountMinor }],
-      });
-      await recordEvent(tx, { type: "payment.refunded", actorOrgId: o.buyerOrgId, objectId: o.orderId, refs: { paymentId: payment.id }, data: { amountMinor: Number(payment.amountMinor), currency: payment.currency } });
-    }
-    return { id: done.id, status: done.status };
+  if (payment?.status !== "SUCCEEDED") return { id: done.id, status: done.status };
+  try {
+    await o.provider.refund({ providerRef: payment.providerRef, amountMinor: Number(payment.amountMinor), idempotencyKey: `refund:${payment.id}` });
+  } catch (e) {
+    await db.payment.update({ where: { id: payment.id }, data: { failure: `Cancelled, but the refund failed: ${(e as Error).message}` } });
+    throw new AppError("UNAVAILABLE", "REFUND_FAILED", "The order is cancelled; its refund did not go through and will be handled by the market operator.");
+  }
+  await db.$transaction(async (tx) => {
+    const moved = await tx.payment.updateMany({ where: { id: payment.id, status: "SUCCEEDED" }, data: { status: "REFUNDED", refundedMinor: payment.amountMinor, failure: null } });
+    if (moved.count !== 1) return;
+    await post(tx, {
+      kind: "refund", idempotencyKey: `refund:${payment.id}`, currency: payment.currency, orderId: o.orderId,
+      lines: [{ account: "buyer_prepaid", orgId: o.buyerOrgId, amountMinor: payment.amountMinor }, { account: "provider_cash", amountMinor: -payment.amountMinor }],
+    });
+    await recordEvent(tx, { type: "payment.refunded", actorOrgId: o.buyerOrgId, objectId: o.orderId, refs: { paymentId: payment.id }, data: { amountMinor: Number(payment.amountMinor), currency: payment.currency } });
   });
+  return { id: done.id, status: done.status };
 }
 
 let operatorOrg: string | undefined;

@@ -106,6 +106,33 @@ export const contributionResponse = z.object({
   rows: z.string().regex(/^\d{1,20}$/),
 });
 
+/**
+ * A consented delivery: the marketplace relays a subject's consent and the buyer's envelope key;
+ * the node checks the consent itself, reads the one record in its own domain, and seals it.
+ */
+export const envelopeRequest = z.object({
+  type: z.literal("envelope"),
+  requestId: z.string().uuid(),
+  nodeId: z.string(),
+  dataset: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  consent: z.string().min(20).max(8000),
+  buyerOrgId: z.string().uuid(),
+  purpose: z.string().min(2).max(200),
+  fields: z.array(z.string().min(1).max(63)).min(1).max(50),
+  buyerKey: z.record(z.string(), z.unknown()),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type EnvelopeRequest = z.infer<typeof envelopeRequest>;
+export const envelopeResponse = z.object({
+  type: z.literal("envelope-result"),
+  requestId: z.string().uuid(),
+  nodeId: z.string(),
+  envelope: z.string().max(2_000_000),
+  envelopeHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
 /** The marketplace's current ledger head, and the proof that it extends what the node last witnessed. */
 export const ledgerHead = z.object({
   checkpoint: z.object({

@@ -393,6 +393,17 @@ describe("connectors on a small hand-checked table", () => {
     for (const b of smallBackends) expect(await b.connector().aggregate(p), b.name).toEqual(expected);
   });
 
+  it("reads one record by its key, identically in every store, for consented deliveries", async () => {
+    for (const b of smallBackends) {
+      const c = b.connector();
+      expect(await c.record("id", "3", ["region", "income", "flag"]), b.name).toEqual({ region: "south", income: 2.5, flag: "no" });
+      expect(await c.record("id", "99", ["region"]), b.name).toBeNull();
+      expect((await refusal(c.record("region", "north", ["id"]))).message, b.name).toMatch(/More than one record/);
+      expect((await refusal(c.record("id", "1", ["home_address"]))).code, b.name).toBe("UNKNOWN_COLUMN");
+      await c.close();
+    }
+  });
+
   it("refuses a sum whose fixed-point value would not be exact (|v·10^scale| ≥ 2^53)", async () => {
     const p = plan({ stats: [{ kind: "sum", column: "income", scale: 6 }] });
     for (const b of smallBackends) {

@@ -55,9 +55,18 @@ export interface ColumnInfo { name: string; type: ColumnType }
 /** counts: one per group; blocks: one per plan.stats entry, laid out as in protocol.ts. */
 export interface LocalAggregate { counts: bigint[]; blocks: bigint[][] }
 
+/** One person's record: the asked fields, numbers as numbers, text as text, missing as null. */
+export type RecordValues = Record<string, number | string | null>;
+
 export interface Connector {
   columns(): Promise<ColumnInfo[]>;
   aggregate(plan: AggregatePlan): Promise<LocalAggregate>;
+  /**
+   * The one record whose `keyColumn` text equals `key`, with `fields` only (for a consented
+   * delivery; never used by aggregates). null when there is none; SOURCE_ERROR when the key
+   * is not unique; UNKNOWN_COLUMN for a column the source lacks.
+   */
+  record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null>;
   /** release the connection pool, if any; idempotent */
   close(): Promise<void>;
 }
@@ -170,6 +179,11 @@ function requireColumns(p: PreparedPlan, available: Iterable<string>) {
 function outOfRange(column: string, value: string | null): never {
   throw new AggregateError("VALUE_OUT_OF_RANGE", `A value of column ${column} is outside what the query allows: ${value === null ? "null" : JSON.stringify(value)}`, column, value);
 }
+
+function requireRecordColumns(available: string[], wanted: string[]) {
+  for (const c of wanted) if (!available.includes(c)) throw new AggregateError("UNKNOWN_COLUMN", `The source has no column ${c}`, c);
+}
+const ambiguous = () => new AggregateError("SOURCE_ERROR", "More than one record has this subject identifier");
 
 function sourceError(what: string, e: unknown): never {
   if (e instanceof AggregateError) throw e;
@@ -428,6 +442,29 @@ export class CsvConnector implements Connector {
       agg = new RowAggregator(p, new Map());
     }
     return agg.result();
+  }
+
+  async record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null> {
+    let index: Map<string, number> | null = null;
+    let found: RecordValues | null = null;
+    for await (const batch of this.records()) {
+      for (const row of batch) {
+        if (!index) {
+          const names = row.map((h) => h ?? "");
+          requireRecordColumns(names, [keyColumn, ...fields]);
+          index = new Map(names.map((n, i) => [n, i]));
+          continue;
+        }
+        if ((row[index.get(keyColumn)!] ?? null) !== key) continue;
+        if (found) throw ambiguous();
+        found = Object.fromEntries(fields.map((f) => {
+          const t = row[index!.get(f)!] ?? null;
+          return [f, t === null ? null : csvNumber(t) ?? t];
+        }));
+      }
+    }
+    if (!index) requireRecordColumns([], [keyColumn, ...fields]);
+    return found;
   }
 
   async close() {}
@@ -727,6 +764,25 @@ export class SqliteConnector implements Connector {
     return built.q.decode(built.rows);
   }
 
+  record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null> {
+    return this.withDb((db, table, cols) => {
+      requireRecordColumns(cols.map((c) => c.name), [keyColumn, ...fields]);
+      const stmt = db.prepare(`SELECT ${fields.map(quoteIdent).join(", ")} FROM ${table} WHERE CAST(${quoteIdent(keyColumn)} AS TEXT) = ?1 LIMIT 2`);
+      try {
+        stmt.bind([key]);
+        const rows: RecordValues[] = [];
+        while (stmt.step()) {
+          const v = stmt.get();
+          rows.push(Object.fromEntries(fields.map((f, i) => [f, v[i] === null || v[i] === undefined ? null : typeof v[i] === "number" ? v[i] as number : String(v[i])])));
+        }
+        if (rows.length > 1) throw ambiguous();
+        return rows[0] ?? null;
+      } finally {
+        stmt.free();
+      }
+    });
+  }
+
   async close() {}
 }
 
@@ -781,6 +837,25 @@ export class PostgresConnector implements Connector {
       sourceError("PostgreSQL", e);
     }
     return q.decode(rows.map((r) => asStrings(Array.from({ length: q.width }, (_, i) => r[`o${i}`]))));
+  }
+
+  async record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null> {
+    const { from, cols } = await this.describe();
+    requireRecordColumns(cols.map((c) => c.name), [keyColumn, ...fields]);
+    const types = new Map(cols.map((c) => [c.name, c.type]));
+    let rows: Record<string, unknown>[];
+    try {
+      ({ rows } = await this.db.query(`SELECT ${fields.map((f, i) => `${quoteIdent(f)}::text AS "f${i}"`).join(", ")} FROM ${from} WHERE ${quoteIdent(keyColumn)}::text = $1 LIMIT 2`, [key]));
+    } catch (e) {
+      sourceError("PostgreSQL", e);
+    }
+    if (rows.length > 1) throw ambiguous();
+    const r = rows[0];
+    if (!r) return null;
+    return Object.fromEntries(fields.map((f, i) => {
+      const v = r[`f${i}`];
+      return [f, v === null || v === undefined ? null : types.get(f) === "number" ? Number(v) : String(v)];
+    }));
   }
 
   async close() {

@@ -8,6 +8,7 @@
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
  *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
+ *   POST /v1/envelope   ← Signed<EnvelopeRequest> → Signed<{ envelope }>: one person's record, under their consent, sealed to the buyer
  */
 import http from "node:http";
 import path from "node:path";
@@ -15,7 +16,12 @@ import { computeVector } from "../aggregate/index";
 import { createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
 import { encryptVector } from "../he";
-import { aggregateRequest, contributionRequest, type AggregateResponse } from "../protocol";
+import { aggregateRequest, contributionRequest, envelopeRequest, type AggregateResponse } from "../protocol";
+import { ConsentRefusal, verifyConsent } from "../consent";
+import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
+
+/** The column every person-level dataset keys its records by (the subject's opaque identifier). */
+export const SUBJECT_COLUMN = "subject_ref";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
 import type { NodeConfig } from "./config";
 import type { NodeIdentity } from "./identity";
@@ -59,6 +65,37 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (req.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This request is addressed to another node.");
     if (req.expiresAt <= t) throw new NodeRefusal(401, "EXPIRED", "The request has expired.");
     if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
+  }
+
+  async function handleEnvelope(body: unknown) {
+    const parsed = envelopeRequest.safeParse(checkSigned(body));
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const req = parsed.data;
+    checkFresh(req);
+    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    // The node trusts no one's word for the consent: it checks the token itself.
+    let claims;
+    try {
+      claims = await verifyConsent(req.consent, marketKey, { buyerOrgId: req.buyerOrgId, purpose: req.purpose, fields: req.fields, now: new Date(now()) });
+    } catch (e) {
+      if (e instanceof ConsentRefusal) throw new NodeRefusal(403, e.code, e.message);
+      throw e;
+    }
+    if (claims.rid !== req.requestId || claims.dataset !== req.dataset) throw new NodeRefusal(403, "BAD_CONSENT", "The consent was given for another request or dataset.");
+    let thumbprint: string;
+    try { thumbprint = await keyThumbprint(req.buyerKey); } catch (e) { throw new NodeRefusal(400, "BAD_KEY", (e as EnvelopeError).message); }
+    if (thumbprint !== claims.ekt) throw new NodeRefusal(403, "WRONG_KEY", "The consent names another envelope key of the buyer.");
+    const dataset = config.datasets[req.dataset];
+    if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${req.dataset}.`);
+    const connector = createConnector(dataset);
+    try {
+      const record = await connector.record(SUBJECT_COLUMN, claims.sub, req.fields);
+      if (!record) throw new NodeRefusal(404, "SUBJECT_NOT_FOUND", "This holder keeps no record about this person.");
+      const envelope = await sealEnvelope({ subject: claims.sub, resource: claims.res, holder: config.name, fields: record, sealedAt: new Date(now()).toISOString() }, req.buyerKey as EnvelopePublicJwk);
+      return signPayload("node-response", { type: "envelope-result", requestId: req.requestId, nodeId: identity.nodeId, envelope, envelopeHash: envelopeHash(envelope) }, identity.signingKey);
+    } finally {
+      await connector.close?.();
+    }
   }
 
   async function handleContribution(body: unknown) {
@@ -119,7 +156,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
-      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution")) {
+      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution" || req.url === "/v1/envelope")) {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
@@ -129,7 +166,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         }
         let body: unknown;
         try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
-        return send(200, await (req.url === "/v1/aggregate" ? handleAggregate(body) : handleContribution(body)));
+        return send(200, await (req.url === "/v1/aggregate" ? handleAggregate(body) : req.url === "/v1/contribution" ? handleContribution(body) : handleEnvelope(body)));
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
     } catch (e) {

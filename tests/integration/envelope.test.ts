@@ -1,0 +1,100 @@
+/**
+ * A consented delivery end to end with a real computation node process: the node checks the
+ * consent, reads one record in its own domain, seals it to the buyer's key; the marketplace
+ * relays it and keeps only hashes. Double delivery, other keys and other datasets fail.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNode, type RunningNode } from "@/computation/demo/nodes";
+import { decideConsent, registerEnvelopeKey, requestConsent } from "@/server/consent/consents";
+import { deliverEnvelope } from "@/server/consent/delivery";
+import type { Database } from "@/server/db/client";
+import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
+import { integrateAll } from "@/server/ledger/log";
+import { registerNode } from "@/server/nodes/nodes";
+import { registerResource } from "@/server/resources/resources";
+import { seedDemoWorld } from "@/server/seed/demo";
+import { openEnvelope } from "@/sdk/envelope";
+import { backends } from "../setup/databases";
+import { reason } from "../setup/fixtures";
+
+describe("digital envelopes through a holder's node", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "envelope-"));
+  let db: Database;
+  let node: RunningNode;
+  const id: Record<string, string> = {};
+  let resourceId = "";
+  let bankKey: CryptoKey;
+
+  beforeAll(async () => {
+    process.env.DATA_DIR = dir;
+    db = await backends[0]!.open();
+    await seedDemoWorld(db.prisma);
+    writeFileSync(path.join(dir, "people.csv"), "subject_ref,monthly_base,months_paid,home_address\nQC-SUBJ-0001,18200,96,Lixia District 1\nQC-SUBJ-0002,9600,12,Shizhong District 2\n");
+    const config = path.join(dir, "social.json");
+    writeFileSync(config, JSON.stringify({ name: "social", listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey: marketSigningKey().publicKey,
+      ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { contributions: { kind: "csv", path: "people.csv" } } }));
+    node = await startNode(config, { name: "social" } as never);
+    const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
+    const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+    Object.assign(id, { bank: await org("quancheng-bank"), social: await org("jinan-social-security"), bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"), li: await user("li.na@quancheng.example") });
+    const registered = await registerNode(db.prisma, { organisationId: id.social!, name: "social", url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey });
+    resourceId = (await registerResource(db.prisma, {
+      holderOrgId: id.social!, name: "Social insurance contributions", domain: "social", updateCycle: "MONTHLY", sharing: "CONDITIONAL", nodeId: registered.id, dataset: "contributions",
+      fields: [{ name: "subject_ref", type: "string", sensitivity: "PERSONAL" }, { name: "monthly_base", type: "number", sensitivity: "PERSONAL" },
+        { name: "months_paid", type: "integer", sensitivity: "PERSONAL" }, { name: "home_address", type: "string", sensitivity: "PERSONAL" }],
+    })).id;
+    const pair = await generateKeyPair("ECDH-ES", { crv: "P-256", extractable: true });
+    bankKey = pair.privateKey as CryptoKey;
+    const jwk = await exportJWK(pair.publicKey);
+    await registerEnvelopeKey(db.prisma, { buyerOrgId: id.bank!, publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } });
+  }, 60_000);
+  afterAll(async () => { node?.process.kill(); await db?.close(); rmSync(dir, { recursive: true, force: true }); });
+
+  const approved = async (subject = "QC-SUBJ-0001", userId = id.zhang!) => {
+    const r = await requestConsent(db.prisma, { buyerOrgId: id.bank!, userId: id.bankUser!, subjectRef: subject, resourceId, fields: ["monthly_base", "months_paid"], purpose: "mortgage underwriting" });
+    await decideConsent(db.prisma, { userId, requestId: r.id, decision: "approve" });
+    return r.id;
+  };
+
+  it("seals exactly the consented fields to the bank, once; the marketplace keeps only hashes", async () => {
+    const requestId = await approved();
+    const [a, b] = await Promise.allSettled([deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! }), deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! })]);
+    const won = [a, b].filter((x) => x.status === "fulfilled") as PromiseFulfilledResult<{ envelope: string }>[];
+    expect(won).toHaveLength(1);
+    const opened = await openEnvelope(won[0]!.value.envelope, bankKey) as { subject: string; fields: Record<string, unknown> };
+    expect(opened).toMatchObject({ subject: "QC-SUBJ-0001", fields: { monthly_base: 18200, months_paid: 96 } });
+    expect(opened.fields).not.toHaveProperty("home_address");
+    expect(await reason(deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! }))).toBe("CONSENT_SPENT");
+    // Nothing of the record in the marketplace's tables, the ledger included.
+    await integrateAll(db.prisma);
+    const dump = JSON.stringify(await Promise.all([
+      db.prisma.consentRequest.findMany(), db.prisma.envelopeDelivery.findMany(), db.prisma.ledgerLeaf.findMany({ select: { body: true } }),
+    ]), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    for (const secret of ["18200", "Lixia District", "home_address"]) expect(dump).not.toContain(secret);
+    const types = (await db.prisma.ledgerLeaf.findMany({ where: { objectId: requestId }, orderBy: { index: "asc" } })).map((l) => l.type);
+    expect(types).toEqual(["consent.granted", "consent.spent", "envelope.delivered"]);
+  });
+
+  it("gives the use back when the holder has no record of the person, and the node refuses tampered consents", async () => {
+    // A person this holder keeps no record about (Li Na under an identifier the file lacks).
+    await db.prisma.subjectIdentity.update({ where: { userId: id.li! }, data: { subjectRef: "QC-SUBJ-0099" } });
+    const requestId = await approved("QC-SUBJ-0099", id.li!);
+    expect(await reason(deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! }))).toBe("SUBJECT_NOT_FOUND");
+    expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: requestId } })).usesLeft).toBe(1);
+    // A consent whose purpose was altered on the way does not verify at the node.
+    const other = await approved();
+    const call = async (url: string, body: unknown, signal: AbortSignal, p?: string) => {
+      const signed = body as { payload: Record<string, unknown> };
+      const { signPayload } = await import("@/computation/signing");
+      const tampered = signPayload("market-request", { ...signed.payload, purpose: "marketing" }, marketSigningKey().privateKey);
+      const res = await fetch(`${url}${p}`, { method: "POST", body: JSON.stringify(tampered), signal });
+      return { status: res.status, json: await res.json() };
+    };
+    expect(await reason(deliverEnvelope(db.prisma, { requestId: other, buyerOrgId: id.bank!, call: call as never }))).toBe("WRONG_PURPOSE");
+    expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: other } })).status).toBe("APPROVED");
+  });
+});

@@ -94,6 +94,15 @@ const access: Record<string, Access> = {
   "buyer.orders": "BUYER",
   "buyer.figures": "BUYER",
   "subject.home": "SUBJECT",
+  "subject.safeBox": "SUBJECT",
+  "subject.decideConsent": "SUBJECT",
+  "subject.revokeConsent": "SUBJECT",
+  "buyer.envelopeKeys": "BUYER",
+  "buyer.registerEnvelopeKey": "BUYER",
+  "buyer.retireEnvelopeKey": "BUYER",
+  "buyer.requestConsent": "BUYER",
+  "buyer.consentRequests": "BUYER",
+  "buyer.deliverEnvelope": "BUYER",
   "supervisor.home": "SUPERVISOR",
 };
 

@@ -84,6 +84,23 @@ for (const backend of backends) {
       expect(ledger.some((l) => l.body.includes("QC-SUBJ-0001"))).toBe(false); // no identity on the ledger
     });
 
+    it("works through the API: the bank asks, the person sees it in the safe box and decides", async () => {
+      const { createCaller } = await import("@/server/api/root");
+      const { createContext } = await import("@/server/api/trpc");
+      const bank = createCaller(await createContext({ db, userId: id.bankUser! }));
+      const zhang = createCaller(await createContext({ db, userId: id.zhang! }));
+      const li = createCaller(await createContext({ db, userId: id.li! }));
+      const r = await bank.buyer.requestConsent({ subjectRef: "QC-SUBJ-0001", resourceId, fields: ["months_paid"], purpose: "mortgage underwriting" });
+      expect((await bank.buyer.consentRequests()).find((x) => x.id === r.id)?.status).toBe("PENDING");
+      const box = await zhang.subject.safeBox();
+      expect(box.requests.find((x) => x.id === r.id)).toMatchObject({ buyer: "Quancheng Commercial Bank", resource: "Social insurance contributions", fields: ["months_paid"] });
+      expect((await li.subject.safeBox()).requests.some((x) => x.id === r.id)).toBe(false);
+      await expect(li.subject.decideConsent({ requestId: r.id, decision: "approve" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      expect(await zhang.subject.decideConsent({ requestId: r.id, decision: "approve" })).toEqual({ status: "APPROVED" });
+      expect(await zhang.subject.revokeConsent({ requestId: r.id })).toEqual({ status: "REVOKED" });
+      expect((await bank.buyer.envelopeKeys()).length).toBeGreaterThan(0);
+    });
+
     it("lets the person withdraw before use, and expires", async () => {
       const r = await ask();
       await decideConsent(db.prisma, { userId: id.zhang!, requestId: r.id, decision: "approve" });

@@ -9,6 +9,7 @@ import { developerProductRouter, operatorProductRouter } from "./products";
 import { buyerOrderRouter, holderApprovalRouter } from "./orders";
 import { supervisionRouter } from "./ledger";
 import { operatorMoneyRouter } from "./money";
+import { buyerConsentRouter, subjectConsentRouter } from "./consent";
 import {
   buyerProcedure, createTRPCRouter, developerProcedure, holderProcedure,
   operatorProcedure, orgProcedure, subjectProcedure, supervisorProcedure,
@@ -36,6 +37,6 @@ const figures = {
 export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter, figures: figures.holder });
 export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter, usage: figures.developer, earnings: figures.developerEarnings });
 export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter, ...operatorMoneyRouter });
-export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, figures: figures.buyer });
-export const subjectRouter = createTRPCRouter(home(subjectProcedure, "SUBJECT"));
+export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, ...buyerConsentRouter, figures: figures.buyer });
+export const subjectRouter = createTRPCRouter({ ...home(subjectProcedure, "SUBJECT"), ...subjectConsentRouter });
 export const supervisorRouter = createTRPCRouter({ ...home(supervisorProcedure, "SUPERVISOR"), ...supervisionRouter });

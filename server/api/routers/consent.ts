@@ -1,0 +1,67 @@
+/** Individual data: buyers' envelope keys, consent requests and deliveries; subjects' safe box and decisions. */
+import { z } from "zod";
+import { consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
+import { deliverEnvelope } from "../../consent/delivery";
+import { AppError } from "../../errors";
+import { buyerProcedure, subjectProcedure } from "../trpc";
+
+const status = z.enum(["PENDING", "APPROVED", "REFUSED", "REVOKED", "SPENT", "EXPIRED"]);
+const requestRow = z.object({
+  id: z.string(), subjectRef: z.string(), resourceId: z.string(), fields: z.array(z.string()), purpose: z.string(), validUntil: z.date(),
+  uses: z.number().int(), usesLeft: z.number().int(), status, createdAt: z.date(), decidedAt: z.date().nullable(),
+});
+const requestSelect = { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true } as const;
+
+export const buyerConsentRouter = {
+  envelopeKeys: buyerProcedure.output(z.array(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() })))
+    .query(({ ctx }) => ctx.prisma.envelopeKey.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } })),
+  registerEnvelopeKey: buyerProcedure.input(z.object({ publicJwk: z.record(z.string(), z.unknown()) })).output(z.object({ thumbprint: z.string() }))
+    .mutation(({ ctx, input }) => registerEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, publicJwk: input.publicJwk })),
+  retireEnvelopeKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => { await retireEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint }); return { ok: true as const }; }),
+  requestConsent: buyerProcedure.input(consentRequestInput).output(z.object({ id: z.string(), status }))
+    .mutation(({ ctx, input }) => requestConsent(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
+  consentRequests: buyerProcedure.output(z.array(requestRow))
+    .query(({ ctx }) => ctx.prisma.consentRequest.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 100, select: requestSelect })),
+  /** Fetch the sealed record (spends one use); the envelope opens only with the buyer's private key. */
+  deliverEnvelope: buyerProcedure.input(z.object({ requestId: z.uuid() })).output(z.object({ envelope: z.string(), envelopeHash: z.string() }))
+    .mutation(({ ctx, input }) => deliverEnvelope(ctx.prisma, { requestId: input.requestId, buyerOrgId: ctx.active.organisation.id })),
+};
+
+/** The subject's own requests: only those about the signed-in person. */
+async function mine(ctx: { prisma: import("../../db/generated/client").PrismaClient; user: { id: string } }) {
+  const me = await ctx.prisma.subjectIdentity.findUnique({ where: { userId: ctx.user.id } });
+  if (!me) throw new AppError("NOT_FOUND", "NO_IDENTITY", "Your identity is not verified yet: holders cannot know you.");
+  return me.subjectRef;
+}
+
+export const subjectConsentRouter = {
+  safeBox: subjectProcedure
+    .output(z.object({
+      subjectRef: z.string(),
+      requests: z.array(requestRow.extend({ buyer: z.string(), resource: z.string(), holder: z.string() })),
+      deliveries: z.array(z.object({ requestId: z.string(), envelopeHash: z.string(), deliveredAt: z.date() })),
+    }))
+    .query(async ({ ctx }) => {
+      const subjectRef = await mine(ctx);
+      const requests = await ctx.prisma.consentRequest.findMany({ where: { subjectRef }, orderBy: { createdAt: "desc" }, take: 200, select: { ...requestSelect, buyerOrgId: true } });
+      const [orgs, resources, deliveries] = await Promise.all([
+        ctx.prisma.organisation.findMany({ where: { id: { in: requests.map((r) => r.buyerOrgId) } }, select: { id: true, name: true } }),
+        ctx.prisma.dataResource.findMany({ where: { id: { in: requests.map((r) => r.resourceId) } }, select: { id: true, name: true, holder: { select: { name: true } } } }),
+        ctx.prisma.envelopeDelivery.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { deliveredAt: "desc" }, select: { requestId: true, envelopeHash: true, deliveredAt: true } }),
+      ]);
+      return {
+        subjectRef,
+        requests: requests.map(({ buyerOrgId, ...r }) => {
+          const res = resources.find((x) => x.id === r.resourceId);
+          return { ...r, buyer: orgs.find((o) => o.id === buyerOrgId)?.name ?? "—", resource: res?.name ?? "—", holder: res?.holder.name ?? "—" };
+        }),
+        deliveries,
+      };
+    }),
+  decideConsent: subjectProcedure.input(z.object({ requestId: z.uuid(), decision: z.enum(["approve", "refuse"]), reason: z.string().trim().max(1000).optional() }))
+    .output(z.object({ status }))
+    .mutation(({ ctx, input }) => decideConsent(ctx.prisma, { ...input, userId: ctx.user.id })),
+  revokeConsent: subjectProcedure.input(z.object({ requestId: z.uuid() })).output(z.object({ status }))
+    .mutation(({ ctx, input }) => revokeConsent(ctx.prisma, { ...input, userId: ctx.user.id })),
+};

@@ -114,6 +114,14 @@ export const en = {
     kind: "What", buyer: "Buyer", product: "Product", reason: "Reason (kept; its hash goes on the ledger)", target: "Whom",
     active: "active", lifted: "lifted", verifyHint: "Anyone can check this ledger: npx market-ledger verify --url <this site>",
   },
+  consent: {
+    title: "Individual data (with consent)", key: "Envelope key", noKey: "No envelope key in this browser yet.", makeKey: "Generate an envelope key",
+    keyReady: "Envelope key {kid}: its private half stays in this browser.", request: "Ask a person for their record", subject: "Person's identifier",
+    resource: "Resource", fields: "Fields", purpose: "Purpose", ask: "Send the request", requests: "Requests", none: "None yet.", link: "Approval link",
+    open: "Fetch and open the envelope", opened: "Opened in this browser", status: { PENDING: "waiting for the person", APPROVED: "approved", REFUSED: "refused", REVOKED: "withdrawn", SPENT: "used", EXPIRED: "expired" },
+    safeBox: "My digital safe box", asks: "asks for", from: "from", for: "for", approve: "Approve (once)", refuse: "Refuse", revoke: "Withdraw", reason: "Reason (optional)",
+    uses: "Uses", deliveredAt: "Delivered", envelopeHash: "Envelope hash (on the ledger)", noRequests: "Nobody has asked for your records.",
+  },
   demands: {
     title: "Demands", post: "Post a demand", mine: "Your demands", matched: "Demands matched to what you offer", none: "None yet.",
     need: "What you need", fields: "Fields wanted (comma-separated)", budget: "Budget (¥)", deadline: "Deadline", confirmed: "Confirmed", published: "Published",
@@ -282,6 +290,14 @@ export const zh: Dictionary = {
     consents: "各用途已使用的授权", suspensions: "暂停措施", suspend: "暂停", lift: "解除", liftReason: "解除理由",
     kind: "类型", buyer: "买方", product: "产品", reason: "理由（保存，其哈希记入账本）", target: "对象",
     active: "生效中", lifted: "已解除", verifyHint: "任何人都可以核验本账本：npx market-ledger verify --url <本站地址>",
+  },
+  consent: {
+    title: "个人数据（经授权）", key: "数字信封密钥", noKey: "本浏览器中尚无数字信封密钥。", makeKey: "生成数字信封密钥",
+    keyReady: "数字信封密钥 {kid}：私钥只保存在本浏览器中。", request: "向个人申请其记录", subject: "个人标识",
+    resource: "数据资源", fields: "字段", purpose: "用途", ask: "发送申请", requests: "申请", none: "暂无。", link: "授权链接",
+    open: "获取并打开数字信封", opened: "已在本浏览器中打开", status: { PENDING: "等待本人授权", APPROVED: "已授权", REFUSED: "已拒绝", REVOKED: "已撤回", SPENT: "已使用", EXPIRED: "已过期" },
+    safeBox: "我的数字保险箱", asks: "申请", from: "来自", for: "用途", approve: "同意（一次）", refuse: "拒绝", revoke: "撤回", reason: "理由（可选）",
+    uses: "次数", deliveredAt: "交付时间", envelopeHash: "数字信封哈希（已上链）", noRequests: "尚无人申请您的记录。",
   },
   demands: {
     title: "需求", post: "发布需求", mine: "您的需求", matched: "与您的资源或产品匹配的需求", none: "暂无。",

@@ -96,5 +96,25 @@ export function* taxRecords(seed: number, rows: number) {
   }
 }
 
+/**
+ * Person-level records keyed by the subject's opaque identifier (QC-SUBJ-0001 is Zhang Wei,
+ * 0002 Li Na in the demo world; the rest are synthetic people). Read one at a time, only under
+ * the person's consent.
+ */
+export function* socialContributions(seed: number, people: number) {
+  const r = prng(seed);
+  for (let i = 1; i <= people; i++) {
+    yield { subject_ref: `QC-SUBJ-${String(i).padStart(4, "0")}`, employer: pick(r, ["Jinan Steel", "Quancheng Software", "Lixia Hospital", "Shandong Rail", "Baotu Foods"]),
+      contribution_base: Math.round(4000 + 20000 * r()), months_paid: Math.floor(12 + 240 * r()), last_month: "2026-10" };
+  }
+}
+export function* housingDeposits(seed: number, people: number) {
+  const r = prng(seed);
+  for (let i = 1; i <= people; i++) {
+    const monthly = Math.round(300 + 3000 * r());
+    yield { subject_ref: `QC-SUBJ-${String(i).padStart(4, "0")}`, monthly_deposit: monthly, balance: monthly * Math.floor(6 + 120 * r()), last_month: "2026-10" };
+  }
+}
+
 export const CLAIM_COLUMNS = ["district", "age", "sex", "diagnosis", "claim_amount", "month"];
 export const CLAIM_SQL = { district: "TEXT", age: "INTEGER", sex: "TEXT", diagnosis: "TEXT", claim_amount: "REAL", month: "TEXT" } as const;

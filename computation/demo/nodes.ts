@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { CLAIM_COLUMNS, CLAIM_SQL, claims, taxRecords, writeCsv, writeSqlite } from "./generate";
+import { CLAIM_COLUMNS, CLAIM_SQL, claims, housingDeposits, socialContributions, taxRecords, writeCsv, writeSqlite } from "./generate";
 
 export type DemoNodeSpec = {
   holder: string; name: string; dataset: string; rows: number;
@@ -24,6 +24,12 @@ export const demoNodeSpecs: DemoNodeSpec[] = [
   { holder: "jinan-tax", name: "tax-node", dataset: "enterprise_tax", rows: 20_000, file: "tax.sqlite",
     connector: { kind: "sqlite", path: "tax.sqlite", table: "enterprise_tax" },
     make: (f) => writeSqlite(f, "enterprise_tax", { district: "TEXT", industry: "TEXT", employees: "INTEGER", revenue: "INTEGER", tax_paid: "INTEGER", year: "INTEGER" }, taxRecords(4, 20_000)) },
+  // Person-level records, released one at a time under consent (digital envelopes).
+  { holder: "jinan-social-security", name: "social-security-node", dataset: "contributions", rows: 500, file: "contributions.csv",
+    connector: { kind: "csv", path: "contributions.csv" }, make: (f) => writeCsv(f, ["subject_ref", "employer", "contribution_base", "months_paid", "last_month"], socialContributions(5, 500)) },
+  { holder: "jinan-housing-fund", name: "housing-fund-node", dataset: "deposits", rows: 500, file: "deposits.sqlite",
+    connector: { kind: "sqlite", path: "deposits.sqlite", table: "deposits" },
+    make: (f) => writeSqlite(f, "deposits", { subject_ref: "TEXT", monthly_deposit: "INTEGER", balance: "INTEGER", last_month: "TEXT" }, housingDeposits(6, 500)) },
 ];
 
 export type RunningNode = { spec: DemoNodeSpec; url: string; nodeId: string; agreementKey: string; process: ChildProcess };

@@ -52,11 +52,11 @@ const otherResources: Record<string, ResourceInput> = {
     description: "Annual revenue, tax paid and headcount of registered enterprises by district and industry.",
     fields: [text("district"), text("industry"), { name: "employees", type: "integer", sensitivity: "INTERNAL" }, num("revenue", "CNY"), num("tax_paid", "CNY"), { name: "year", type: "integer", sensitivity: "PUBLIC" }] },
   "jinan-social-security": { name: "Pension and medical insurance contributions", nameZh: "社会保险缴费记录", domain: "social-security", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
-    description: "Monthly contribution history per insured person; released to a named recipient only with the person's consent.",
-    fields: [text("citizen_id", "PERSONAL"), text("employer"), num("contribution_base", "CNY", "PERSONAL"), text("month")] },
+    description: "Contribution history per insured person; released to a named recipient only with the person's consent, sealed in a digital envelope.",
+    fields: [text("subject_ref", "PERSONAL"), text("employer", "PERSONAL"), num("contribution_base", "CNY", "PERSONAL"), { name: "months_paid", type: "integer", sensitivity: "PERSONAL" }, text("last_month")] },
   "jinan-housing-fund": { name: "Housing provident fund deposits", nameZh: "住房公积金缴存记录", domain: "housing", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
-    description: "Monthly deposits and balance per account holder; released only with the holder's consent.",
-    fields: [text("citizen_id", "PERSONAL"), num("monthly_deposit", "CNY", "PERSONAL"), num("balance", "CNY", "PERSONAL"), text("month")] },
+    description: "Monthly deposit and balance per account holder; released only with the account holder's consent, sealed in a digital envelope.",
+    fields: [text("subject_ref", "PERSONAL"), num("monthly_deposit", "CNY", "PERSONAL"), num("balance", "CNY", "PERSONAL"), text("last_month")] },
 };
 
 /** The holders' registered resources (idempotent: registered once). */
@@ -68,7 +68,6 @@ async function seedDemoResources(db: PrismaClient, nodes: (DemoNode & { id: stri
   };
   for (const n of nodes) {
     if (n.dataset === "claims") await ensure(n.holder, { ...claimsResource, nodeId: n.id, dataset: n.dataset });
-    if (n.holder === "jinan-tax") await ensure(n.holder, { ...otherResources["jinan-tax"]!, nodeId: n.id, dataset: n.dataset });
+    if (otherResources[n.holder]) await ensure(n.holder, { ...otherResources[n.holder]!, nodeId: n.id, dataset: n.dataset });
   }
-  for (const slug of ["jinan-social-security", "jinan-housing-fund"]) await ensure(slug, otherResources[slug]!);
 }

@@ -98,6 +98,7 @@ const access: Record<string, Access> = {
   "subject.decideConsent": "SUBJECT",
   "subject.revokeConsent": "SUBJECT",
   "buyer.envelopeKeys": "BUYER",
+  "buyer.personResources": "BUYER",
   "buyer.registerEnvelopeKey": "BUYER",
   "buyer.retireEnvelopeKey": "BUYER",
   "buyer.requestConsent": "BUYER",

@@ -13,6 +13,16 @@ const requestRow = z.object({
 const requestSelect = { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true } as const;
 
 export const buyerConsentRouter = {
+  /** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what can be asked for. */
+  personResources: buyerProcedure.output(z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), holder: z.string(), fields: z.array(z.string()) })))
+    .query(async ({ ctx }) => {
+      const rows = await ctx.prisma.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, orderBy: { name: "asc" }, take: 500,
+        select: { id: true, name: true, nameZh: true, fields: true, holder: { select: { name: true } } } });
+      return rows.flatMap((r) => {
+        const fields = (r.fields as { name: string }[]).map((f) => f.name);
+        return fields.includes("subject_ref") ? [{ id: r.id, name: r.name, nameZh: r.nameZh, holder: r.holder.name, fields: fields.filter((f) => f !== "subject_ref") }] : [];
+      });
+    }),
   envelopeKeys: buyerProcedure.output(z.array(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() })))
     .query(({ ctx }) => ctx.prisma.envelopeKey.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } })),
   registerEnvelopeKey: buyerProcedure.input(z.object({ publicJwk: z.record(z.string(), z.unknown()) })).output(z.object({ thumbprint: z.string() }))

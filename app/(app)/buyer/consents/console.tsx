@@ -1,0 +1,113 @@
+"use client";
+/**
+ * The buyer's side of individual data: an envelope key made and kept in this browser (only its
+ * public half is registered), requests to people, and envelopes fetched and opened here.
+ */
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { openEnvelope } from "@/sdk/envelope";
+import { fill } from "../../../i18n/dictionaries";
+import { useI18n } from "../../../i18n/client";
+import { errorText, useTRPC } from "../../../trpc";
+
+type Resource = { id: string; name: string; holder: string; fields: string[] };
+type Stored = { kid: string; privateJwk: JWK };
+
+export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resources: Resource[]; qr: Record<string, { url: string; svg: string }> }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const storeKey = `qc-envelope-key:${orgId}`;
+  const [stored, setStored] = useState<Stored | null>(null);
+  useEffect(() => { const s = localStorage.getItem(storeKey); if (s) setStored(JSON.parse(s) as Stored); }, [storeKey]);
+  const register = useMutation(trpc.buyer.registerEnvelopeKey.mutationOptions());
+  const [resourceId, setResourceId] = useState(resources[0]?.id ?? "");
+  const resource = resources.find((r) => r.id === resourceId);
+  const ask = useMutation(trpc.buyer.requestConsent.mutationOptions({ onSuccess: () => { void requests.refetch(); router.refresh(); } }));
+  const requests = useQuery(trpc.buyer.consentRequests.queryOptions());
+  const deliver = useMutation(trpc.buyer.deliverEnvelope.mutationOptions());
+  const [opened, setOpened] = useState<Record<string, Record<string, unknown>>>({});
+  const [openError, setOpenError] = useState<string | null>(null);
+
+  async function makeKey() {
+    const pair = await generateKeyPair("ECDH-ES", { crv: "P-256", extractable: true });
+    const pub = await exportJWK(pair.publicKey);
+    const { thumbprint } = await register.mutateAsync({ publicJwk: { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y } });
+    const s = { kid: thumbprint, privateJwk: await exportJWK(pair.privateKey) };
+    localStorage.setItem(storeKey, JSON.stringify(s));
+    setStored(s);
+  }
+
+  async function open(requestId: string) {
+    setOpenError(null);
+    try {
+      const { envelope } = await deliver.mutateAsync({ requestId });
+      const content = await openEnvelope(envelope, stored!.privateJwk) as { fields: Record<string, unknown> };
+      setOpened((o) => ({ ...o, [requestId]: content.fields }));
+      void requests.refetch();
+    } catch (e) {
+      setOpenError(e instanceof Error && !("data" in e) ? e.message : errorText(t, e));
+    }
+  }
+
+  return (
+    <>
+      <section className="panel">
+        <h2>{t.consent.key}</h2>
+        {stored ? <p data-testid="envelope-key">{fill(t.consent.keyReady, { kid: stored.kid.slice(0, 12) })}</p> : (
+          <>
+            <p className="muted">{t.consent.noKey}</p>
+            <button type="button" className="primary" disabled={register.isPending} onClick={() => void makeKey()}>{t.consent.makeKey}</button>
+          </>
+        )}
+        {register.error && <p className="error" role="alert">{errorText(t, register.error)}</p>}
+      </section>
+      <section className="panel">
+        <h2>{t.consent.request}</h2>
+        <form className="stack" style={{ maxWidth: 640 }} onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          ask.mutate({ subjectRef: String(f.get("subject")), resourceId, fields: f.getAll("field").map(String), purpose: String(f.get("purpose")) });
+        }}>
+          <label>{t.consent.subject}<input name="subject" required placeholder="QC-SUBJ-0001" /></label>
+          <label>{t.consent.resource}<select value={resourceId} onChange={(e) => setResourceId(e.target.value)}>{resources.map((r) => <option key={r.id} value={r.id}>{r.name} · {r.holder}</option>)}</select></label>
+          <fieldset className="checks" style={{ border: 0, padding: 0 }}>
+            <legend>{t.consent.fields}</legend>
+            {resource?.fields.map((f) => <label key={f}><input type="checkbox" name="field" value={f} defaultChecked />{f}</label>)}
+          </fieldset>
+          <label>{t.consent.purpose}<input name="purpose" required minLength={2} placeholder="mortgage underwriting" /></label>
+          {ask.error && <p className="error" role="alert">{errorText(t, ask.error)}</p>}
+          <button className="primary" disabled={ask.isPending || !stored}>{t.consent.ask}</button>
+        </form>
+      </section>
+      <section className="panel">
+        <h2>{t.consent.requests}</h2>
+        {openError && <p className="error" role="alert">{openError}</p>}
+        {(requests.data ?? []).length === 0 ? <p className="muted">{t.consent.none}</p> : (
+          <table data-testid="consent-requests">
+            <tbody>
+              {(requests.data ?? []).map((r) => (
+                <tr key={r.id}>
+                  <td><code>{r.subjectRef}</code><div className="muted">{r.fields.join(", ")} · {r.purpose}</div></td>
+                  <td>{t.consent.status[r.status]}</td>
+                  <td>
+                    {r.status === "PENDING" && qr[r.id] && (
+                      <div><a href={qr[r.id]!.url}>{t.consent.link}</a><div dangerouslySetInnerHTML={{ __html: qr[r.id]!.svg }} style={{ width: 120 }} /></div>
+                    )}
+                    {r.status === "APPROVED" && stored && <button type="button" className="primary" disabled={deliver.isPending} onClick={() => void open(r.id)}>{t.consent.open}</button>}
+                    {opened[r.id] && (
+                      <table data-testid="envelope-fields"><caption>{t.consent.opened}</caption>
+                        <tbody>{Object.entries(opened[r.id]!).map(([k, v]) => <tr key={k}><th>{k}</th><td>{String(v)}</td></tr>)}</tbody></table>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

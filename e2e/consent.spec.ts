@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { signIn, signOut } from "./session";
+
+test("a bank asks a citizen for her social-insurance record, she approves from the link, the bank opens the envelope, she sees the use", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/buyer/consents");
+  await page.getByRole("button", { name: "Generate an envelope key" }).click();
+  await expect(page.getByTestId("envelope-key")).toContainText("its private half stays in this browser");
+  await page.getByLabel("Person's identifier").fill("QC-SUBJ-0001");
+  await page.getByRole("combobox", { name: /^Resource/ }).selectOption({ label: "Pension and medical insurance contributions · Jinan Social Insurance Center" });
+  await page.getByLabel("Purpose").fill("mortgage underwriting");
+  await page.getByRole("button", { name: "Send the request" }).click();
+  const row = page.getByTestId("consent-requests").locator("tr", { hasText: "QC-SUBJ-0001" }).first();
+  await expect(row).toContainText("waiting for the person");
+  await expect(row.locator("svg")).toBeVisible(); // the QR code a phone would scan
+  const link = await row.getByRole("link", { name: "Approval link" }).getAttribute("href");
+  await signOut(page);
+
+  // Zhang Wei opens the link (or scans the QR code) and approves once.
+  await signIn(page, "zhang.wei@quancheng.example");
+  await page.goto(link!);
+  const ask = page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first();
+  await expect(ask).toContainText("mortgage underwriting");
+  await ask.getByRole("button", { name: "Approve (once)" }).click();
+  await expect(page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first()).toContainText("approved");
+  await signOut(page);
+
+  // The bank fetches the envelope through the holder's node and opens it in its browser.
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/buyer/consents");
+  await page.getByTestId("consent-requests").locator("tr", { hasText: "QC-SUBJ-0001" }).first().getByRole("button", { name: "Fetch and open the envelope" }).click();
+  const fields = page.getByTestId("envelope-fields");
+  await expect(fields).toContainText("contribution_base");
+  await expect(fields).toContainText("months_paid");
+  await expect(page.getByTestId("consent-requests").locator("tr", { hasText: "QC-SUBJ-0001" }).first()).toContainText("used");
+  await signOut(page);
+
+  // Her safe box shows the use, with the envelope's hash that is on the ledger.
+  await signIn(page, "zhang.wei@quancheng.example");
+  await page.goto("/subject");
+  await expect(page.getByTestId("deliveries")).toContainText("Quancheng Commercial Bank");
+  await expect(page.getByTestId("safe-box")).toContainText("used");
+});

@@ -133,6 +133,18 @@ export const envelopeResponse = z.object({
   envelopeHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/** Which of a node's datasets keep a record about a person (for their safe box): names only, never values. */
+export const subjectRecordsRequest = z.object({
+  type: z.literal("subject-records"),
+  nodeId: z.string(),
+  subjectRef: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type SubjectRecordsRequest = z.infer<typeof subjectRecordsRequest>;
+export const subjectRecordsResponse = z.object({ type: z.literal("subject-records-result"), nodeId: z.string(), subjectRef: z.string(), datasets: z.array(z.string()).max(1000) });
+
 /** The marketplace's current ledger head, and the proof that it extends what the node last witnessed. */
 export const ledgerHead = z.object({
   checkpoint: z.object({

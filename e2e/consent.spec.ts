@@ -39,6 +39,9 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   // Her safe box shows the use, with the envelope's hash that is on the ledger.
   await signIn(page, "zhang.wei@quancheng.example");
   await page.goto("/subject");
+  await expect(page.getByTestId("records")).toContainText("Pension and medical insurance contributions");
+  await expect(page.getByTestId("records")).toContainText("Housing provident fund deposits");
   await expect(page.getByTestId("deliveries")).toContainText("Quancheng Commercial Bank");
+  await expect(page.getByTestId("deliveries").locator("[data-status=verified]")).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId("safe-box")).toContainText("used");
 });

@@ -120,6 +120,8 @@ export const en = {
     resource: "Resource", fields: "Fields", purpose: "Purpose", ask: "Send the request", requests: "Requests", none: "None yet.", link: "Approval link",
     open: "Fetch and open the envelope", opened: "Opened in this browser", status: { PENDING: "waiting for the person", APPROVED: "approved", REFUSED: "refused", REVOKED: "withdrawn", SPENT: "used", EXPIRED: "expired" },
     safeBox: "My digital safe box", asks: "asks for", from: "from", for: "for", approve: "Approve (once)", refuse: "Refuse", revoke: "Withdraw", reason: "Reason (optional)",
+    records: "Records holders keep about you (asked of their nodes now; values never shown here)", unavailable: "the holder's node did not answer", noRecords: "No holder reports a record about you.",
+    noIdentity: "Your identity is not verified yet, so holders cannot know you and nobody can ask for your records.",
     uses: "Uses", deliveredAt: "Delivered", envelopeHash: "Envelope hash (on the ledger)", noRequests: "Nobody has asked for your records.",
   },
   demands: {
@@ -297,6 +299,8 @@ export const zh: Dictionary = {
     resource: "数据资源", fields: "字段", purpose: "用途", ask: "发送申请", requests: "申请", none: "暂无。", link: "授权链接",
     open: "获取并打开数字信封", opened: "已在本浏览器中打开", status: { PENDING: "等待本人授权", APPROVED: "已授权", REFUSED: "已拒绝", REVOKED: "已撤回", SPENT: "已使用", EXPIRED: "已过期" },
     safeBox: "我的数字保险箱", asks: "申请", from: "来自", for: "用途", approve: "同意（一次）", refuse: "拒绝", revoke: "撤回", reason: "理由（可选）",
+    records: "各持有方保存的您的记录（实时询问其节点；此处从不显示数值）", unavailable: "持有方节点未响应", noRecords: "没有持有方报告保存了您的记录。",
+    noIdentity: "您的身份尚未核验，持有方无法识别您，也没有人能申请您的记录。",
     uses: "次数", deliveredAt: "交付时间", envelopeHash: "数字信封哈希（已上链）", noRequests: "尚无人申请您的记录。",
   },
   demands: {

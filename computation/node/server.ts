@@ -8,6 +8,7 @@
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
  *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
+ *   POST /v1/subject-records ← Signed<SubjectRecordsRequest> → Signed<{ datasets }>: which datasets keep a record about a person (no values)
  *   POST /v1/envelope   ← Signed<EnvelopeRequest> → Signed<{ envelope }>: one person's record, under their consent, sealed to the buyer
  */
 import http from "node:http";
@@ -16,7 +17,7 @@ import { computeVector } from "../aggregate/index";
 import { createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
 import { encryptVector } from "../he";
-import { aggregateRequest, contributionRequest, envelopeRequest, type AggregateResponse } from "../protocol";
+import { aggregateRequest, contributionRequest, envelopeRequest, subjectRecordsRequest, type AggregateResponse } from "../protocol";
 import { ConsentRefusal, verifyConsent } from "../consent";
 import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
 
@@ -98,6 +99,26 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     }
   }
 
+  async function handleSubjectRecords(body: unknown) {
+    const parsed = subjectRecordsRequest.safeParse(checkSigned(body));
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const req = parsed.data;
+    checkFresh(req);
+    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    const datasets: string[] = [];
+    for (const [name, dataset] of Object.entries(config.datasets)) {
+      const connector = createConnector(dataset);
+      try {
+        if (await connector.record(SUBJECT_COLUMN, req.subjectRef, [SUBJECT_COLUMN])) datasets.push(name);
+      } catch (e) {
+        if ((e as { code?: string }).code !== "UNKNOWN_COLUMN") throw e; // not a person-level dataset
+      } finally {
+        await connector.close?.();
+      }
+    }
+    return signPayload("node-response", { type: "subject-records-result", nodeId: identity.nodeId, subjectRef: req.subjectRef, datasets }, identity.signingKey);
+  }
+
   async function handleContribution(body: unknown) {
     const parsed = contributionRequest.safeParse(checkSigned(body));
     if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
@@ -156,7 +177,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
-      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution" || req.url === "/v1/envelope")) {
+      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution" || req.url === "/v1/envelope" || req.url === "/v1/subject-records")) {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
@@ -166,7 +187,8 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         }
         let body: unknown;
         try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
-        return send(200, await (req.url === "/v1/aggregate" ? handleAggregate(body) : req.url === "/v1/contribution" ? handleContribution(body) : handleEnvelope(body)));
+        const handlers = { "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords } as const;
+        return send(200, await handlers[req.url as keyof typeof handlers](body));
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
     } catch (e) {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
-import { envelopeResponse, type EnvelopeRequest } from "@/computation/protocol";
+import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type SubjectRecordsRequest } from "@/computation/protocol";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import { envelopeHash } from "@/sdk/envelope";
 import type { PrismaClient } from "../db/generated/client";
@@ -44,13 +44,44 @@ export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; 
     const answer = envelopeResponse.parse(signed.payload);
     if (answer.requestId !== r.id || envelopeHash(answer.envelope) !== answer.envelopeHash) throw new AppError("UNAVAILABLE", "BAD_ENVELOPE", "The node's answer does not match this request.");
     await db.$transaction(async (tx) => {
-      await tx.envelopeDelivery.create({ data: { requestId: r.id, envelopeHash: answer.envelopeHash, keyThumbprint: ekt } });
       await recordEvent(tx, { type: "consent.spent", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { nullifier: spent.nullifier, purpose: r.purpose } });
-      await recordEvent(tx, { type: "envelope.delivered", actorOrgId: node.organisationId, objectId: r.id, refs: { buyerOrgId: r.buyerOrgId }, data: { envelopeHash: answer.envelopeHash } });
+      const ledgerEntryId = await recordEvent(tx, { type: "envelope.delivered", actorOrgId: node.organisationId, objectId: r.id, refs: { buyerOrgId: r.buyerOrgId }, data: { envelopeHash: answer.envelopeHash } });
+      await tx.envelopeDelivery.create({ data: { requestId: r.id, envelopeHash: answer.envelopeHash, keyThumbprint: ekt, ledgerEntryId } });
     });
     return { envelope: answer.envelope, envelopeHash: answer.envelopeHash };
   } catch (e) {
     await db.$transaction((tx) => returnConsentUse(tx, r.id));
     throw e;
   }
+}
+
+/**
+ * What the holders keep about a person, asked of their nodes by the person's identifier (the
+ * marketplace stores no list): per person-level resource, whether its node has a record. A node
+ * that does not answer in time is shown as unavailable.
+ */
+export async function subjectRecords(db: PrismaClient, subjectRef: string, call: NodeCall = httpNodeCall) {
+  const resources = (await db.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, include: { holder: { select: { name: true } } } }))
+    .filter((r) => (r.fields as { name: string }[]).some((f) => f.name === "subject_ref"));
+  const nodes = await db.computationNode.findMany({ where: { id: { in: [...new Set(resources.map((r) => r.nodeId!))] }, active: true } });
+  const answers = new Map<string, string[] | null>();
+  await Promise.all(nodes.map(async (n) => {
+    const issuedAt = Date.now();
+    const request: SubjectRecordsRequest = { type: "subject-records", nodeId: n.signingKey, subjectRef, issuedAt, expiresAt: issuedAt + 30_000, nonce: randomBytes(18).toString("base64url") };
+    try {
+      const res = await call(n.url, signPayload("market-request", request, marketSigningKey().privateKey), AbortSignal.timeout(3000), "/v1/subject-records");
+      const signed = res.json as { payload: unknown; signature: unknown };
+      if (res.status !== 200 || !verifyPayload("node-response", signed, ed25519PublicFromBase64(n.signingKey))) throw new Error(String(res.status));
+      const answer = subjectRecordsResponse.parse(signed.payload);
+      answers.set(n.id, answer.subjectRef === subjectRef ? answer.datasets : null);
+    } catch {
+      answers.set(n.id, null);
+    }
+  }));
+  return resources.flatMap((r) => {
+    const datasets = answers.get(r.nodeId!);
+    if (datasets === undefined) return [];
+    if (datasets === null) return [{ resourceId: r.id, resource: r.name, holder: r.holder.name, available: false }];
+    return datasets.includes(r.dataset!) ? [{ resourceId: r.id, resource: r.name, holder: r.holder.name, available: true }] : [];
+  });
 }

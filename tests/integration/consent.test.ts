@@ -99,6 +99,10 @@ for (const backend of backends) {
       expect(await zhang.subject.decideConsent({ requestId: r.id, decision: "approve" })).toEqual({ status: "APPROVED" });
       expect(await zhang.subject.revokeConsent({ requestId: r.id })).toEqual({ status: "REVOKED" });
       expect((await bank.buyer.envelopeKeys()).length).toBeGreaterThan(0);
+      // A person whose identity is not verified sees an empty safe box, not an error.
+      const { signUp } = await import("@/server/accounts/users");
+      const newcomer = await signUp(db.prisma, { email: `new-${crypto.randomUUID()}@example.com`, name: "New Person", password: "a-long-password-1" });
+      expect(await createCaller(await createContext({ db, userId: newcomer.user.id })).subject.safeBox()).toEqual({ subjectRef: null, records: [], requests: [], deliveries: [] });
     });
 
     it("lets the person withdraw before use, and expires", async () => {

@@ -79,6 +79,12 @@ describe("digital envelopes through a holder's node", () => {
     expect(types).toEqual(["consent.granted", "consent.spent", "envelope.delivered"]);
   });
 
+  it("asks the holder's node which records it keeps about a person (names only)", async () => {
+    const { subjectRecords } = await import("@/server/consent/delivery");
+    expect(await subjectRecords(db.prisma, "QC-SUBJ-0001")).toEqual([{ resourceId, resource: "Social insurance contributions", holder: "Jinan Social Insurance Center", available: true }]);
+    expect(await subjectRecords(db.prisma, "QC-SUBJ-0042")).toEqual([]);
+  });
+
   it("gives the use back when the holder has no record of the person, and the node refuses tampered consents", async () => {
     // A person this holder keeps no record about (Li Na under an identifier the file lacks).
     await db.prisma.subjectIdentity.update({ where: { userId: id.li! }, data: { subjectRef: "QC-SUBJ-0099" } });

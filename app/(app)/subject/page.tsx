@@ -1,6 +1,7 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
+import { LedgerProof } from "../ledger/proof-badge";
 import { DecideConsent, RevokeConsent } from "./decide";
 
 /** A person's digital safe box: who asked for which of their records, what they allowed, and every use. */
@@ -13,8 +14,8 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
       {box && (
         <>
           <section className="panel" data-testid="safe-box">
-            <h2>{t.consent.safeBox} <code className="muted">{box.subjectRef}</code></h2>
-            {box.requests.length === 0 ? <p className="muted">{t.consent.noRequests}</p> : (
+            <h2>{t.consent.safeBox} {box.subjectRef && <code className="muted">{box.subjectRef}</code>}</h2>
+            {!box.subjectRef ? <p className="muted">{t.consent.noIdentity}</p> : box.requests.length === 0 ? <p className="muted">{t.consent.noRequests}</p> : (
               <table>
                 <tbody>
                   {box.requests.map((r) => (
@@ -28,11 +29,18 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
               </table>
             )}
           </section>
+          <section className="panel" data-testid="records">
+            <h2>{t.consent.records}</h2>
+            {box.records.length === 0 ? <p className="muted">{t.consent.noRecords}</p> : (
+              <ul>{box.records.map((r) => <li key={r.resourceId}>{r.resource} · {r.holder}{!r.available && <span className="muted"> ({t.consent.unavailable})</span>}</li>)}</ul>
+            )}
+          </section>
           {box.deliveries.length > 0 && (
             <section className="panel">
               <h2>{t.consent.deliveredAt}</h2>
               <table data-testid="deliveries"><tbody>{box.deliveries.map((d) => (
-                <tr key={d.envelopeHash}><td>{when(d.deliveredAt)}</td><td>{box.requests.find((r) => r.id === d.requestId)?.buyer}</td><td className="muted">{t.consent.envelopeHash}: <code>{d.envelopeHash.slice(0, 16)}…</code></td></tr>
+                <tr key={d.envelopeHash}><td>{when(d.deliveredAt)}</td><td>{box.requests.find((r) => r.id === d.requestId)?.buyer}</td><td className="muted">{t.consent.envelopeHash}: <code>{d.envelopeHash.slice(0, 16)}…</code></td>
+                  <td>{d.ledgerEntryId && <LedgerProof entryId={d.ledgerEntryId} mustContain={d.envelopeHash} />}</td></tr>
               ))}</tbody></table>
             </section>
           )}

@@ -1,8 +1,7 @@
 /** Individual data: buyers' envelope keys, consent requests and deliveries; subjects' safe box and decisions. */
 import { z } from "zod";
 import { consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
-import { deliverEnvelope } from "../../consent/delivery";
-import { AppError } from "../../errors";
+import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
 import { buyerProcedure, subjectProcedure } from "../trpc";
 
 const status = z.enum(["PENDING", "APPROVED", "REFUSED", "REVOKED", "SPENT", "EXPIRED"]);
@@ -38,30 +37,28 @@ export const buyerConsentRouter = {
     .mutation(({ ctx, input }) => deliverEnvelope(ctx.prisma, { requestId: input.requestId, buyerOrgId: ctx.active.organisation.id })),
 };
 
-/** The subject's own requests: only those about the signed-in person. */
-async function mine(ctx: { prisma: import("../../db/generated/client").PrismaClient; user: { id: string } }) {
-  const me = await ctx.prisma.subjectIdentity.findUnique({ where: { userId: ctx.user.id } });
-  if (!me) throw new AppError("NOT_FOUND", "NO_IDENTITY", "Your identity is not verified yet: holders cannot know you.");
-  return me.subjectRef;
-}
 
 export const subjectConsentRouter = {
   safeBox: subjectProcedure
     .output(z.object({
-      subjectRef: z.string(),
+      /** null until the person's identity is verified: nobody can ask for their records yet */
+      subjectRef: z.string().nullable(),
+      records: z.array(z.object({ resourceId: z.string(), resource: z.string(), holder: z.string(), available: z.boolean() })),
       requests: z.array(requestRow.extend({ buyer: z.string(), resource: z.string(), holder: z.string() })),
-      deliveries: z.array(z.object({ requestId: z.string(), envelopeHash: z.string(), deliveredAt: z.date() })),
+      deliveries: z.array(z.object({ requestId: z.string(), envelopeHash: z.string(), ledgerEntryId: z.string().nullable(), deliveredAt: z.date() })),
     }))
     .query(async ({ ctx }) => {
-      const subjectRef = await mine(ctx);
+      const subjectRef = (await ctx.prisma.subjectIdentity.findUnique({ where: { userId: ctx.user.id } }))?.subjectRef ?? null;
+      if (!subjectRef) return { subjectRef: null, records: [], requests: [], deliveries: [] };
       const requests = await ctx.prisma.consentRequest.findMany({ where: { subjectRef }, orderBy: { createdAt: "desc" }, take: 200, select: { ...requestSelect, buyerOrgId: true } });
       const [orgs, resources, deliveries] = await Promise.all([
         ctx.prisma.organisation.findMany({ where: { id: { in: requests.map((r) => r.buyerOrgId) } }, select: { id: true, name: true } }),
         ctx.prisma.dataResource.findMany({ where: { id: { in: requests.map((r) => r.resourceId) } }, select: { id: true, name: true, holder: { select: { name: true } } } }),
-        ctx.prisma.envelopeDelivery.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { deliveredAt: "desc" }, select: { requestId: true, envelopeHash: true, deliveredAt: true } }),
+        ctx.prisma.envelopeDelivery.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { deliveredAt: "desc" }, select: { requestId: true, envelopeHash: true, ledgerEntryId: true, deliveredAt: true } }),
       ]);
       return {
         subjectRef,
+        records: await subjectRecords(ctx.prisma, subjectRef),
         requests: requests.map(({ buyerOrgId, ...r }) => {
           const res = resources.find((x) => x.id === r.resourceId);
           return { ...r, buyer: orgs.find((o) => o.id === buyerOrgId)?.name ?? "—", resource: res?.name ?? "—", holder: res?.holder.name ?? "—" };

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "EnvelopeDelivery" ADD COLUMN     "ledgerEntryId" UUID;
+

@@ -116,7 +116,7 @@ export const en = {
   },
   consent: {
     title: "Individual data (with consent)", key: "Envelope key", noKey: "No envelope key in this browser yet.", makeKey: "Generate an envelope key",
-    keyReady: "Envelope key {kid}: its private half stays in this browser.", request: "Ask a person for their record", subject: "Person's identifier",
+    keyReady: "Envelope key {kid}: its private half stays in this browser.", rotateKey: "Make a new key (rotate)", otherKey: "another current key (not in this browser)", retireKey: "Retire", request: "Ask a person for their record", subject: "Person's identifier",
     resource: "Resource", fields: "Fields", purpose: "Purpose", ask: "Send the request", requests: "Requests", none: "None yet.", link: "Approval link",
     open: "Fetch and open the envelope", opened: "Opened in this browser", status: { PENDING: "waiting for the person", APPROVED: "approved", REFUSED: "refused", REVOKED: "withdrawn", SPENT: "used", EXPIRED: "expired" },
     safeBox: "My digital safe box", asks: "asks for", from: "from", for: "for", approve: "Approve (once)", refuse: "Refuse", revoke: "Withdraw", reason: "Reason (optional)",
@@ -295,7 +295,7 @@ export const zh: Dictionary = {
   },
   consent: {
     title: "个人数据（经授权）", key: "数字信封密钥", noKey: "本浏览器中尚无数字信封密钥。", makeKey: "生成数字信封密钥",
-    keyReady: "数字信封密钥 {kid}：私钥只保存在本浏览器中。", request: "向个人申请其记录", subject: "个人标识",
+    keyReady: "数字信封密钥 {kid}：私钥只保存在本浏览器中。", rotateKey: "生成新密钥（轮换）", otherKey: "另一把当前密钥（不在本浏览器中）", retireKey: "停用", request: "向个人申请其记录", subject: "个人标识",
     resource: "数据资源", fields: "字段", purpose: "用途", ask: "发送申请", requests: "申请", none: "暂无。", link: "授权链接",
     open: "获取并打开数字信封", opened: "已在本浏览器中打开", status: { PENDING: "等待本人授权", APPROVED: "已授权", REFUSED: "已拒绝", REVOKED: "已撤回", SPENT: "已使用", EXPIRED: "已过期" },
     safeBox: "我的数字保险箱", asks: "申请", from: "来自", for: "用途", approve: "同意（一次）", refuse: "拒绝", revoke: "撤回", reason: "理由（可选）",

@@ -22,7 +22,9 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
   const storeKey = `qc-envelope-key:${orgId}`;
   const [stored, setStored] = useState<Stored | null>(null);
   useEffect(() => { const s = localStorage.getItem(storeKey); if (s) setStored(JSON.parse(s) as Stored); }, [storeKey]);
-  const register = useMutation(trpc.buyer.registerEnvelopeKey.mutationOptions());
+  const register = useMutation(trpc.buyer.registerEnvelopeKey.mutationOptions({ onSuccess: () => void keys.refetch() }));
+  const keys = useQuery(trpc.buyer.envelopeKeys.queryOptions());
+  const retire = useMutation(trpc.buyer.retireEnvelopeKey.mutationOptions({ onSuccess: () => void keys.refetch() }));
   const [resourceId, setResourceId] = useState(resources[0]?.id ?? "");
   const resource = resources.find((r) => r.id === resourceId);
   const ask = useMutation(trpc.buyer.requestConsent.mutationOptions({ onSuccess: () => { void requests.refetch(); router.refresh(); } }));
@@ -56,13 +58,13 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
     <>
       <section className="panel">
         <h2>{t.consent.key}</h2>
-        {stored ? <p data-testid="envelope-key">{fill(t.consent.keyReady, { kid: stored.kid.slice(0, 12) })}</p> : (
-          <>
-            <p className="muted">{t.consent.noKey}</p>
-            <button type="button" className="primary" disabled={register.isPending} onClick={() => void makeKey()}>{t.consent.makeKey}</button>
-          </>
-        )}
-        {register.error && <p className="error" role="alert">{errorText(t, register.error)}</p>}
+        {stored ? <p data-testid="envelope-key">{fill(t.consent.keyReady, { kid: stored.kid.slice(0, 12) })}</p> : <p className="muted">{t.consent.noKey}</p>}
+        <button type="button" className={stored ? "secondary" : "primary"} disabled={register.isPending} onClick={() => void makeKey()}>{stored ? t.consent.rotateKey : t.consent.makeKey}</button>
+        {(keys.data ?? []).filter((k) => !k.retiredAt && k.thumbprint !== stored?.kid).map((k) => (
+          <p key={k.thumbprint} className="muted"><code>{k.thumbprint.slice(0, 12)}</code> {t.consent.otherKey}{" "}
+            <button type="button" className="secondary" disabled={retire.isPending} onClick={() => retire.mutate({ thumbprint: k.thumbprint })}>{t.consent.retireKey}</button></p>
+        ))}
+        {(register.error ?? retire.error) && <p className="error" role="alert">{errorText(t, register.error ?? retire.error)}</p>}
       </section>
       <section className="panel">
         <h2>{t.consent.request}</h2>

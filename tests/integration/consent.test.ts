@@ -16,7 +16,7 @@ import { generateX25519 } from "@/computation/aggregate/masks";
 import { generateEd25519 } from "@/computation/signing";
 import { createPublicKey } from "node:crypto";
 import { backends } from "../setup/databases";
-import { reason } from "../setup/fixtures";
+import { lookups, reason } from "../setup/fixtures";
 
 for (const backend of backends) {
   describe.skipIf(!backend.available)(`consent on ${backend.name}`, () => {
@@ -28,8 +28,7 @@ for (const backend of backends) {
     beforeAll(async () => {
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
-      const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+      const { org, user } = lookups(db);
       Object.assign(id, {
         bank: await org("quancheng-bank"), insurer: await org("mingshui-insurance"), social: await org("jinan-social-security"),
         bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"), li: await user("li.na@quancheng.example"),

@@ -6,6 +6,7 @@ import { AppError } from "@/server/errors";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { backends } from "../setup/databases";
+import { lookups } from "../setup/fixtures";
 
 const reason = async (p: Promise<unknown>) => {
   const e = await p.then(() => null, (x: unknown) => x);
@@ -21,8 +22,7 @@ for (const backend of backends) {
     beforeAll(async () => {
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
-      const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+      const { org, user } = lookups(db);
       [bank, bankUser, housing, housingUser, tax] = await Promise.all([org("quancheng-bank"), user("bank@quancheng.example"), org("jinan-housing-fund"), user("housing@quancheng.example"), org("jinan-tax")]);
       await registerResource(db.prisma, { holderOrgId: housing, name: "Housing provident fund deposits", nameZh: "住房公积金缴存记录", domain: "housing", updateCycle: "MONTHLY", sharing: "CONDITIONAL",
         description: "Monthly deposits per account holder.", fields: [{ name: "deposit", type: "number", unit: "CNY", sensitivity: "PERSONAL" }] });

@@ -19,7 +19,7 @@ import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { openEnvelope } from "@/sdk/envelope";
 import { backends } from "../setup/databases";
-import { reason } from "../setup/fixtures";
+import { lookups, reason } from "../setup/fixtures";
 
 describe("digital envelopes through a holder's node", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "envelope-"));
@@ -38,8 +38,7 @@ describe("digital envelopes through a holder's node", () => {
     writeFileSync(config, JSON.stringify({ name: "social", listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey: marketSigningKey().publicKey,
       ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { contributions: { kind: "csv", path: "people.csv" } } }));
     node = await startNode(config, { name: "social" } as never);
-    const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
-    const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+    const { org, user } = lookups(db);
     Object.assign(id, { bank: await org("quancheng-bank"), social: await org("jinan-social-security"), bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"), li: await user("li.na@quancheng.example") });
     const registered = await registerNode(db.prisma, { organisationId: id.social!, name: "social", url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey });
     resourceId = (await registerResource(db.prisma, {

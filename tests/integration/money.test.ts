@@ -22,7 +22,7 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { backends } from "../setup/databases";
-import { claimFields as fields, reason } from "../setup/fixtures";
+import { claimFields as fields, lookups, reason } from "../setup/fixtures";
 
 
 for (const backend of backends) {
@@ -36,8 +36,7 @@ for (const backend of backends) {
     beforeAll(async () => {
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
-      const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+      const { org, user } = lookups(db);
       Object.assign(id, {
         a: await org("jinan-central-hospital"), b: await org("jinan-second-hospital"), dev: await org("baotu-data-studio"), op: await org("quancheng-data-operations"),
         insurer: await org("mingshui-insurance"), insurerUser: await user("insurer@quancheng.example"),

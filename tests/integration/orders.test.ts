@@ -13,7 +13,7 @@ import { reclassifyResource, registerResource } from "@/server/resources/resourc
 import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
 import { backends } from "../setup/databases";
-import { claimFields as fields, reason } from "../setup/fixtures";
+import { claimFields as fields, lookups, reason } from "../setup/fixtures";
 
 
 for (const backend of backends) {
@@ -37,8 +37,7 @@ for (const backend of backends) {
     beforeAll(async () => {
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
-      const user = (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id);
+      const { org, user } = lookups(db);
       Object.assign(id, {
         hospital: await org("jinan-central-hospital"), tax: await org("jinan-tax"), dev: await org("baotu-data-studio"), insurer: await org("mingshui-insurance"),
         hospitalUser: await user("central-hospital@quancheng.example"), devUser: await user("developer@quancheng.example"),

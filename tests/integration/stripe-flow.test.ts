@@ -22,7 +22,7 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { listProduct } from "@/server/seed/flows";
 import { startStripeStandin, type StripeStandin } from "../setup/stripe-standin";
 import { backends } from "../setup/databases";
-import { claimFields } from "../setup/fixtures";
+import { claimFields, lookups } from "../setup/fixtures";
 
 const SECRET = "whsec_test_flow";
 
@@ -38,7 +38,7 @@ describe("the money flow through Stripe (stand-in)", () => {
     provider = stripeProvider({ secretKey: standin.secretKey, webhookSecret: SECRET, connectWebhookSecret: SECRET, apiHost: standin.host, apiPort: standin.port, apiProtocol: "http", maxNetworkRetries: 0 });
     db = await backends[0]!.open();
     await seedDemoWorld(db.prisma);
-    const org = (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id);
+    const { org } = lookups(db);
     Object.assign(id, {
       hospital: await org("jinan-central-hospital"), dev: await org("baotu-data-studio"), insurer: await org("mingshui-insurance"),
       insurerUser: (await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" } })).id,

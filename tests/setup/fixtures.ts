@@ -1,6 +1,7 @@
 /** Shared by the integration suites: the claims fields every demo claims resource declares, and refusal reasons. */
 import { expect } from "vitest";
 import { ZodError } from "zod";
+import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 
 export const claimFields = [
@@ -16,3 +17,9 @@ export async function reason(p: Promise<unknown>): Promise<string> {
   expect(e, "expected a refusal").toBeInstanceOf(AppError);
   return (e as AppError).reason;
 }
+
+/** Ids of the demo world's organisations (by slug) and users (by email). */
+export const lookups = (db: Database) => ({
+  org: (slug: string) => db.prisma.organisation.findUniqueOrThrow({ where: { slug } }).then((o) => o.id),
+  user: (email: string) => db.prisma.user.findUniqueOrThrow({ where: { email } }).then((u) => u.id),
+});

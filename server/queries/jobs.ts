@@ -20,7 +20,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
 import { assertNotSuspended } from "../ledger/supervision";
 import { consistencyBetween, currentCheckpoint } from "../ledger/log";
-import { canonicalJson } from "@/sdk/ledger";
+import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
 import { marketSigningKey } from "../keys";
@@ -150,9 +150,12 @@ export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppres
   });
 }
 
-/** The current checkpoint, with a consistency proof from `fromSize` (none from 0, or when fromSize is beyond it: the node will say). */
-export async function ledgerHeadFor(db: PrismaClient, fromSize: number): Promise<LedgerHead> {
-  const checkpoint = await currentCheckpoint(db);
+/**
+ * A checkpoint (the current one unless given), with a consistency proof from `fromSize` (none
+ * from 0, or when fromSize is beyond it: the node will say).
+ */
+export async function ledgerHeadFor(db: PrismaClient, fromSize: number, given?: SignedCheckpoint): Promise<LedgerHead> {
+  const checkpoint = given ?? await currentCheckpoint(db);
   const proof = fromSize > 0 && fromSize <= checkpoint.size ? await consistencyBetween(db, fromSize, checkpoint.size) : [];
   return { checkpoint, fromSize, proof };
 }
@@ -169,6 +172,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     let done = 0;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), NODE_TIMEOUT_MS);
+    const jobCheckpoint = await currentCheckpoint(db);
     const answers = await Promise.all(sources.map(async (s) => {
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
       // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
@@ -180,7 +184,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
           type: "aggregate", queryId: job.id, nodeId: s.node.signingKey,
           plan: { ...planned.plan, dataset: s.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: sources.length } },
           publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
-          ledger: await ledgerHeadFor(db, fromSize),
+          // One checkpoint for all the job's nodes; a retry asks for a fresh one (the node may have seen a newer one).
+          ledger: await ledgerHeadFor(db, fromSize, attempt === 0 ? jobCheckpoint : undefined),
         };
         try {
           res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);

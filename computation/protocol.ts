@@ -183,5 +183,65 @@ export const aggregateResponse = z.object({
   ciphertexts: z.array(z.string()).min(1).max(64),
   /** the ledger size this node has now witnessed */
   witnessedSize: z.number().int().nonnegative(),
+  /** what the node's answer can later be audited against (docs/proofs.md) */
+  commitment: z.lazy(() => answerCommitment).optional(),
 });
 export type AggregateResponse = z.infer<typeof aggregateResponse>;
+
+/** The node's commitment to a dataset (docs/proofs.md): Poseidon roots as decimal strings. */
+export const datasetCommitmentInfo = z.object({
+  dataset: z.string(),
+  epoch: z.string().max(64),
+  root: z.string().regex(/^\d{1,78}$/),
+  treeRoot: z.string().regex(/^\d{1,78}$/),
+  rows: z.number().int().nonnegative(),
+  chunkRows: z.number().int().positive(),
+  schema: z.array(z.object({ name: z.string(), kind: z.enum(["number", "text"]), scale: z.number().int().min(0).max(6) })).min(1).max(15),
+  createdAt: z.string(),
+});
+export type DatasetCommitmentInfo = z.infer<typeof datasetCommitmentInfo>;
+
+/** Ask a node for its commitment to a dataset; `refresh` makes it commit anew (a new update cycle). */
+export const commitmentRequest = z.object({
+  type: z.literal("commitment"),
+  nodeId: z.string(),
+  dataset: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  refresh: z.boolean(),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type CommitmentRequest = z.infer<typeof commitmentRequest>;
+
+/**
+ * What a node signs with its answer about provability: the dataset commitment it answered
+ * from and the commitment to its final per-group totals, or why the plan is not provable.
+ */
+export const answerCommitment = z.union([
+  z.object({ root: z.string().regex(/^\d{1,78}$/), finalAcc: z.string().regex(/^\d{1,78}$/), chunks: z.number().int().positive() }),
+  z.object({ notProvable: z.string().max(500) }),
+]);
+export type AnswerCommitment = z.infer<typeof answerCommitment>;
+
+/** Audit, step 1: the node reveals its chain of running totals for a query it answered. */
+export const auditChainRequest = z.object({
+  type: z.literal("audit-chain"),
+  queryId: z.string().uuid(),
+  nodeId: z.string(),
+  plan: aggregatePlan,
+  /** the dataset commitment the node answered from */
+  root: z.string().regex(/^\d{1,78}$/),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type AuditChainRequest = z.infer<typeof auditChainRequest>;
+
+/** Audit, step 2 (after the sample is drawn): prove these chunks' steps and the release. */
+export const auditProveRequest = auditChainRequest.extend({
+  type: z.literal("audit-prove"),
+  chunks: z.array(z.number().int().nonnegative()).min(0).max(4096),
+  released: z.array(z.boolean()).min(1).max(12),
+  k: z.number().int().min(0).max(2 ** 32 - 1),
+});
+export type AuditProveRequest = z.infer<typeof auditProveRequest>;

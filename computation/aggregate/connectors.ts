@@ -55,6 +55,9 @@ export interface ColumnInfo { name: string; type: ColumnType }
 /** counts: one per group; blocks: one per plan.stats entry, laid out as in protocol.ts. */
 export interface LocalAggregate { counts: bigint[]; blocks: bigint[][] }
 
+/** A value as the store holds it: `num` when it is a number (as aggregates read it), `text` its text. */
+export interface ScannedValue { num: number | null; text: string | null }
+
 /** One person's record: the asked fields, numbers as numbers, text as text, missing as null. */
 export type RecordValues = Record<string, number | string | null>;
 
@@ -67,6 +70,12 @@ export interface Connector {
    * is not unique; UNKNOWN_COLUMN for a column the source lacks.
    */
   record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null>;
+  /**
+   * Every row's values of `columns`, in an order that is the same on every scan of unchanged
+   * data (file order; rowid in SQLite; by every column's text in PostgreSQL), in batches: for
+   * the node's dataset commitments and proofs (computation/zk), which never leave the node.
+   */
+  scan(columns: string[]): AsyncIterable<ScannedValue[][]>;
   /** release the connection pool, if any; idempotent */
   close(): Promise<void>;
 }
@@ -467,6 +476,27 @@ export class CsvConnector implements Connector {
     return found;
   }
 
+  async *scan(columns: string[]): AsyncGenerator<ScannedValue[][]> {
+    let at: number[] | null = null;
+    for await (const batch of this.records()) {
+      const out: ScannedValue[][] = [];
+      for (const row of batch) {
+        if (!at) {
+          const names = row.map((h) => h ?? "");
+          requireRecordColumns(names, columns);
+          at = columns.map((c) => names.indexOf(c));
+          continue;
+        }
+        out.push(at.map((i) => {
+          const t = row[i] ?? null;
+          return { num: csvNumber(t), text: t };
+        }));
+      }
+      if (out.length) yield out;
+    }
+    if (!at) requireRecordColumns([], columns);
+  }
+
   async close() {}
 }
 
@@ -783,6 +813,26 @@ export class SqliteConnector implements Connector {
     });
   }
 
+  async *scan(columns: string[]): AsyncGenerator<ScannedValue[][]> {
+    const rows = await this.withDb((db, table, cols) => {
+      requireRecordColumns(cols.map((c) => c.name), columns);
+      const meta = new Map(cols.map((c) => [c.name, c]));
+      const select = columns.map((c) => `${sqliteDialect.num(quoteIdent(c), meta.get(c)!)}, ${sqliteDialect.text(quoteIdent(c))}`).join(", ");
+      const stmt = db.prepare(`SELECT ${select} FROM ${table} ORDER BY rowid`);
+      try {
+        const out: ScannedValue[][] = [];
+        while (stmt.step()) {
+          const v = stmt.get();
+          out.push(columns.map((_, i) => ({ num: typeof v[2 * i] === "number" ? v[2 * i] as number : null, text: v[2 * i + 1] == null ? null : String(v[2 * i + 1]) })));
+        }
+        return out;
+      } finally {
+        stmt.free();
+      }
+    });
+    for (let i = 0; i < rows.length; i += 4096) yield rows.slice(i, i + 4096);
+  }
+
   async close() {}
 }
 
@@ -856,6 +906,25 @@ export class PostgresConnector implements Connector {
       const v = r[`f${i}`];
       return [f, v === null || v === undefined ? null : types.get(f) === "number" ? Number(v) : String(v)];
     }));
+  }
+
+  async *scan(columns: string[]): AsyncGenerator<ScannedValue[][]> {
+    const { from, cols } = await this.describe();
+    requireRecordColumns(cols.map((c) => c.name), columns);
+    const meta = new Map(cols.map((c) => [c.name, c]));
+    const select = columns.map((c, i) => `${postgresDialect.num(quoteIdent(c), meta.get(c)!)} AS "n${i}", ${postgresDialect.text(quoteIdent(c))} AS "t${i}"`).join(", ");
+    const order = columns.map((_, i) => `"t${i}" COLLATE "C" NULLS FIRST`).join(", ");
+    let rows: Record<string, unknown>[];
+    try {
+      ({ rows } = await this.db.query(`SELECT ${select} FROM ${from} ORDER BY ${order}`));
+    } catch (e) {
+      sourceError("PostgreSQL", e);
+    }
+    const scanned = rows.map((r) => columns.map((_, i) => {
+      const n = r[`n${i}`], t = r[`t${i}`];
+      return { num: n === null || n === undefined ? null : Number(n), text: t === null || t === undefined ? null : String(t) };
+    }));
+    for (let i = 0; i < scanned.length; i += 4096) yield scanned.slice(i, i + 4096);
   }
 
   async close() {

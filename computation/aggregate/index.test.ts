@@ -51,7 +51,7 @@ describe("computeVector", () => {
   });
 
   it("checks the connector's answer against the layout", async () => {
-    const liar: Connector = { columns: async () => [], aggregate: async () => ({ counts: [1n], blocks: [] }), record: async () => null, close: async () => {} };
+    const liar: Connector = { columns: async () => [], aggregate: async () => ({ counts: [1n], blocks: [] }), record: async () => null, scan: async function* () {}, close: async () => {} };
     await expect(computeVector(liar, plan)).rejects.toThrow(/layout/);
   });
 

@@ -10,6 +10,9 @@
  *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
  *   POST /v1/subject-records ← Signed<SubjectRecordsRequest> → Signed<{ datasets }>: which datasets keep a record about a person (no values)
  *   POST /v1/envelope   ← Signed<EnvelopeRequest> → Signed<{ envelope }>: one person's record, under their consent, sealed to the buyer
+ *   POST /v1/commitment ← Signed<CommitmentRequest> → Signed<DatasetCommitmentInfo>: the node's commitment to a dataset (docs/proofs.md)
+ *   POST /v1/audit/chain ← Signed<AuditChainRequest> → Signed<{ accs }>: the running totals of a query it answered
+ *   POST /v1/audit/prove ← Signed<AuditProveRequest> → Signed<{ chunks, release }>: Groth16 proofs of sampled chunks and the release
  */
 import http from "node:http";
 import path from "node:path";
@@ -17,7 +20,9 @@ import { computeVector } from "../aggregate/index";
 import { createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
 import { encryptVector } from "../he";
-import { aggregateRequest, contributionRequest, envelopeRequest, subjectRecordsRequest, type AggregateResponse } from "../protocol";
+import { aggregateRequest, auditChainRequest, auditProveRequest, commitmentRequest, contributionRequest, envelopeRequest, subjectRecordsRequest, type AggregateResponse, type AnswerCommitment } from "../protocol";
+import { ProofError } from "../zk/node";
+import { NodeProofs } from "../zk/service";
 import { ConsentRefusal, verifyConsent } from "../consent";
 import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
 
@@ -43,6 +48,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
   const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
+  const proofs = new NodeProofs(config.keysDir, config.chunkRows);
   // Per-group counts of recent queries, kept briefly for the contribution round (counts only).
   const recent = new Map<string, { counts: bigint[]; at: number }>();
   const RECENT_MS = 10 * 60_000;
@@ -132,6 +138,50 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: rows.toString() }, identity.signingKey);
   }
 
+  /** A market request of a given schema: signed, well-formed, fresh, addressed here, never seen. */
+  function accept<T extends { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
+    const parsed = schema.safeParse(checkSigned(body));
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    checkFresh(parsed.data);
+    if (!replay.accept(parsed.data.nonce, parsed.data.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    return parsed.data;
+  }
+  function datasetOf(name: string) {
+    const dataset = config.datasets[name];
+    if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${name}.`);
+    return createConnector(dataset);
+  }
+  async function withProofs<T>(name: string, fn: (connector: ReturnType<typeof createConnector>) => Promise<T>): Promise<T> {
+    const connector = datasetOf(name);
+    try {
+      return await fn(connector);
+    } catch (e) {
+      if (e instanceof ProofError) throw new NodeRefusal(e.code === "BAD_REQUEST" ? 400 : 422, e.code, e.message);
+      throw e;
+    } finally {
+      await connector.close?.();
+    }
+  }
+
+  async function handleCommitment(body: unknown) {
+    const req = accept(commitmentRequest, body);
+    const c = await withProofs(req.dataset, (connector) => proofs.commitment(req.dataset, connector, req.refresh));
+    const { digest: _digest, chunkRoots: _roots, ...info } = c;
+    return signPayload("node-response", { type: "commitment-result", nodeId: identity.nodeId, ...info }, identity.signingKey);
+  }
+
+  async function handleAuditChain(body: unknown) {
+    const req = accept(auditChainRequest, body);
+    const accs = await withProofs(req.plan.dataset, (connector) => proofs.revealChain(req.plan.dataset, connector, req.plan, req.queryId, req.root));
+    return signPayload("node-response", { type: "audit-chain-result", queryId: req.queryId, nodeId: identity.nodeId, accs }, identity.signingKey);
+  }
+
+  async function handleAuditProve(body: unknown) {
+    const req = accept(auditProveRequest, body);
+    const result = await withProofs(req.plan.dataset, (connector) => proofs.prove(req.plan.dataset, connector, req.plan, req.queryId, req.root, req.chunks, req.released, req.k));
+    return signPayload("node-response", { type: "audit-prove-result", queryId: req.queryId, nodeId: identity.nodeId, ...result }, identity.signingKey);
+  }
+
   async function handleAggregate(body: unknown) {
     const parsed = aggregateRequest.safeParse(checkSigned(body));
     if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
@@ -160,7 +210,15 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       const maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
       const ciphertexts = await encryptVector(req.publicKey, vector);
       remember(req.queryId, counts);
-      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts, witnessedSize };
+      let commitment: AnswerCommitment;
+      try {
+        commitment = await proofs.answer(req.plan.dataset, connector, req.plan, req.queryId);
+      } catch (e) {
+        // The answer stands; it just cannot be audited.
+        console.error(`[node ${config.name}] cannot commit to this answer:`, e);
+        commitment = { notProvable: `the node could not commit to its answer (${(e as Error).message.slice(0, 200)})` };
+      }
+      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts, witnessedSize, commitment };
       return signPayload("node-response", payload, identity.signingKey);
     } finally {
       await connector.close?.();
@@ -177,7 +235,11 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
-      if (req.method === "POST" && (req.url === "/v1/aggregate" || req.url === "/v1/contribution" || req.url === "/v1/envelope" || req.url === "/v1/subject-records")) {
+      const handlers = {
+        "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords,
+        "/v1/commitment": handleCommitment, "/v1/audit/chain": handleAuditChain, "/v1/audit/prove": handleAuditProve,
+      } as const;
+      if (req.method === "POST" && req.url && Object.hasOwn(handlers, req.url)) {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
@@ -187,7 +249,6 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         }
         let body: unknown;
         try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
-        const handlers = { "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords } as const;
         return send(200, await handlers[req.url as keyof typeof handlers](body));
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });

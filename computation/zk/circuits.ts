@@ -1,0 +1,49 @@
+/**
+ * The compiled circuits: which exist, where their artifacts are. Built by
+ * `npm run circuits` (circuits/build.ts); hashes pinned in circuits/artifacts.json;
+ * verification keys committed in circuits/keys/.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CIRCUITS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits");
+
+export interface CircuitSpec {
+  name: string;
+  /** the circom main component */
+  main: string;
+  /** rows per chunk, for chunk circuits */
+  chunkRows?: number;
+  /** built and committed by default (small); the others are built with --large */
+  small: boolean;
+}
+
+export const circuitSpecs: CircuitSpec[] = [
+  { name: "chunk16", main: "ChunkStep(16, 12)", chunkRows: 16, small: true },
+  { name: "release", main: "Release(12)", small: true },
+  { name: "chunk256", main: "ChunkStep(256, 12)", chunkRows: 256, small: false },
+];
+
+export const artifactPaths = (name: string) => ({
+  source: path.join(CIRCUITS_DIR, `${name}.circom`),
+  dir: path.join(CIRCUITS_DIR, "artifacts", name),
+  r1cs: path.join(CIRCUITS_DIR, "artifacts", name, `${name}.r1cs`),
+  wasm: path.join(CIRCUITS_DIR, "artifacts", name, `${name}.wasm`),
+  zkey: path.join(CIRCUITS_DIR, "artifacts", name, `${name}.zkey`),
+  vkey: path.join(CIRCUITS_DIR, "keys", `${name}.vkey.json`),
+});
+
+/** A chunk circuit whose proving artifacts are present here, by rows per chunk. */
+export function chunkCircuit(chunkRows: number): CircuitSpec | null {
+  const spec = circuitSpecs.find((c) => c.chunkRows === chunkRows);
+  if (!spec) return null;
+  const p = artifactPaths(spec.name);
+  return existsSync(p.wasm) && existsSync(p.zkey) ? spec : null;
+}
+
+/** Rows per chunk a node commits with: the largest chunk circuit built here, else 16. */
+export function defaultChunkRows(): number {
+  const built = circuitSpecs.filter((c) => c.chunkRows && chunkCircuit(c.chunkRows)).map((c) => c.chunkRows!);
+  return built.length ? Math.max(...built) : 16;
+}

@@ -1,0 +1,135 @@
+/**
+ * How a holder's rows become field elements ("cells") for dataset commitments and
+ * zero-knowledge proofs (docs/proofs.md), and which queries a proof can cover.
+ * Pure and browser-safe: the node, the marketplace, the CLI and the browser share it.
+ *
+ * A numeric column commits each value as round(v·10^scale) + 2^31, an unsigned 32-bit
+ * integer (offset binary, so order is kept for negative numbers too); 0 is null. A text
+ * column commits SHA-256("cell:" ‖ text) cut to 31 bytes; 0 is null. The circuits range-check
+ * every numeric cell to 32 bits before comparing it.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import type { ScannedValue } from "../aggregate/connectors";
+import type { AggregatePlan } from "../protocol";
+
+/** Columns a chunk commits (unused ones commit to 0); circuits/aggregate.circom MAX_COLUMNS. */
+export const MAX_COLUMNS = 15;
+/** Groups a proof covers; the circuits' G. */
+export const GROUPS = 12;
+export const OFFSET = 2n ** 31n;
+export const MAX_CELL = 2n ** 32n - 1n;
+/** A group code no cell can equal (text cells are below 2^248, numeric below 2^32). */
+export const UNUSED_CODE = 2n ** 250n;
+export const MAX_SCALE = 6;
+
+export type ColumnKind = "number" | "text";
+export interface CommittedColumn { name: string; kind: ColumnKind; /** decimals kept, numeric columns only */ scale: number }
+
+export function textCell(text: string): bigint {
+  return BigInt("0x" + bytesToHex(sha256(utf8ToBytes("cell:" + text))).slice(0, 62));
+}
+
+/** Binds the columns' names, kinds and scales into the commitment. */
+export function schemaHash(schema: CommittedColumn[]): bigint {
+  const canonical = JSON.stringify(schema.map((c) => [c.name, c.kind, c.kind === "number" ? c.scale : 0]));
+  return BigInt("0x" + bytesToHex(sha256(utf8ToBytes("schema:" + canonical))).slice(0, 62));
+}
+
+/** A number's cell at a column's scale; null when it does not fit 32 bits or needs more decimals. */
+export function numberCell(v: number, scale: number): bigint | null {
+  const x = v * 10 ** scale;
+  const r = Math.round(x);
+  if (!Number.isFinite(x) || Math.abs(x - r) > 1e-9 * Math.max(1, Math.abs(x))) return null;
+  const cell = BigInt(r) + OFFSET;
+  return cell >= 1n && cell <= MAX_CELL ? cell : null;
+}
+
+/** The fewest decimals (≤ MAX_SCALE) that represent v exactly within 32 bits, or null. */
+export function scaleOf(v: number): number | null {
+  for (let s = 0; s <= MAX_SCALE; s++) if (numberCell(v, s) !== null) return s;
+  return null;
+}
+
+
+export function cellOf(column: CommittedColumn, v: ScannedValue): bigint {
+  if (column.kind === "text") return v.text === null ? 0n : textCell(v.text);
+  if (v.num === null) return 0n;
+  const cell = numberCell(v.num, column.scale);
+  if (cell === null) throw new Error(`A value of ${column.name} does not fit its committed scale`);
+  return cell;
+}
+
+/** What a proof about a query states, in cells: the circuit's public query inputs. */
+export interface Statement {
+  filterColumn: number;
+  groupColumn: number;
+  valueColumn: number;
+  lo: bigint;
+  hi: bigint;
+  /** GROUPS codes: the plan's group values' cells, then UNUSED_CODE */
+  codes: bigint[];
+  /** the plan's number of groups (≤ GROUPS) */
+  groups: number;
+  /** the sum proven, in the column's committed units, or null when the query sums nothing provable */
+  sumColumn: string | null;
+}
+
+export type Provable = { ok: true; statement: Statement } | { ok: false; reason: string };
+
+const floorCell = (x: number) => BigInt(Math.floor(x + 1e-9)) + OFFSET;
+const ceilCell = (x: number) => BigInt(Math.ceil(x - 1e-9)) + OFFSET;
+const clamp = (c: bigint) => (c < 1n ? 1n : c > MAX_CELL ? MAX_CELL : c);
+
+/**
+ * The statement a proof makes about a plan, or why the plan is outside what the circuits
+ * prove: one category group-by over a text column with at most GROUPS values, at most one
+ * numeric comparison filter, COUNT and the first SUM over a numeric column.
+ */
+export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "stats">, schema: CommittedColumn[]): Provable {
+  const index = (name: string) => schema.findIndex((c) => c.name === name);
+  if (plan.groupBy.length !== 1) return { ok: false, reason: "proofs cover queries grouped by exactly one dimension" };
+  const dim = plan.groupBy[0]!;
+  if (dim.kind !== "category") return { ok: false, reason: "proofs cover category dimensions, not numeric buckets" };
+  if (dim.values.length > GROUPS) return { ok: false, reason: `proofs cover at most ${GROUPS} groups` };
+  const groupColumn = index(dim.name);
+  if (groupColumn < 0 || schema[groupColumn]!.kind !== "text") return { ok: false, reason: `the group-by column ${dim.name} is not a committed text column` };
+  if (plan.filters.length > 1) return { ok: false, reason: "proofs cover at most one filter" };
+
+  const firstNumeric = schema.findIndex((c) => c.kind === "number");
+  const sum = plan.stats.find((s) => s.kind === "sum" && schema[index(s.column)]?.kind === "number");
+  const valueColumn = sum ? index(sum.column) : firstNumeric;
+  let filterColumn = firstNumeric;
+  let lo = 0n;
+  let hi = MAX_CELL;
+  const f = plan.filters[0];
+  if (f) {
+    filterColumn = index(f.column);
+    const col = schema[filterColumn];
+    if (!col || col.kind !== "number") return { ok: false, reason: `the filter column ${f.column} is not a committed numeric column` };
+    const m = 10 ** col.scale;
+    const num = (v: unknown) => (typeof v === "number" ? v * m : null);
+    const one = Array.isArray(f.value) ? null : num(f.value);
+    const pair = Array.isArray(f.value) && f.value.length === 2 ? [num(f.value[0]), num(f.value[1])] : null;
+    switch (f.op) {
+      case "eq": if (one === null) return notNumeric(f.column); lo = ceilCell(one); hi = floorCell(one); break;
+      case "gte": if (one === null) return notNumeric(f.column); lo = ceilCell(one); break;
+      case "gt": if (one === null) return notNumeric(f.column); lo = floorCell(one) + 1n; break;
+      case "lte": if (one === null) return notNumeric(f.column); hi = floorCell(one); break;
+      case "lt": if (one === null) return notNumeric(f.column); hi = ceilCell(one) - 1n; break;
+      case "between":
+        if (!pair || typeof pair[0] !== "number" || typeof pair[1] !== "number") return notNumeric(f.column);
+        lo = ceilCell(pair[0]); hi = floorCell(pair[1]); break;
+      default: return { ok: false, reason: `proofs do not cover the "${f.op}" filter` };
+    }
+    // A compared value is never null (cell 0); bounds stay within 32 bits.
+    lo = clamp(lo);
+    hi = hi < 0n ? 0n : clamp(hi);
+  }
+  if (filterColumn < 0 || valueColumn < 0) return { ok: false, reason: "the dataset commits no numeric column" };
+  const codes = dim.values.map(textCell);
+  while (codes.length < GROUPS) codes.push(UNUSED_CODE);
+  return { ok: true, statement: { filterColumn, groupColumn, valueColumn, lo, hi, codes, groups: dim.values.length, sumColumn: sum?.column ?? null } };
+}
+
+const notNumeric = (column: string): Provable => ({ ok: false, reason: `the filter on ${column} does not compare numbers` });

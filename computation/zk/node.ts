@@ -1,0 +1,233 @@
+/**
+ * What a holder's node does for commitments and proofs, inside its domain
+ * (docs/proofs.md): commit a dataset chunk by chunk; when it answers a query, commit to
+ * its totals; when audited, reveal its chain of running totals and prove the sampled
+ * chunks' steps and the release.
+ *
+ * Salts are derived from the node's own secret (HMAC-SHA256), so nothing per query needs
+ * storing: the same data and secret give the same chain. A recommit takes a fresh epoch
+ * (fresh salts), so equal data committed twice gives unlinkable roots.
+ */
+import { createHash, createHmac, randomUUID, type Hash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import * as snarkjs from "snarkjs";
+import type { Connector, ScannedValue } from "../aggregate/connectors";
+import type { AggregatePlan } from "../protocol";
+import { artifactPaths, chunkCircuit } from "./circuits";
+import { cellOf, GROUPS, MAX_COLUMNS, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
+import { accumulator, chunkRoot, datasetRoot, numericColumnCommitment, textColumnCommitment, treeLevels, treePath, type Hasher } from "./hash";
+import type { Groth16Proof } from "./verify";
+
+export interface DatasetCommitment {
+  dataset: string;
+  epoch: string;
+  /** decimal field elements */
+  root: string;
+  treeRoot: string;
+  rows: number;
+  chunkRows: number;
+  schema: CommittedColumn[];
+  /** SHA-256 over every committed cell: tells the node whether its data changed */
+  digest: string;
+  chunkRoots: string[];
+  createdAt: string;
+}
+
+const FIELD_BYTES = 31;
+function derive(secret: Uint8Array, label: string): bigint {
+  return BigInt("0x" + createHmac("sha256", secret).update(label).digest("hex").slice(0, 2 * FIELD_BYTES));
+}
+export const chunkSalt = (secret: Uint8Array, dataset: string, epoch: string, chunk: number) => derive(secret, `chunk:${dataset}:${epoch}:${chunk}`);
+/** Salt of the running totals after `chunks` chunks of a query's chain (0 before the first: a public start). */
+export const chainSalt = (secret: Uint8Array, queryId: string, dataset: string, chunks: number) => (chunks === 0 ? 0n : derive(secret, `acc:${queryId}:${dataset}:${chunks}`));
+
+/** Committed columns: the first MAX_COLUMNS; a column is numeric when every value is a number that fits 32 bits. */
+async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
+  const columns = (await connector.columns()).slice(0, MAX_COLUMNS);
+  const names = columns.map((c) => c.name);
+  const numeric = columns.map((c) => c.type === "number");
+  const scale = columns.map(() => 0);
+  for await (const batch of connector.scan(names)) {
+    for (const row of batch) {
+      for (let i = 0; i < row.length; i++) {
+        if (!numeric[i]) continue;
+        const v = row[i]!;
+        if (v.text === null) continue;
+        const s = v.num === null ? null : scaleOf(v.num);
+        if (s === null) numeric[i] = false;
+        else if (s > scale[i]!) scale[i] = s;
+      }
+    }
+  }
+  return columns.map((c, i) => ({ name: c.name, kind: numeric[i] ? "number" : "text", scale: numeric[i] ? scale[i]! : 0 }));
+}
+
+/**
+ * Streams chunks of cells (column-major) of the committed columns, the last padded with zero
+ * rows; only the columns `want(chunk)` asks for are encoded (others are null). Every raw
+ * value goes into `digest`, which tells whether the data is still the committed data.
+ */
+async function* chunksOf(connector: Connector, schema: CommittedColumn[], chunkRows: number, digest: Hash, want: (chunk: number) => (column: number) => boolean): AsyncGenerator<{ cells: (bigint[] | null)[]; rows: number }> {
+  let index = 0;
+  let wanted = want(0);
+  const fresh = () => schema.map((_, i) => (wanted(i) ? [] as bigint[] : null));
+  let cells = fresh();
+  let rows = 0;
+  const flush = () => {
+    const out = { cells: cells.map((c) => { if (c) while (c.length < chunkRows) c.push(0n); return c; }), rows };
+    wanted = want(++index);
+    cells = fresh();
+    rows = 0;
+    return out;
+  };
+  for await (const batch of connector.scan(schema.map((c) => c.name))) {
+    for (const row of batch as ScannedValue[][]) {
+      for (let i = 0; i < schema.length; i++) {
+        const v = row[i]!;
+        digest.update(v.text === null ? "\u0000\u001e" : v.text + "\u001e");
+        cells[i]?.push(cellOf(schema[i]!, v));
+      }
+      if (++rows === chunkRows) yield flush();
+    }
+  }
+  if (rows > 0) yield flush();
+}
+
+const all = () => () => true;
+
+function columnCommitments(h: Hasher, schema: CommittedColumn[], cells: bigint[][]): bigint[] {
+  return schema.map((c, i) => (c.kind === "number" ? numericColumnCommitment(h, cells[i]!) : textColumnCommitment(h, cells[i]!)));
+}
+
+export async function commitDataset(connector: Connector, dataset: string, chunkRows: number, secret: Uint8Array, h: Hasher): Promise<DatasetCommitment> {
+  const schema = await commitSchema(connector);
+  const epoch = randomUUID();
+  const digest = createHash("sha256");
+  const chunkRoots: bigint[] = [];
+  let rows = 0;
+  for await (const chunk of chunksOf(connector, schema, chunkRows, digest, all)) {
+    rows += chunk.rows;
+    chunkRoots.push(chunkRoot(h, chunkSalt(secret, dataset, epoch, chunkRoots.length), columnCommitments(h, schema, chunk.cells as bigint[][])));
+  }
+  if (chunkRoots.length === 0) chunkRoots.push(0n);
+  const treeRoot = treeLevels(h, chunkRoots).at(-1)![0]!;
+  return {
+    dataset, epoch, rows, chunkRows, schema, digest: digest.digest("hex"), chunkRoots: chunkRoots.map(String),
+    treeRoot: String(treeRoot), root: String(datasetRoot(h, treeRoot, rows, chunkRows, schemaHash(schema))), createdAt: new Date().toISOString(),
+  };
+}
+
+/** Per-group counts and sums of one chunk under a statement (what the circuit computes). */
+function chunkTotals(s: Statement, cells: (bigint[] | null)[]) {
+  const counts = new Array<bigint>(GROUPS).fill(0n);
+  const sums = new Array<bigint>(GROUPS).fill(0n);
+  const f = cells[s.filterColumn]!, g = cells[s.groupColumn]!, v = cells[s.valueColumn]!;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i]! < s.lo || f[i]! > s.hi) continue;
+    const j = s.codes.indexOf(g[i]!);
+    if (j < 0) continue;
+    counts[j]! += 1n;
+    sums[j]! += v[i]!;
+  }
+  return { counts, sums };
+}
+
+export interface Chain {
+  statement: Statement;
+  /** running totals' commitments after each chunk: accs[0] is the public start, accs[n] the final */
+  accs: bigint[];
+  /** totals after each chunk */
+  totals: { counts: bigint[]; sums: bigint[] }[];
+  /** data digest, to tell whether the data is still the committed data */
+  digest: string;
+  /** cells of the chunks asked for */
+  kept: Map<number, bigint[][]>;
+}
+
+function statementOrThrow(plan: AggregatePlan, commitment: DatasetCommitment): Statement {
+  const provable = statementFor(plan, commitment.schema);
+  if (!provable.ok) throw new ProofError("NOT_PROVABLE", provable.reason);
+  return provable.statement;
+}
+
+/**
+ * Walk the dataset once under a plan: the chain of running totals, keeping every column's
+ * cells of the `keep` chunks (for their proofs). `finalOnly` skips the intermediate
+ * commitments: what the node signs when it answers is the final one alone.
+ */
+export async function buildChain(connector: Connector, commitment: DatasetCommitment, plan: AggregatePlan, queryId: string, secret: Uint8Array, h: Hasher, keep: number[] = [], finalOnly = false): Promise<Chain> {
+  const s = statementOrThrow(plan, commitment);
+  const zero = new Array<bigint>(GROUPS).fill(0n);
+  const totals = [{ counts: zero, sums: zero }];
+  const accs = [accumulator(h, 0n, zero, zero)];
+  const digest = createHash("sha256");
+  const kept = new Map<number, bigint[][]>();
+  const wanted = new Set(keep);
+  const used = new Set([s.filterColumn, s.groupColumn, s.valueColumn]);
+  let c = 0;
+  for await (const chunk of chunksOf(connector, commitment.schema, commitment.chunkRows, digest, (i) => (wanted.has(i) ? () => true : (col) => used.has(col)))) {
+    if (wanted.has(c)) kept.set(c, chunk.cells as bigint[][]);
+    const part = chunkTotals(s, chunk.cells);
+    const prev = totals.at(-1)!;
+    totals.push({ counts: prev.counts.map((x, j) => x + part.counts[j]!), sums: prev.sums.map((x, j) => x + part.sums[j]!) });
+    c++;
+    if (!finalOnly) accs.push(accumulator(h, chainSalt(secret, queryId, commitment.dataset, c), totals[c]!.counts, totals[c]!.sums));
+  }
+  if (c === 0) { totals.push(totals[0]!); c = 1; if (!finalOnly) accs.push(accumulator(h, chainSalt(secret, queryId, commitment.dataset, 1), zero, zero)); }
+  if (finalOnly) accs.push(accumulator(h, chainSalt(secret, queryId, commitment.dataset, c), totals[c]!.counts, totals[c]!.sums));
+  return { statement: s, accs, totals, digest: digest.digest("hex"), kept };
+}
+
+export type ProofErrorCode = "NOT_PROVABLE" | "DATA_CHANGED" | "NO_CIRCUIT" | "BAD_REQUEST" | "CANNOT_PROVE";
+export class ProofError extends Error {
+  constructor(readonly code: ProofErrorCode, message: string) {
+    super(message);
+    this.name = "ProofError";
+  }
+}
+
+const str = (xs: bigint[]) => xs.map(String);
+
+export interface ChunkProof { index: number; chunkRoot: string; path: string[]; proof: Groth16Proof; publicSignals: string[]; provingMs: number }
+
+export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string): Promise<ChunkProof> {
+  const spec = chunkCircuit(commitment.chunkRows);
+  if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk is built on this node`);
+  const cells = chain.kept.get(index);
+  if (!cells) throw new Error(`chunk ${index} was not kept`);
+  const s = chain.statement;
+  const salt = chunkSalt(secret, commitment.dataset, commitment.epoch, index);
+  const columns = columnCommitments(h, commitment.schema, cells);
+  while (columns.length < MAX_COLUMNS) columns.push(0n);
+  const root = chunkRoot(h, salt, columns);
+  const before = chain.totals[index]!;
+  const input = {
+    chunkRoot: String(root), accIn: String(chain.accs[index]), accOut: String(chain.accs[index + 1]),
+    filterColumn: s.filterColumn, groupColumn: s.groupColumn, valueColumn: s.valueColumn, lo: String(s.lo), hi: String(s.hi), codes: str(s.codes),
+    salt: String(salt), columns: str(columns), filter: str(cells[s.filterColumn]!), group: str(cells[s.groupColumn]!), value: str(cells[s.valueColumn]!),
+    saltIn: String(chainSalt(secret, queryId, commitment.dataset, index)), saltOut: String(chainSalt(secret, queryId, commitment.dataset, index + 1)),
+    countsIn: str(before.counts), sumsIn: str(before.sums),
+  };
+  const p = artifactPaths(spec.name);
+  const t0 = performance.now();
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, p.wasm, p.zkey);
+  const levels = treeLevels(h, commitment.chunkRoots.map(BigInt));
+  return { index, chunkRoot: String(root), path: str(treePath(levels, index)), proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
+}
+
+export interface ReleaseProof { proof: Groth16Proof; publicSignals: string[]; provingMs: number }
+
+/** The final totals give `rows` rows in the released groups, each released group ≥ k (k = 0: not claimed). */
+export async function proveRelease(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string): Promise<ReleaseProof> {
+  const n = chain.totals.length - 1;
+  const final = chain.totals[n]!;
+  const mask = Array.from({ length: GROUPS }, (_, j) => (released[j] ? 1 : 0));
+  const rows = final.counts.reduce((a, c, j) => a + (mask[j] ? c : 0n), 0n);
+  const p = artifactPaths("release");
+  const t0 = performance.now();
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve({
+    acc: String(chain.accs.at(-1)), k: String(k), rows: String(rows), released: mask,
+    salt: String(chainSalt(secret, queryId, dataset, n)), counts: str(final.counts), sums: str(final.sums),
+  }, p.wasm, p.zkey);
+  return { proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
+}

@@ -1,0 +1,117 @@
+/**
+ * A node's commitments and proofs, as its HTTP service uses them: the node's proof secret
+ * and its current commitment per dataset live in <keysDir>/zk/ (mode 0600), next to its keys.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Connector } from "../aggregate/connectors";
+import type { AggregatePlan, AnswerCommitment } from "../protocol";
+import { chunkCircuit, defaultChunkRows } from "./circuits";
+import { fastHasher, type Hasher } from "./hash";
+import { buildChain, commitDataset, proveChunk, proveRelease, ProofError, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
+
+export class NodeProofs {
+  private readonly dir: string;
+  private readonly secret: Uint8Array;
+  private hasher: Promise<Hasher> | null = null;
+  /** one commitment at a time per dataset */
+  private readonly busy = new Map<string, Promise<DatasetCommitment>>();
+  /** chains revealed to an auditor, kept until the proofs are asked for */
+  private readonly revealed = new Map<string, { accs: string[]; at: number }>();
+
+  constructor(keysDir: string, private readonly chunkRows = defaultChunkRows()) {
+    this.dir = path.join(keysDir, "zk");
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = path.join(this.dir, "secret");
+    if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600 });
+    this.secret = readFileSync(file);
+  }
+
+  private hash() { return (this.hasher ??= fastHasher()); }
+  private file(dataset: string) { return path.join(this.dir, `${dataset}.commitment.json`); }
+
+  stored(dataset: string): DatasetCommitment | null {
+    const f = this.file(dataset);
+    return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) as DatasetCommitment : null;
+  }
+
+  /** The current commitment; a new one when there is none, when asked, or when the circuits here changed size. */
+  commitment(dataset: string, connector: Connector, refresh = false): Promise<DatasetCommitment> {
+    const running = this.busy.get(dataset);
+    if (running) return running;
+    const current = this.stored(dataset);
+    if (current && !refresh && chunkCircuit(current.chunkRows)) return Promise.resolve(current);
+    const job = (async () => {
+      const c = await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash());
+      writeFileSync(this.file(dataset), JSON.stringify(c), { mode: 0o600 });
+      return c;
+    })().finally(() => this.busy.delete(dataset));
+    this.busy.set(dataset, job);
+    return job;
+  }
+
+  /**
+   * What the node signs with an answer: its dataset commitment and a commitment to its
+   * final totals. Data changed since the last commitment starts a new update cycle first.
+   */
+  async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string): Promise<AnswerCommitment> {
+    let c = await this.commitment(dataset, connector);
+    const h = await this.hash();
+    try {
+      let chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true);
+      if (chain.digest !== c.digest) {
+        c = await this.commitment(dataset, connector, true);
+        chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true);
+      }
+      return { root: c.root, finalAcc: String(chain.accs.at(-1)), chunks: chain.totals.length - 1 };
+    } catch (e) {
+      if (e instanceof ProofError && e.code === "NOT_PROVABLE") return { notProvable: e.message };
+      throw e;
+    }
+  }
+
+  private async current(dataset: string, root: string): Promise<DatasetCommitment> {
+    const c = this.stored(dataset);
+    if (!c || c.root !== root) throw new ProofError("DATA_CHANGED", "This node has committed its data anew since it answered: the query can no longer be proven");
+    return c;
+  }
+
+  /** Audit step 1: the whole chain of running totals, fixed before the auditor draws its sample. */
+  async revealChain(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, root: string): Promise<string[]> {
+    const c = await this.current(dataset, root);
+    const chain = await buildChain(connector, c, plan, queryId, this.secret, await this.hash());
+    if (chain.digest !== c.digest) throw new ProofError("DATA_CHANGED", "The data changed since it was committed: the query can no longer be proven");
+    const accs = chain.accs.map(String);
+    const now = Date.now();
+    for (const [k, v] of this.revealed) if (now - v.at > 30 * 60_000) this.revealed.delete(k);
+    this.revealed.set(`${queryId}:${dataset}`, { accs, at: now });
+    return accs;
+  }
+
+  /** Audit step 2: proofs of the sampled chunks' steps and of the release. */
+  async prove(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, root: string, chunks: number[], released: boolean[], k: number): Promise<{ chunks: ChunkProof[]; release: ReleaseProof }> {
+    const c = await this.current(dataset, root);
+    const revealed = this.revealed.get(`${queryId}:${dataset}`);
+    if (!revealed) throw new ProofError("BAD_REQUEST", "Ask for the chain first (audit step 1)");
+    const n = revealed.accs.length - 1;
+    const bad = chunks.find((i) => i >= n);
+    if (bad !== undefined) throw new ProofError("BAD_REQUEST", `There is no chunk ${bad}: the dataset has ${n}`);
+    const h = await this.hash();
+    const chain = await buildChain(connector, c, plan, queryId, this.secret, h, chunks);
+    if (chain.digest !== c.digest) throw new ProofError("DATA_CHANGED", "The data changed since it was committed: the query can no longer be proven");
+    const proofs: ChunkProof[] = [];
+    for (const i of [...new Set(chunks)].sort((a, b) => a - b)) proofs.push(await cannotProve(`chunk ${i}`, proveChunk(h, c, chain, i, this.secret, queryId)));
+    return { chunks: proofs, release: await cannotProve("the release", proveRelease(chain, released, k, this.secret, queryId, dataset)) };
+  }
+}
+
+/** A witness the circuit rejects (a released group below k, say) is the node's inability to prove, not a crash. */
+async function cannotProve<T>(what: string, proving: Promise<T>): Promise<T> {
+  try {
+    return await proving;
+  } catch (e) {
+    if (e instanceof ProofError) throw e;
+    throw new ProofError("CANNOT_PROVE", `This node cannot prove ${what}: its data does not satisfy the circuit (${(e as Error).message.split("\n")[0]})`);
+  }
+}

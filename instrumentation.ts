@@ -6,6 +6,8 @@ export async function register() {
   startLedgerWorker(getDb);
   const { startSettlementWorker } = await import("./server/money/worker");
   startSettlementWorker(getDb);
+  const { endInterruptedAudits } = await import("./server/proofs/audits");
+  void getDb().then((db) => endInterruptedAudits(db.prisma)).catch((e: unknown) => console.error("[audits]", e));
   if (process.env.QUERY_WORKER === "off") return;
   const { startQueryWorker } = await import("./server/queries/worker");
   startQueryWorker(getDb);

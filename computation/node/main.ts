@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadNodeConfig } from "./config";
 import { loadIdentity } from "./identity";
-import { createNodeServer } from "./server";
+import { NodeProofs } from "../zk/service";
+import { commitAll, createNodeServer } from "./server";
 
 const { values } = parseArgs({ options: { config: { type: "string" } } });
 if (!values.config) {
@@ -18,7 +19,8 @@ try {
   const identity = loadIdentity(config.keysDir);
   const marketplacePublicKey = config.marketplacePublicKey ?? readFileSync(config.marketplacePublicKeyFile!, "utf8").trim();
   const ledgerPublicKey = config.ledgerPublicKey ?? readFileSync(config.ledgerPublicKeyFile!, "utf8").trim();
-  const server = createNodeServer({ config, identity, marketplacePublicKey, ledgerPublicKey });
+  const proofs = new NodeProofs(config.keysDir, config.chunkRows);
+  const server = createNodeServer({ config, identity, marketplacePublicKey, ledgerPublicKey, proofs });
   server.on("error", (e: NodeJS.ErrnoException) => {
     console.error(e.code === "EADDRINUSE" ? `✖ Port ${config.listen.port} is in use: change listen.port in ${values.config}.` : `✖ ${e.message}`);
     process.exit(1);
@@ -26,6 +28,8 @@ try {
   server.listen(config.listen.port, config.listen.host, () => {
     const addr = server.address() as { port: number };
     console.log(JSON.stringify({ event: "node-ready", name: config.name, url: `http://${config.listen.host}:${addr.port}`, nodeId: identity.nodeId, agreementKey: identity.agreementPublic }));
+    // Commitments are made once ready: the node answers meanwhile (the first answer waits for its dataset's).
+    if (process.env.NODE_COMMIT_ON_START !== "off") void commitAll(config, proofs);
   });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.close(() => process.exit(0)));
 } catch (e) {

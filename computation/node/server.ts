@@ -42,13 +42,29 @@ export class NodeRefusal extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly size?: number) { super(message); }
 }
 
-export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; ledgerPublicKey: string; now?: () => number }) {
+/** Commit every dataset that has no current commitment (at start, in the background: it hashes every row). */
+export async function commitAll(config: NodeConfig, proofs: NodeProofs, log: (line: string) => void = console.error) {
+  for (const [name, dataset] of Object.entries(config.datasets)) {
+    const connector = createConnector(dataset);
+    try {
+      const t0 = Date.now();
+      const c = await proofs.commitment(name, connector);
+      log(`[node ${config.name}] ${name}: committed ${c.rows} rows in chunks of ${c.chunkRows}${Date.now() - t0 > 50 ? ` (${((Date.now() - t0) / 1000).toFixed(1)} s)` : ""}`);
+    } catch (e) {
+      log(`[node ${config.name}] ${name}: cannot commit (${(e as Error).message})`);
+    } finally {
+      await connector.close?.();
+    }
+  }
+}
+
+export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; ledgerPublicKey: string; now?: () => number; proofs?: NodeProofs }) {
   const { config, identity } = opts;
   const now = opts.now ?? Date.now;
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
   const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
-  const proofs = new NodeProofs(config.keysDir, config.chunkRows);
+  const proofs = opts.proofs ?? new NodeProofs(config.keysDir, config.chunkRows);
   // Per-group counts of recent queries, kept briefly for the contribution round (counts only).
   const recent = new Map<string, { counts: bigint[]; at: number }>();
   const RECENT_MS = 10 * 60_000;

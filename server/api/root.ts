@@ -8,6 +8,7 @@ import {
 import { organisationRouter } from "./routers/organisation";
 import { ledgerRouter } from "./routers/ledger";
 import { moneyRouter } from "./routers/money";
+import { auditRouter } from "./routers/audits";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   supervisor: supervisorRouter,
   ledger: ledgerRouter,
   money: moneyRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,6 +21,7 @@ export const eventTypes = [
   "consent.granted", "consent.refused", "consent.revoked", "consent.spent", "envelope.delivered",
   "payment.received", "payment.refunded", "settlement.posted", "payout.sent",
   "supervision.suspended", "supervision.lifted",
+  "commitment.registered", "audit.requested", "audit.completed",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

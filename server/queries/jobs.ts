@@ -18,6 +18,7 @@ import { recognizeDelivery } from "../money/payments";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
+import { fetchCommitment } from "../proofs/audits";
 import { assertNotSuspended } from "../ledger/supervision";
 import { consistencyBetween, currentCheckpoint } from "../ledger/log";
 import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
@@ -134,7 +135,7 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records") => Promise<{ status: number; json: unknown }>;
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
 
 export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
   const res = await fetch(`${url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
@@ -237,22 +238,34 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} reported another query's contribution.`);
       return { nodeId: s.nodeId, holderOrgId: s.node.organisationId, rows: BigInt(answer.rows) };
     }));
+    // What each node signed about its answer's provability (docs/proofs.md), kept with its contribution.
+    const commitments = sources.map((_, i) => {
+      const c = answers[i]!.commitment;
+      return !c ? { unprovable: "The node signed no commitment with its answer" } : "notProvable" in c ? { unprovable: c.notProvable } : { commitmentRoot: c.root, finalAcc: c.finalAcc, chunks: c.chunks };
+    });
     const releasedTotal = totals.reduce((a, n, g) => (released[g] ? a + n : a), 0n);
     if (contributions.reduce((a, c) => a + c.rows, 0n) !== releasedTotal) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
     await db.$transaction(async (tx) => {
       const moved = await tx.queryJob.updateMany({ where: { id: job.id, status: "RUNNING" }, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result } });
       if (moved.count !== 1) return;
-      await tx.contribution.createMany({ data: contributions.map((c) => ({ queryId: job.id, ...c })) });
+      await tx.contribution.createMany({ data: contributions.map((c, i) => ({ queryId: job.id, ...c, ...commitments[i] })) });
       // The delivered query is paid for now, out of the order's prepayment, and split by contribution.
       const charged = job.orderId ? await recognizeDelivery(tx, { queryId: job.id, orderId: job.orderId, contributions }) : null;
       await recordEvent(tx, {
         type: "query.delivered", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId },
         data: {
           epsilon: job.epsilon, groups: suppressed.length, released: released.filter(Boolean).length, nodes: sources.length, resultHash: textHash(canonicalJson(result)),
+          commitmentsHash: textHash(canonicalJson(commitments)),
           ...(charged ? { chargedMinor: Number(charged.chargedMinor), currency: charged.currency } : {}),
         },
       });
     });
+    // Register dataset commitments the nodes answered from that we have not seen yet (a new update cycle).
+    await Promise.all(sources.map(async (s, i) => {
+      const root = commitments[i]!.commitmentRoot;
+      if (!root || await db.datasetCommitment.findUnique({ where: { nodeId_dataset_root: { nodeId: s.nodeId, dataset: s.dataset, root } } })) return;
+      await fetchCommitment(db, s.node, s.dataset, false, call).catch((e: unknown) => console.error(`[query ${job.id}] node ${s.node.name}'s commitment could not be registered:`, (e as Error).message));
+    }));
   } catch (e) {
     await failJob(db, job.id, (e as Error).message);
   }

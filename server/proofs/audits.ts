@@ -1,0 +1,256 @@
+/**
+ * Commitments and audits on the marketplace's side (docs/proofs.md).
+ *
+ * A node's dataset commitments are registered when the node reports them (on the ledger,
+ * `commitment.registered`). An audit checks one node's part in a delivered query: the node
+ * first reveals its chain of running totals (which must end at the totals it signed when it
+ * answered); only then is the sample of chunks drawn, so the node cannot fit its chain to it;
+ * the node proves the sampled chunks' steps and its release (its reported contribution, and
+ * k for a single-source query); the proofs are verified here with the committed keys and
+ * kept so anyone allowed can verify them again (the browser, the CLI). A node that cannot
+ * prove is flagged. Verdicts go on the ledger.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { z } from "zod";
+import { auditBundle, verifyAudit, type AuditBundle } from "@/computation/zk/verify";
+import { datasetCommitmentInfo, type AggregatePlan } from "@/computation/protocol";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
+import { canonicalJson } from "@/sdk/ledger";
+import type { PrismaClient } from "../db/generated/client";
+import { AppError } from "../errors";
+import { marketSigningKey } from "../keys";
+import { recordEvent, textHash } from "../ledger/events";
+import { httpNodeCall, loadPolicy, type NodeCall } from "../queries/jobs";
+import type { Planned } from "../queries/policy";
+import { circuitKeys, keysFor } from "./keys";
+
+/** At most this many chunks are proven per audit (each proof takes seconds on the node). */
+export const MAX_SAMPLE = 64;
+/** Datasets of at most this many chunks are proven whole. */
+export const PROVE_ALL_BELOW = 8;
+const AUDIT_TIMEOUT_MS = 15 * 60_000;
+
+type Node = { id: string; name: string; url: string; signingKey: string; organisationId: string };
+
+function signedRequest(payload: Record<string, unknown>) {
+  const issuedAt = Date.now();
+  return signPayload("market-request", { ...payload, issuedAt, expiresAt: issuedAt + 4 * 60_000, nonce: randomBytes(18).toString("base64url") }, marketSigningKey().privateKey);
+}
+
+class NodeFailure extends Error {}
+
+/** POST a signed request to a node; its signed answer's payload, or a NodeFailure saying why not. */
+async function ask(call: NodeCall, node: Node, path: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+  let res: { status: number; json: unknown };
+  try {
+    res = await call(node.url, signedRequest(payload), AbortSignal.timeout(timeoutMs), path as Parameters<NodeCall>[3]);
+  } catch (e) {
+    throw new NodeFailure(`node ${node.name} did not answer (${(e as Error).message})`);
+  }
+  if (res.status !== 200) {
+    const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new NodeFailure(`node ${node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`);
+  }
+  const signed = res.json as { payload: unknown; signature: unknown };
+  if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) throw new NodeFailure(`node ${node.name}'s answer is not signed by its registered key`);
+  return signed.payload as Record<string, unknown>;
+}
+
+/** Ask a node for its commitment to a dataset (anew with `refresh`) and register it. */
+export async function fetchCommitment(db: PrismaClient, node: Node, dataset: string, refresh = false, call: NodeCall = httpNodeCall) {
+  const payload = await ask(call, node, "/v1/commitment", { type: "commitment", nodeId: node.signingKey, dataset, refresh }, refresh ? 10 * 60_000 : 60_000);
+  const info = datasetCommitmentInfo.parse(payload);
+  if (info.dataset !== dataset || payload.nodeId !== node.signingKey) throw new NodeFailure(`node ${node.name} reported another dataset's commitment`);
+  return registerCommitment(db, node, info);
+}
+
+async function registerCommitment(db: PrismaClient, node: Node, info: z.infer<typeof datasetCommitmentInfo>) {
+  const key = { nodeId_dataset_root: { nodeId: node.id, dataset: info.dataset, root: info.root } };
+  const existing = await db.datasetCommitment.findUnique({ where: key });
+  if (existing) return existing;
+  return db.$transaction(async (tx) => {
+    const row = await tx.datasetCommitment.create({
+      data: { nodeId: node.id, dataset: info.dataset, root: info.root, treeRoot: info.treeRoot, rows: info.rows, chunkRows: info.chunkRows, schema: info.schema, epoch: info.epoch, committedAt: new Date(info.createdAt) },
+    });
+    // The resources served by this node and dataset now point at the new commitment.
+    const resources = await tx.dataResource.findMany({ where: { nodeId: node.id, dataset: info.dataset }, select: { id: true } });
+    await tx.dataResource.updateMany({ where: { nodeId: node.id, dataset: info.dataset }, data: { commitment: info.root } });
+    await recordEvent(tx, {
+      type: "commitment.registered", actorOrgId: node.organisationId, objectId: row.id,
+      refs: { nodeId: node.id, ...(resources[0] ? { resourceId: resources[0].id } : {}) },
+      data: { root: info.root, rows: info.rows, chunkRows: info.chunkRows, dataset: info.dataset },
+    });
+    return row;
+  });
+}
+
+export const auditRequestInput = z.object({
+  queryId: z.uuid(),
+  /** fraction of chunks to prove, in basis points (100 = 1%); small datasets are proven whole */
+  sampleBps: z.number().int().min(1).max(10_000).default(100),
+  idempotencyKey: z.string().min(8).max(100).optional(),
+});
+
+/** Who may audit a query: the supervisor any delivered query, a buyer its own. */
+async function auditableQuery(db: PrismaClient, queryId: string, who: { orgId: string; supervisor: boolean }) {
+  const job = await db.queryJob.findUnique({ where: { id: queryId } });
+  if (!job || (!who.supervisor && job.buyerOrgId !== who.orgId)) throw new AppError("NOT_FOUND", "QUERY_NOT_FOUND", "No such query that you may audit.");
+  if (job.status !== "SUCCEEDED") throw new AppError("CONFLICT", "QUERY_NOT_DELIVERED", "Only a delivered query can be audited.");
+  return job;
+}
+
+/** Start an audit of every node of a delivered query; returns the audits (one per node). */
+export async function requestAudit(db: PrismaClient, o: { queryId: string; sampleBps?: number; idempotencyKey?: string; orgId: string; userId: string; supervisor: boolean }) {
+  const input = auditRequestInput.parse(o);
+  if (input.idempotencyKey) {
+    const again = await db.audit.findMany({ where: { requestedByOrgId: o.orgId, idempotencyKey: { startsWith: `${input.idempotencyKey}:` } } });
+    if (again.length) return again.map((a) => ({ id: a.id, nodeId: a.nodeId, status: a.status }));
+  }
+  const job = await auditableQuery(db, input.queryId, o);
+  const contributions = await db.contribution.findMany({ where: { queryId: job.id }, orderBy: { nodeId: "asc" } });
+  if (contributions.length === 0) throw new AppError("CONFLICT", "NOTHING_TO_AUDIT", "This query has no node contributions recorded.");
+  const audits = await db.$transaction(async (tx) => {
+    const made = [];
+    for (const c of contributions) {
+      const a = await tx.audit.create({
+        data: {
+          queryId: job.id, nodeId: c.nodeId, requestedById: o.userId, requestedByOrgId: o.orgId, sampleBps: input.sampleBps,
+          idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}:${c.nodeId}` : null,
+        },
+      });
+      await recordEvent(tx, { type: "audit.requested", actorOrgId: o.orgId, objectId: a.id, refs: { queryId: job.id, nodeId: c.nodeId }, data: { sampleBps: input.sampleBps } });
+      made.push({ id: a.id, nodeId: a.nodeId, status: a.status });
+    }
+    return made;
+  });
+  return audits;
+}
+
+/** The chunks to prove: all of a small dataset, else a uniform sample of ⌈n·bps⌉ (at least 1, at most MAX_SAMPLE). */
+export function drawSample(n: number, sampleBps: number): number[] {
+  if (n <= PROVE_ALL_BELOW) return Array.from({ length: n }, (_, i) => i);
+  const size = Math.min(MAX_SAMPLE, n, Math.max(1, Math.ceil((n * sampleBps) / 10_000)));
+  const picked = new Set<number>();
+  while (picked.size < size) picked.add(randomInt(n));
+  return [...picked].sort((a, b) => a - b);
+}
+
+async function finish(db: PrismaClient, auditId: string, o: { status: "PASSED" | "FAILED" | "NOT_PROVABLE"; reason?: string; flagged?: boolean; chunks?: number; sample?: number[]; bundle?: AuditBundle; checks?: unknown; provingMs?: number }) {
+  await db.$transaction(async (tx) => {
+    const a = await tx.audit.update({
+      where: { id: auditId },
+      data: {
+        status: o.status, reason: o.reason ?? null, flagged: o.flagged ?? false, chunks: o.chunks ?? null, sample: o.sample ?? [],
+        bundle: o.bundle ? (o.bundle as object) : undefined, checks: o.checks ? (o.checks as object) : undefined, provingMs: o.provingMs ?? null, finishedAt: new Date(),
+      },
+    });
+    await recordEvent(tx, {
+      type: "audit.completed", actorOrgId: null, objectId: a.id, refs: { queryId: a.queryId, nodeId: a.nodeId },
+      data: {
+        verdict: o.status, flagged: o.flagged ?? false, chunks: o.chunks ?? null, proven: o.sample?.length ?? 0,
+        ...(o.bundle ? { bundleHash: textHash(canonicalJson(o.bundle)) } : {}), ...(o.reason ? { reasonHash: textHash(o.reason) } : {}),
+      },
+    });
+  });
+}
+
+/** Run one audit to its verdict. Never throws for what a node did: that is the verdict. */
+export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall = httpNodeCall): Promise<void> {
+  const audit = await db.audit.findUniqueOrThrow({ where: { id: auditId } });
+  if (audit.status !== "RUNNING") return;
+  try {
+    const job = await db.queryJob.findUniqueOrThrow({ where: { id: audit.queryId } });
+    const contribution = await db.contribution.findUniqueOrThrow({ where: { queryId_nodeId: { queryId: job.id, nodeId: audit.nodeId } } });
+    const { product, policy } = await loadPolicy(db, job.productId);
+    const source = product.sources.find((s) => s.nodeId === audit.nodeId);
+    if (!source) throw new Error("The node is no longer a source of this product");
+    const node = source.node;
+    if (!contribution.commitmentRoot || !contribution.finalAcc) {
+      return await finish(db, auditId, { status: "NOT_PROVABLE", reason: contribution.unprovable ?? "The node signed no commitment with its answer" });
+    }
+    const planned = job.plan as unknown as Planned;
+    const plan: AggregatePlan = { ...planned.plan, dataset: source.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: product.sources.length } };
+    let registered = await db.datasetCommitment.findUnique({ where: { nodeId_dataset_root: { nodeId: node.id, dataset: source.dataset, root: contribution.commitmentRoot } } });
+    try {
+      registered ??= await fetchCommitment(db, node, source.dataset, false, call);
+    } catch (e) {
+      if (!(e instanceof NodeFailure)) throw e;
+      return await finish(db, auditId, { status: "FAILED", flagged: true, reason: `The node could not show its commitment: ${e.message}` });
+    }
+    if (registered.root !== contribution.commitmentRoot) {
+      return await finish(db, auditId, { status: "FAILED", flagged: true, reason: "The node answered from a commitment it no longer reports: it recommitted since, so this query cannot be proven" });
+    }
+    const result = job.result as { suppressed: boolean[] } | null;
+    const released = (result?.suppressed ?? []).map((s) => !s);
+    const k = product.sources.length === 1 ? policy.minCohort : 0;
+    const base = { queryId: job.id, nodeId: node.signingKey, plan, root: registered.root };
+    const t0 = Date.now();
+    let bundle: AuditBundle;
+    let sample: number[] = [];
+    try {
+      const chain = await ask(call, node, "/v1/audit/chain", { type: "audit-chain", ...base }, 5 * 60_000);
+      const accs = z.array(z.string()).min(2).parse(chain.accs);
+      sample = drawSample(accs.length - 1, audit.sampleBps);
+      await db.audit.update({ where: { id: auditId }, data: { chunks: accs.length - 1, sample } });
+      const proven = await ask(call, node, "/v1/audit/prove", { type: "audit-prove", ...base, chunks: sample, released, k }, AUDIT_TIMEOUT_MS);
+      bundle = {
+        commitment: { root: registered.root, treeRoot: registered.treeRoot, rows: registered.rows, chunkRows: registered.chunkRows, schema: registered.schema as AuditBundle["commitment"]["schema"] },
+        plan, finalAcc: contribution.finalAcc, accs, sample, chunks: proven.chunks as AuditBundle["chunks"], release: proven.release as AuditBundle["release"],
+        released, k, rows: contribution.rows.toString(),
+      };
+    } catch (e) {
+      if (!(e instanceof NodeFailure)) throw e;
+      return await finish(db, auditId, { status: "FAILED", flagged: true, sample, reason: `The node could not prove: ${e.message}` });
+    }
+    const keys = keysFor(circuitKeys(), registered.chunkRows);
+    if (!keys) return await finish(db, auditId, { status: "FAILED", flagged: false, sample, reason: `No verification key is committed for chunks of ${registered.chunkRows} rows` });
+    const verdict = await verifyAudit(bundle, keys.keys, keys.pins);
+    const stored = auditBundle.safeParse(bundle).success ? bundle : undefined;
+    await finish(db, auditId, {
+      status: verdict.ok ? "PASSED" : "FAILED", flagged: !verdict.ok, chunks: bundle.accs.length - 1, sample, bundle: stored, checks: verdict.checks,
+      provingMs: Date.now() - t0, reason: verdict.ok ? undefined : verdict.checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail ?? "failed"}`).join("; "),
+    });
+  } catch (e) {
+    await finish(db, auditId, { status: "FAILED", reason: `The audit could not run: ${(e as Error).message}` }).catch(() => {});
+  }
+}
+
+/** Audits interrupted by a restart cannot resume (their sample was drawn): they end, not flagged. */
+export async function endInterruptedAudits(db: PrismaClient) {
+  const stuck = await db.audit.findMany({ where: { status: "RUNNING" }, select: { id: true } });
+  for (const a of stuck) await finish(db, a.id, { status: "FAILED", reason: "The audit was interrupted by a restart of the marketplace; request it again" });
+  return stuck.length;
+}
+
+export const auditListInput = z.object({ queryId: z.uuid().optional(), flagged: z.boolean().optional(), limit: z.number().int().min(1).max(200).default(50) });
+
+export async function listAudits(db: PrismaClient, o: z.input<typeof auditListInput> & { orgId: string; supervisor: boolean }) {
+  const input = auditListInput.parse(o);
+  const mine = o.supervisor ? {} : { queryId: { in: (await db.queryJob.findMany({ where: { buyerOrgId: o.orgId, ...(input.queryId ? { id: input.queryId } : {}) }, select: { id: true } })).map((j) => j.id) } };
+  const audits = await db.audit.findMany({
+    where: { ...(input.queryId && o.supervisor ? { queryId: input.queryId } : {}), ...mine, ...(input.flagged !== undefined ? { flagged: input.flagged } : {}) },
+    orderBy: { createdAt: "desc" }, take: input.limit,
+    select: { id: true, queryId: true, nodeId: true, status: true, reason: true, flagged: true, chunks: true, sample: true, sampleBps: true, provingMs: true, createdAt: true, finishedAt: true },
+  });
+  const nodes = await db.computationNode.findMany({ where: { id: { in: [...new Set(audits.map((a) => a.nodeId))] } }, select: { id: true, name: true, organisation: { select: { name: true, nameZh: true } } } });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return audits.map((a) => ({ ...a, node: byId.get(a.nodeId)?.name ?? "?", holder: byId.get(a.nodeId)?.organisation ?? null }));
+}
+
+export async function getAudit(db: PrismaClient, o: { auditId: string; orgId: string; supervisor: boolean }) {
+  const a = await db.audit.findUnique({ where: { id: o.auditId } });
+  const job = a && await db.queryJob.findUnique({ where: { id: a.queryId }, select: { buyerOrgId: true } });
+  if (!a || !job || (!o.supervisor && job.buyerOrgId !== o.orgId)) throw new AppError("NOT_FOUND", "AUDIT_NOT_FOUND", "No such audit that you may see.");
+  return { id: a.id, queryId: a.queryId, status: a.status, reason: a.reason, flagged: a.flagged, bundle: a.bundle as AuditBundle | null, checks: a.checks as { what: string; ok: boolean; detail?: string }[] | null };
+}
+
+/** Delivered queries the supervisor may audit, newest first. */
+export async function auditableQueries(db: PrismaClient) {
+  const jobs = await db.queryJob.findMany({
+    where: { status: "SUCCEEDED" }, orderBy: { finishedAt: "desc" }, take: 50,
+    select: { id: true, finishedAt: true, buyerOrgId: true, product: { select: { name: true, nameZh: true } } },
+  });
+  const audited = await db.audit.groupBy({ by: ["queryId"], where: { queryId: { in: jobs.map((j) => j.id) } }, _count: true });
+  const counts = new Map(audited.map((a) => [a.queryId, a._count]));
+  return jobs.map((j) => ({ ...j, audits: counts.get(j.id) ?? 0 }));
+}

@@ -12,6 +12,7 @@ import { runCleanup } from "./lib/cleanup";
 import { runCatalogBenchmark } from "./catalog";
 import { runLedgerBenchmark } from "./ledger";
 import { runQueriesBenchmark } from "./queries";
+import { runProofsBenchmark } from "./proofs";
 
 type Options = { quick: boolean; reps: number; pglite: boolean; cpuProf?: string; paillierLimit: number };
 
@@ -30,6 +31,11 @@ const benchmarks: { name: string; about: string; run: (o: Options) => Promise<st
     name: "ledger",
     about: "transparency ledger: appends/s with integrate() batches (≥ 2,000/s), proofs at 10^6 leaves (< 5 ms), on PGlite and PostgreSQL",
     run: (o) => runLedgerBenchmark(o),
+  },
+  {
+    name: "proofs",
+    about: "Groth16 circuits per chunk size (constraints, witness, prove, verify, size) and an audit of a 10^5-row resource with 1% spot checks",
+    run: (o) => runProofsBenchmark(o),
   },
 ];
 

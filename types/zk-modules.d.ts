@@ -4,6 +4,7 @@ declare module "snarkjs" {
   type Logger = { debug(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
   export const groth16: {
     fullProve(input: Signals, wasm: string | Uint8Array, zkey: string | Uint8Array, logger?: Logger): Promise<{ proof: object; publicSignals: string[] }>;
+    prove(zkey: string, wtns: { type: "mem"; data?: Uint8Array } | string, logger?: Logger): Promise<{ proof: object; publicSignals: string[] }>;
     verify(vkey: object, publicSignals: string[], proof: object, logger?: Logger): Promise<boolean>;
   };
   export const zKey: {
@@ -12,6 +13,7 @@ declare module "snarkjs" {
     exportVerificationKey(zkey: string, logger?: Logger): Promise<object>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
   };
+  export const wtns: { calculate(input: Signals, wasm: string, out: { type: "mem"; data?: Uint8Array } | string): Promise<void> };
   export const r1cs: { info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nPrvInputs: number; nOutputs: number; nVars: number }> };
 }
 declare module "circomlibjs" {

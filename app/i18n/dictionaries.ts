@@ -83,6 +83,8 @@ export const en = {
     reclassify: "Emergency reclassification", reclassifyTo: "Share as", reclassifyReason: "Reason (kept on record)", reclassifyEnds: "Until",
     reclassifyDo: "Reclassify until then", reclassified: "Reclassified until {until}.", until: "until {until}",
     sensitivityLevel: { PUBLIC: "public", INTERNAL: "internal", SENSITIVE: "sensitive", PERSONAL: "personal" },
+    commitment: "Data commitment", noCommitment: "none yet", recommit: "Commit anew",
+    recommitted: "Committed: root {root}, {rows} rows in chunks of {chunk}.",
   },
   products: {
     mine: "Your products", none: "No product yet.", build: "Build a product from resources", slug: "Address (slug)", resources: "Resources (same fields, one or more holders)",
@@ -163,6 +165,23 @@ export const en = {
     spent: "ε spent: {e}", left: "ε left: {e} of {total}", summary: "{groups} groups, {hidden} suppressed (fewer than the minimum cohort).",
     suppressed: "suppressed: below the minimum cohort", count: "count", recent: "Recent queries", when: "Asked", state: "Status", chart: "Chart of the first measure by group", total: "total",
   },
+  audits: {
+    title: "Audits of delivered queries",
+    intro: "An audit asks each node of a query to prove, in zero knowledge, a random sample of its computation and its release against the data commitment it registered. A node that cannot prove is flagged.",
+    queries: "Delivered queries", noQueries: "No query has been delivered yet.", query: "Query", product: "Product", buyer: "Buyer", delivered: "Delivered",
+    count: "Audits", rate: "Sample (% of chunks)", request: "Audit", requestQuery: "Audit this query", started: "Audits started: {n}, one per node.",
+    list: "Audits", mine: "Audits of this query", none: "No audit yet.", flaggedOnly: "Flagged only",
+    node: "Node", holder: "Holder", verdict: "Verdict", flagged: "⚑ flagged", chunks: "Chunks proven", sample: "Sample rate", proving: "Proving time", reason: "Reason",
+    status: { RUNNING: "running…", PASSED: "✔ passed", FAILED: "✖ failed", NOT_PROVABLE: "not provable" },
+    proofs: "Proofs", hide: "Hide", loading: "Loading…", noBundle: "No proofs were kept for this audit.",
+    verify: "Verify in browser", verifying: "Verifying…", download: "Download proofs",
+    cli: "Check the file offline with the keys committed in the repository: npm run zk -- verify <file>",
+    serverChecks: "Checked by the marketplace", browserChecks: "Checked in this browser",
+    verified: "✔ Verified in this browser: every sampled chunk and the release are proven against the registered commitment.",
+    notVerified: "✖ NOT verified in this browser.",
+    pins: "Keys used (SHA-256, pinned in circuits/artifacts.json): {pins}",
+    noKeys: "This site publishes no verification key for chunks of {rows} rows.",
+  },
   errors: {
     generic: "Something went wrong. Try again.",
     WRONG_CREDENTIALS: "Wrong email or password.",
@@ -175,6 +194,8 @@ export const en = {
     INVITATION_USED: "This invitation was already accepted.",
     INVITATION_NOT_FOUND: "No such invitation is addressed to you.",
     BUDGET_EXHAUSTED: "Not enough privacy budget left for this query.",
+    QUERY_NOT_DELIVERED: "Only a delivered query can be audited.",
+    NOTHING_TO_AUDIT: "This query has no node contributions recorded, so there is nothing to audit.",
   },
 };
 
@@ -262,6 +283,8 @@ export const zh: Dictionary = {
     reclassify: "应急调整共享类型", reclassifyTo: "调整为", reclassifyReason: "理由（将被记录）", reclassifyEnds: "截止",
     reclassifyDo: "临时调整至截止日", reclassified: "已临时调整，至 {until}。", until: "至 {until}",
     sensitivityLevel: { PUBLIC: "公开", INTERNAL: "内部", SENSITIVE: "敏感", PERSONAL: "个人信息" },
+    commitment: "数据承诺", noCommitment: "尚无", recommit: "重新承诺",
+    recommitted: "已承诺：根 {root}，共 {rows} 行，每块 {chunk} 行。",
   },
   products: {
     mine: "您的数据产品", none: "尚无数据产品。", build: "基于数据资源开发产品", slug: "地址标识", resources: "数据资源（字段相同，可来自多个持有方）",
@@ -342,6 +365,23 @@ export const zh: Dictionary = {
     spent: "已用 ε：{e}", left: "剩余 ε：{e} / {total}", summary: "共 {groups} 组，其中 {hidden} 组因少于最小群体规模而隐藏。",
     suppressed: "已隐藏：低于最小群体规模", count: "数量", recent: "最近的查询", when: "提交时间", state: "状态", chart: "按分组显示第一个指标的图表", total: "合计",
   },
+  audits: {
+    title: "已交付查询的审计",
+    intro: "审计要求查询涉及的每个计算节点，以零知识证明的方式，证明其随机抽样的计算步骤及结果发布与其登记的数据承诺一致。无法证明的节点将被标记。",
+    queries: "已交付的查询", noQueries: "尚无已交付的查询。", query: "查询", product: "数据产品", buyer: "买方", delivered: "交付时间",
+    count: "审计次数", rate: "抽样比例（数据块的 %）", request: "审计", requestQuery: "审计此查询", started: "已启动审计：{n} 项，每个节点一项。",
+    list: "审计记录", mine: "此查询的审计", none: "尚无审计。", flaggedOnly: "仅显示被标记的",
+    node: "节点", holder: "持有方", verdict: "结论", flagged: "⚑ 已标记", chunks: "已证明的数据块", sample: "抽样比例", proving: "证明耗时", reason: "原因",
+    status: { RUNNING: "进行中…", PASSED: "✔ 通过", FAILED: "✖ 未通过", NOT_PROVABLE: "不可证明" },
+    proofs: "证明", hide: "收起", loading: "加载中…", noBundle: "此审计未保存证明。",
+    verify: "在浏览器中验证", verifying: "验证中…", download: "下载证明",
+    cli: "可用仓库中提交的验证密钥离线核验该文件：npm run zk -- verify <文件>",
+    serverChecks: "市场的核验结果", browserChecks: "本浏览器的核验结果",
+    verified: "✔ 已在本浏览器中验证：所有抽样数据块及结果发布均已依据登记的数据承诺得到证明。",
+    notVerified: "✖ 本浏览器验证未通过。",
+    pins: "所用验证密钥（SHA-256，固定于 circuits/artifacts.json）：{pins}",
+    noKeys: "本站未发布每块 {rows} 行的验证密钥。",
+  },
   errors: {
     generic: "出现错误，请重试。",
     WRONG_CREDENTIALS: "邮箱或密码错误。",
@@ -354,6 +394,8 @@ export const zh: Dictionary = {
     INVITATION_USED: "该邀请已被接受。",
     INVITATION_NOT_FOUND: "没有发给您的此邀请。",
     BUDGET_EXHAUSTED: "剩余隐私预算不足以执行此查询。",
+    QUERY_NOT_DELIVERED: "只有已交付的查询才能审计。",
+    NOTHING_TO_AUDIT: "此查询没有记录任何节点的贡献，无可审计。",
   },
 };
 

@@ -190,9 +190,8 @@ const str = (xs: bigint[]) => xs.map(String);
 
 export interface ChunkProof { index: number; chunkRoot: string; path: string[]; proof: Groth16Proof; publicSignals: string[]; provingMs: number }
 
-export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string): Promise<ChunkProof> {
-  const spec = chunkCircuit(commitment.chunkRows);
-  if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk is built on this node`);
+/** The chunk circuit's input for one chunk of a chain (every private value included). */
+export function chunkInput(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string) {
   const cells = chain.kept.get(index);
   if (!cells) throw new Error(`chunk ${index} was not kept`);
   const s = chain.statement;
@@ -201,33 +200,44 @@ export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain
   while (columns.length < MAX_COLUMNS) columns.push(0n);
   const root = chunkRoot(h, salt, columns);
   const before = chain.totals[index]!;
-  const input = {
+  return {
     chunkRoot: String(root), accIn: String(chain.accs[index]), accOut: String(chain.accs[index + 1]),
     filterColumn: s.filterColumn, groupColumn: s.groupColumn, valueColumn: s.valueColumn, lo: String(s.lo), hi: String(s.hi), codes: str(s.codes),
     salt: String(salt), columns: str(columns), filter: str(cells[s.filterColumn]!), group: str(cells[s.groupColumn]!), value: str(cells[s.valueColumn]!),
     saltIn: String(chainSalt(secret, queryId, commitment.dataset, index)), saltOut: String(chainSalt(secret, queryId, commitment.dataset, index + 1)),
     countsIn: str(before.counts), sumsIn: str(before.sums),
   };
+}
+
+export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string): Promise<ChunkProof> {
+  const spec = chunkCircuit(commitment.chunkRows);
+  if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk is built on this node`);
+  const input = chunkInput(h, commitment, chain, index, secret, queryId);
   const p = artifactPaths(spec.name);
   const t0 = performance.now();
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, p.wasm, p.zkey);
   const levels = treeLevels(h, commitment.chunkRoots.map(BigInt));
-  return { index, chunkRoot: String(root), path: str(treePath(levels, index)), proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
+  return { index, chunkRoot: input.chunkRoot, path: str(treePath(levels, index)), proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
 }
 
 export interface ReleaseProof { proof: Groth16Proof; publicSignals: string[]; provingMs: number }
 
-/** The final totals give `rows` rows in the released groups, each released group ≥ k (k = 0: not claimed). */
-export async function proveRelease(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string): Promise<ReleaseProof> {
+/** The release circuit's input: `rows` is what the node's final totals give in the released groups. */
+export function releaseInput(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string) {
   const n = chain.totals.length - 1;
   const final = chain.totals[n]!;
   const mask = Array.from({ length: GROUPS }, (_, j) => (released[j] ? 1 : 0));
   const rows = final.counts.reduce((a, c, j) => a + (mask[j] ? c : 0n), 0n);
-  const p = artifactPaths("release");
-  const t0 = performance.now();
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve({
+  return {
     acc: String(chain.accs.at(-1)), k: String(k), rows: String(rows), released: mask,
     salt: String(chainSalt(secret, queryId, dataset, n)), counts: str(final.counts), sums: str(final.sums),
-  }, p.wasm, p.zkey);
+  };
+}
+
+/** The final totals give `rows` rows in the released groups, each released group ≥ k (k = 0: not claimed). */
+export async function proveRelease(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string): Promise<ReleaseProof> {
+  const p = artifactPaths("release");
+  const t0 = performance.now();
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(releaseInput(chain, released, k, secret, queryId, dataset), p.wasm, p.zkey);
   return { proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
 }

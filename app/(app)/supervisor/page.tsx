@@ -3,8 +3,9 @@ import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { LedgerFeed } from "../ledger/feed";
 import { IssueCheckpoint, LiftSuspension, SuspendForm } from "./actions";
+import { AuditsConsole } from "./audits";
 
-/** The supervisor's console: statistics read from the ledger, suspensions, and the live feed with proofs. */
+/** The supervisor's console: statistics read from the ledger, suspensions, audits of delivered queries, and the live feed with proofs. */
 export default async function SupervisorHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
   const [stats, suspensions, directory] = await Promise.all([
@@ -52,6 +53,7 @@ export default async function SupervisorHome() {
               products={directory.products.map((p) => ({ id: p.id, label: label(p) }))}
             />
           </section>
+          <AuditsConsole orgs={orgs} />
           <LedgerFeed mode="all" orgs={orgs} />
         </>
       )}

@@ -10,6 +10,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { vectorLength } from "@/computation/protocol";
 import { decodeResult, type ResultRow } from "@/sdk/decode";
+import { QueryAudits } from "../../../_components/audits";
 import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
 import { errorText, useTRPC } from "../../../trpc";
@@ -195,6 +196,7 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
       {job.error && <p className="error" role="alert">{job.error}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {rows && <ResultTable job={job} rows={rows} />}
+      {job.status === "SUCCEEDED" && <QueryAudits queryId={job.id} />}
     </div>
   );
 }

@@ -112,3 +112,22 @@ export function ReclassifyForm({ resourceId, current }: { resourceId: string; cu
     </form>
   );
 }
+
+/** Asks the resource's node to commit its data anew (a new update cycle); the new root is registered on the ledger. */
+export function RecommitButton({ resourceId }: { resourceId: string }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const recommit = useMutation(trpc.audit.recommit.mutationOptions({ onSuccess: () => router.refresh() }));
+  return (
+    <div>
+      <button type="button" className="secondary" disabled={recommit.isPending} onClick={() => recommit.mutate({ resourceId })}>{t.resources.recommit}</button>
+      {recommit.data && (
+        <p className="notice" role="status" title={recommit.data.root}>
+          {fill(t.resources.recommitted, { root: `${recommit.data.root.slice(0, 12)}…`, rows: recommit.data.rows, chunk: recommit.data.chunkRows })}
+        </p>
+      )}
+      {recommit.error && <p className="error" role="alert">{errorText(t, recommit.error)}</p>}
+    </div>
+  );
+}

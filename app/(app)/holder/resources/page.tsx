@@ -2,7 +2,7 @@ import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { Refusal } from "../../../_components/refusal";
 import { fill } from "../../../i18n/dictionaries";
 import { getDictionary } from "../../../i18n/server";
-import { ReclassifyForm, ResourceForm, RetireButton } from "./forms";
+import { RecommitButton, ReclassifyForm, ResourceForm, RetireButton } from "./forms";
 
 export default async function ResourcesPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
@@ -16,7 +16,7 @@ export default async function ResourcesPage() {
       <section className="panel">
         {resources.length === 0 ? <p className="muted">{t.resources.empty}</p> : (
           <table data-testid="resources">
-            <thead><tr><th>{t.resources.name}</th><th>{t.resources.certificate}</th><th>{t.catalog.sharing}</th><th>{t.resources.version}</th><th>{t.resources.fields}</th><th /></tr></thead>
+            <thead><tr><th>{t.resources.name}</th><th>{t.resources.certificate}</th><th>{t.catalog.sharing}</th><th>{t.resources.version}</th><th>{t.resources.fields}</th><th>{t.resources.commitment}</th><th /></tr></thead>
             <tbody>
               {resources.map((r) => (
                 <tr key={r.id}>
@@ -25,6 +25,10 @@ export default async function ResourcesPage() {
                   <td>{t.catalog.sharingClass[r.effectiveSharing]}{r.emergency && <div className="error">{t.resources.emergency}: {r.emergency.reason} ({fill(t.resources.until, { until: day(r.emergency.endsAt) })})</div>}</td>
                   <td>v{r.version}{r.status === "RETIRED" && <div className="muted">{t.resources.retired}</div>}</td>
                   <td>{r.fields.map((f) => f.name).join(", ")}</td>
+                  <td data-testid="commitment">
+                    {r.commitment ? <code title={r.commitment}>{r.commitment.slice(0, 12)}…</code> : <span className="muted">{t.resources.noCommitment}</span>}
+                    {r.status === "ACTIVE" && r.nodeId && r.dataset && <RecommitButton resourceId={r.id} />}
+                  </td>
                   <td>
                     {r.status === "ACTIVE" && (
                       <>

@@ -26,7 +26,7 @@ export const nodeConfig = z.object({
   ledgerPublicKeyFile: z.string().optional(),
   ledgerOrigin: z.string().min(1).max(200).default("quancheng-market/ledger"),
   datasets: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), connectorConfig),
-  /** rows per chunk of this node's dataset commitments; default: the largest chunk circuit built here */
+  /** rows per chunk of this node's dataset commitments (a chunk circuit of that size must be built); default 16 */
   chunkRows: z.number().int().positive().optional(),
   /** largest request body accepted (the buyer's public key dominates) */
   maxRequestBytes: z.number().int().positive().default(4_000_000),

@@ -42,8 +42,8 @@ export function chunkCircuit(chunkRows: number): CircuitSpec | null {
   return existsSync(p.wasm) && existsSync(p.zkey) ? spec : null;
 }
 
-/** Rows per chunk a node commits with: the largest chunk circuit built here, else 16. */
-export function defaultChunkRows(): number {
-  const built = circuitSpecs.filter((c) => c.chunkRows && chunkCircuit(c.chunkRows)).map((c) => c.chunkRows!);
-  return built.length ? Math.max(...built) : 16;
-}
+/**
+ * Rows per chunk a node commits with unless its config says otherwise: 16, whose artifacts
+ * are committed, so every checkout can prove. 256 needs `npm run circuits -- build --large`.
+ */
+export const DEFAULT_CHUNK_ROWS = 16;

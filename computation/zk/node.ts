@@ -85,7 +85,13 @@ async function* chunksOf(connector: Connector, schema: CommittedColumn[], chunkR
       for (let i = 0; i < schema.length; i++) {
         const v = row[i]!;
         digest.update(v.text === null ? "\u0000\u001e" : v.text + "\u001e");
-        cells[i]?.push(cellOf(schema[i]!, v));
+        const column = cells[i];
+        if (!column) continue;
+        try {
+          column.push(cellOf(schema[i]!, v));
+        } catch (e) {
+          throw new ProofError("DATA_CHANGED", `The data changed since it was committed: ${(e as Error).message}`);
+        }
       }
       if (++rows === chunkRows) yield flush();
     }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Connector } from "../aggregate/connectors";
 import type { AggregatePlan, AnswerCommitment } from "../protocol";
-import { chunkCircuit, defaultChunkRows } from "./circuits";
+import { DEFAULT_CHUNK_ROWS } from "./circuits";
 import { fastHasher, type Hasher } from "./hash";
 import { buildChain, commitDataset, proveChunk, proveRelease, ProofError, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
 
@@ -20,7 +20,7 @@ export class NodeProofs {
   /** chains revealed to an auditor, kept until the proofs are asked for */
   private readonly revealed = new Map<string, { accs: string[]; at: number }>();
 
-  constructor(keysDir: string, private readonly chunkRows = defaultChunkRows()) {
+  constructor(keysDir: string, private readonly chunkRows = DEFAULT_CHUNK_ROWS) {
     this.dir = path.join(keysDir, "zk");
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = path.join(this.dir, "secret");
@@ -36,12 +36,12 @@ export class NodeProofs {
     return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) as DatasetCommitment : null;
   }
 
-  /** The current commitment; a new one when there is none, when asked, or when the circuits here changed size. */
+  /** The current commitment; a new one when there is none, when asked, or when the configured chunk size changed. */
   commitment(dataset: string, connector: Connector, refresh = false): Promise<DatasetCommitment> {
     const running = this.busy.get(dataset);
     if (running) return running;
     const current = this.stored(dataset);
-    if (current && !refresh && chunkCircuit(current.chunkRows)) return Promise.resolve(current);
+    if (current && !refresh && current.chunkRows === this.chunkRows) return Promise.resolve(current);
     const job = (async () => {
       const c = await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash());
       writeFileSync(this.file(dataset), JSON.stringify(c), { mode: 0o600 });
@@ -59,8 +59,9 @@ export class NodeProofs {
     let c = await this.commitment(dataset, connector);
     const h = await this.hash();
     try {
-      let chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true);
-      if (chain.digest !== c.digest) {
+      // A value that no longer fits the committed scale means the data changed, like a new digest.
+      let chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true).catch((e: unknown) => { if (e instanceof ProofError && e.code === "DATA_CHANGED") return null; throw e; });
+      if (!chain || chain.digest !== c.digest) {
         c = await this.commitment(dataset, connector, true);
         chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true);
       }

@@ -1,0 +1,162 @@
+/**
+ * Audits end to end with real node processes and real Groth16 proofs: nodes commit their
+ * data, sign commitments with their answers, reveal their chains and prove sampled chunks;
+ * the marketplace verifies, records verdicts on the ledger and flags a node that cannot prove.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite } from "@/computation/demo/generate";
+import { startNode, type RunningNode } from "@/computation/demo/nodes";
+import { generateKeys } from "@/computation/he";
+import { verifyAudit } from "@/computation/zk/verify";
+import { createCaller } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
+import type { Database } from "@/server/db/client";
+import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
+import { registerNode } from "@/server/nodes/nodes";
+import { getAudit, requestAudit, runAudit } from "@/server/proofs/audits";
+import { circuitKeys, keysFor } from "@/server/proofs/keys";
+import { claimNextJob, runQueryJob } from "@/server/queries/jobs";
+import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
+import { createQueryProduct } from "@/server/queries/products";
+import { seedDemoWorld } from "@/server/seed/demo";
+import { claimsPolicy } from "@/server/seed/demo-queries";
+import { listProduct, orderApproved } from "@/server/seed/flows";
+import { main as zkCli } from "@/sdk/zk-cli";
+import { backends } from "../setup/databases";
+
+const policy: QueryPolicy = { ...claimsPolicy, minCohort: 5, privacy: { mode: "none" } };
+const provable: BuyerQuery = { groupBy: ["district"], filters: [{ column: "age", op: "between", value: [30, 60] }], measures: [{ column: "claim_amount", aggregate: "SUM" }] };
+
+describe("audits of delivered queries, with real nodes and real proofs", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "audits-"));
+  let db: Database;
+  const nodes: RunningNode[] = [];
+  let both = "", single = "";
+  let buyer: ReturnType<typeof createCaller>;
+  let supervisor: { orgId: string; userId: string };
+  let keys: { publicKey: string };
+
+  beforeAll(async () => {
+    process.env.DATA_DIR = dir;
+    db = await backends[0]!.open();
+    await seedDemoWorld(db.prisma);
+    await writeCsv(path.join(dir, "a.csv"), CLAIM_COLUMNS, claims(21, 200, 0));
+    await writeSqlite(path.join(dir, "b.sqlite"), "claims", CLAIM_SQL, claims(22, 150, 2));
+    const holders = [
+      { slug: "jinan-central-hospital", name: "a", connector: { kind: "csv", path: "a.csv" } },
+      { slug: "jinan-second-hospital", name: "b", connector: { kind: "sqlite", path: "b.sqlite", table: "claims" } },
+    ];
+    const registered = [];
+    for (const h of holders) {
+      const config = path.join(dir, `${h.name}.json`);
+      writeFileSync(config, JSON.stringify({ name: h.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${h.name}`, marketplacePublicKey: marketSigningKey().publicKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { claims: h.connector }, chunkRows: 16 }));
+      const node = await startNode(config, { name: h.name } as never);
+      nodes.push(node);
+      const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
+      registered.push(await registerNode(db.prisma, { organisationId: org.id, name: h.name, url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey }));
+    }
+    const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
+    both = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-both", name: "Claims (two hospitals)", policy, sources: registered.map((r) => ({ nodeId: r.id, dataset: "claims" })) })).id;
+    single = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-single", name: "Claims (one hospital)", policy, sources: [{ nodeId: registered[0]!.id, dataset: "claims" }] })).id;
+    const insurer = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
+    for (const productId of [both, single]) { await listProduct(db.prisma, productId); await orderApproved(db.prisma, { productId, buyerOrgId: insurer.memberships[0]!.organisationId }); }
+    buyer = createCaller(await createContext({ db, userId: insurer.id }));
+    const sup = await db.prisma.user.findUniqueOrThrow({ where: { email: "supervisor@quancheng.example" }, include: { memberships: true } });
+    supervisor = { orgId: sup.memberships[0]!.organisationId, userId: sup.id };
+    keys = await generateKeys();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const n of nodes) n.process.kill();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function deliver(productId: string, query: BuyerQuery) {
+    const job = await buyer.buyer.submitQuery({ productId, query, publicKey: keys.publicKey });
+    await runQueryJob(db.prisma, (await claimNextJob(db.prisma))!);
+    const done = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(done.status, done.error ?? "").toBe("SUCCEEDED");
+    return job.id;
+  }
+  async function audit(queryId: string, sampleBps = 2500) {
+    const made = await requestAudit(db.prisma, { queryId, sampleBps, ...supervisor, supervisor: true });
+    for (const a of made) await runAudit(db.prisma, a.id);
+    return Promise.all(made.map((a) => getAudit(db.prisma, { auditId: a.id, orgId: supervisor.orgId, supervisor: true })));
+  }
+
+  it("passes an honest audit of every node, on the ledger, and verifies again from its bundle (CLI too)", async () => {
+    const queryId = await deliver(both, provable);
+    const commitments = await db.prisma.datasetCommitment.findMany();
+    expect(commitments.map((c) => c.chunkRows)).toEqual([16, 16]);
+    const contributions = await db.prisma.contribution.findMany({ where: { queryId } });
+    expect(contributions.every((c) => c.commitmentRoot && c.finalAcc && !c.unprovable)).toBe(true);
+
+    const audits = await audit(queryId);
+    for (const a of audits) {
+      expect(a.status, a.reason ?? "").toBe("PASSED");
+      expect(a.flagged).toBe(false);
+      const k = keysFor(circuitKeys(), 16)!;
+      expect((await verifyAudit(a.bundle, k.keys, k.pins)).ok).toBe(true);
+      expect(a.bundle!.sample.length).toBeGreaterThanOrEqual(4); // 25% of 13 or 10 chunks
+    }
+    const file = path.join(dir, "audit.json");
+    writeFileSync(file, JSON.stringify({ bundle: audits[0]!.bundle }));
+    const lines: string[] = [];
+    expect(await zkCli(["verify", file], (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toMatch(/^Verified/);
+    // Tampered on disk: the CLI says so.
+    const tampered = JSON.parse(readFileSync(file, "utf8")) as { bundle: { rows: string } };
+    tampered.bundle.rows = String(BigInt(tampered.bundle.rows) + 1n);
+    writeFileSync(file, JSON.stringify(tampered));
+    expect(await zkCli(["verify", file], () => {})).toBe(1);
+
+    const events = await db.prisma.ledgerQueue.findMany({ where: { type: { in: ["commitment.registered", "audit.requested", "audit.completed"] } } });
+    const leaves = await db.prisma.ledgerLeaf.findMany({ where: { type: { in: ["commitment.registered", "audit.requested", "audit.completed"] } } });
+    const bodies = [...events, ...leaves].map((e) => JSON.parse(e.body) as { type: string; data?: { verdict?: string } });
+    expect(bodies.filter((b) => b.type === "commitment.registered")).toHaveLength(2);
+    expect(bodies.filter((b) => b.type === "audit.completed").map((b) => b.data?.verdict)).toEqual(["PASSED", "PASSED"]);
+  }, 300_000);
+
+  it("proves k for a single-source query: every released group has at least k rows", async () => {
+    const queryId = await deliver(single, provable);
+    const [a] = await audit(queryId, 100);
+    expect(a!.status, a!.reason ?? "").toBe("PASSED");
+    expect(a!.bundle!.k).toBe(5);
+    expect(a!.checks!.at(-1)!.detail).toMatch(/each ≥ 5/);
+  }, 300_000);
+
+  it("says a query outside what the circuits prove is not provable, without flagging anyone", async () => {
+    const queryId = await deliver(both, { groupBy: ["age"], measures: [{ column: "claim_amount", aggregate: "SUM" }] });
+    for (const a of await audit(queryId)) {
+      expect(a.status).toBe("NOT_PROVABLE");
+      expect(a.reason).toMatch(/category dimensions/);
+      expect(a.flagged).toBe(false);
+    }
+  }, 120_000);
+
+  it("lets a buyer audit its own query only", async () => {
+    const queryId = (await db.prisma.queryJob.findFirstOrThrow({ where: { status: "SUCCEEDED" } })).id;
+    const bank = await db.prisma.user.findUniqueOrThrow({ where: { email: "bank@quancheng.example" } });
+    const other = createCaller(await createContext({ db, userId: bank.id }));
+    await expect(other.audit.request({ queryId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(buyer.audit.list({ queryId })).resolves.toBeInstanceOf(Array);
+  });
+
+  it("flags a node whose data changed after it answered", async () => {
+    const queryId = await deliver(both, provable);
+    const file = path.join(dir, "a.csv");
+    const text = readFileSync(file, "utf8").split("\n");
+    text[3] = text[3]!.replace(/,(\d+(?:\.\d+)?),(\d{4}-\d{2})$/, (_, amount: string, month: string) => `,${Number(amount) + 1},${month}`);
+    writeFileSync(file, text.join("\n"));
+    const audits = await audit(queryId);
+    const a = audits.find((x) => x.bundle === null || x.status !== "PASSED")!;
+    expect(a.status).toBe("FAILED");
+    expect(a.flagged).toBe(true);
+    expect(a.reason).toMatch(/could not prove.*DATA_CHANGED/);
+    expect(audits.filter((x) => x.status === "PASSED")).toHaveLength(1); // the other node is fine
+  }, 300_000);
+});

@@ -11,8 +11,9 @@
  * of the needed size is generated (2^14: ~7 min here; 2^16: ~35 min).
  *
  * verify: recompiles every circuit whose artifacts are present and checks that the R1CS and
- * WASM are byte for byte the pinned ones (compilation is reproducible); checks the proving
- * keys' hashes; checks each committed verification key is the one its proving key exports;
+ * WASM are byte for byte the pinned ones (compilation is reproducible; the R1CS is not kept in
+ * git); checks the proving keys' hashes; checks each committed verification key is the one its
+ * proving key exports;
  * with --full and the pinned powers-of-tau file present, checks each proving key against
  * its circuit and that file (snarkjs zkey verify).
  */
@@ -111,23 +112,23 @@ async function verify(full: boolean): Promise<boolean> {
     report(vkeyHash(vkey) === pin.vkey, `${spec.name}: committed verification key matches its pin`);
     if (!existsSync(p.zkey)) { report(!spec.small, `${spec.name}: proving key not present${spec.small ? "" : " (large: build with --large)"}`); continue; }
     report(readFileSync(p.source, "utf8") === mainSource(spec), `${spec.name}: main component is ${spec.main}`);
+    report(sha(p.wasm) === pin.wasm, `${spec.name}: WASM present is the pinned one`);
+    report(sha(p.zkey) === pin.zkey, `${spec.name}: proving key is the pinned one`);
+    report(vkeyHash(await snarkjs.zKey.exportVerificationKey(p.zkey)) === pin.vkey, `${spec.name}: proving key exports the committed verification key`);
     const tmp = mkdtempSync(path.join(tmpdir(), `${spec.name}-`));
     try {
       const rebuilt = compile(spec, tmp);
       report(sha(rebuilt.r1cs) === pin.r1cs, `${spec.name}: recompiled R1CS is the pinned one`);
       report(sha(rebuilt.wasm) === pin.wasm, `${spec.name}: recompiled WASM is the pinned one`);
+      const ptau = path.join(CIRCUITS_DIR, "artifacts", pin.ptau);
+      if (full && existsSync(ptau)) {
+        report(sha(ptau) === pins.ptau[pin.ptau]?.sha256, `${pin.ptau}: is the pinned powers of tau`);
+        report(await snarkjs.zKey.verifyFromR1cs(rebuilt.r1cs, ptau, p.zkey, quiet), `${spec.name}: proving key is this circuit's setup on ${pin.ptau}`);
+      } else if (full) {
+        console.log(`skip ${spec.name}: ${pin.ptau} not present, proving key not checked against it`);
+      }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
-    }
-    report(sha(p.wasm) === pin.wasm, `${spec.name}: WASM present is the pinned one`);
-    report(sha(p.zkey) === pin.zkey, `${spec.name}: proving key is the pinned one`);
-    report(vkeyHash(await snarkjs.zKey.exportVerificationKey(p.zkey)) === pin.vkey, `${spec.name}: proving key exports the committed verification key`);
-    const ptau = path.join(CIRCUITS_DIR, "artifacts", pin.ptau);
-    if (full && existsSync(ptau)) {
-      report(sha(ptau) === pins.ptau[pin.ptau]?.sha256, `${pin.ptau}: is the pinned powers of tau`);
-      report(await snarkjs.zKey.verifyFromR1cs(p.r1cs, ptau, p.zkey, quiet), `${spec.name}: proving key is this circuit's setup on ${pin.ptau}`);
-    } else if (full) {
-      console.log(`skip ${spec.name}: ${pin.ptau} not present, proving key not checked against it`);
     }
   }
   return ok;

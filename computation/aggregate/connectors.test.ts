@@ -267,6 +267,24 @@ describe("connectors on one generated dataset", () => {
     expect(backends.map((b) => b.name)).toEqual(["csv", "sqlite", "pglite", ...(inject("postgresUrl") ? ["postgres (pg.Pool)"] : [])]);
   });
 
+  it("scan every row once with the same values in every store, in the same order on every scan", async () => {
+    const read = async (c: Connector) => {
+      const out: string[] = [];
+      for await (const batch of c.scan(["id", "region", "income"])) for (const [id, region, income] of batch) out.push(`${id!.num}|${region!.text}|${income!.num}`);
+      return out;
+    };
+    let expected: string[] | null = null;
+    for (const b of backends) {
+      const first = await read(b.connector());
+      expect(await read(b.connector()), b.name).toEqual(first);
+      const sorted = [...first].sort();
+      expected ??= sorted;
+      expect(sorted, b.name).toEqual(expected);
+    }
+    expect(expected).toHaveLength(rows.length);
+    for (const b of backends) await expect(b.connector().scan(["nope"])[Symbol.asyncIterator]().next(), b.name).rejects.toMatchObject({ code: "UNKNOWN_COLUMN" });
+  });
+
   it("report the same columns and types", async () => {
     const expected = NAMES.map((name) => ({ name, type: ["id", "age", "income", "score", "temp", "half", "big"].includes(name) ? "number" : "string" }));
     for (const b of backends) expect(await b.connector().columns(), b.name).toEqual(expected);

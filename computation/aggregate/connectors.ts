@@ -913,7 +913,7 @@ export class PostgresConnector implements Connector {
     requireRecordColumns(cols.map((c) => c.name), columns);
     const meta = new Map(cols.map((c) => [c.name, c]));
     const select = columns.map((c, i) => `${postgresDialect.num(quoteIdent(c), meta.get(c)!)} AS "n${i}", ${postgresDialect.text(quoteIdent(c))} AS "t${i}"`).join(", ");
-    const order = columns.map((_, i) => `"t${i}" COLLATE "C" NULLS FIRST`).join(", ");
+    const order = columns.map((c) => `${postgresDialect.text(quoteIdent(c))} COLLATE "C" NULLS FIRST`).join(", ");
     let rows: Record<string, unknown>[];
     try {
       ({ rows } = await this.db.query(`SELECT ${select} FROM ${from} ORDER BY ${order}`));

@@ -57,11 +57,29 @@ async function ask(call: NodeCall, node: Node, path: string, payload: Record<str
 }
 
 /** Ask a node for its commitment to a dataset (anew with `refresh`) and register it. */
-export async function fetchCommitment(db: PrismaClient, node: Node, dataset: string, refresh = false, call: NodeCall = httpNodeCall) {
-  const payload = await ask(call, node, "/v1/commitment", { type: "commitment", nodeId: node.signingKey, dataset, refresh }, refresh ? 10 * 60_000 : 60_000);
-  const info = datasetCommitmentInfo.parse(payload);
+export async function fetchCommitment(db: PrismaClient, node: Node, dataset: string, refresh = false, call: NodeCall = httpNodeCall, timeoutMs = refresh ? 10 * 60_000 : 60_000) {
+  const payload = await ask(call, node, "/v1/commitment", { type: "commitment", nodeId: node.signingKey, dataset, refresh }, timeoutMs);
+  const parsed = datasetCommitmentInfo.safeParse(payload);
+  if (!parsed.success) throw new NodeFailure(`node ${node.name} sent a malformed commitment (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
+  const info = parsed.data;
   if (info.dataset !== dataset || payload.nodeId !== node.signingKey) throw new NodeFailure(`node ${node.name} reported another dataset's commitment`);
   return registerCommitment(db, node, info);
+}
+
+/**
+ * The root to print on a new resource's certificate: the latest registered for its node and
+ * dataset, else what the node reports within a few seconds; null when it cannot tell yet (a
+ * node still committing a large dataset), in which case its first report updates the resource.
+ */
+export async function commitmentAtRegistration(db: PrismaClient, node: Node, dataset: string, call: NodeCall = httpNodeCall): Promise<string | null> {
+  const latest = await db.datasetCommitment.findFirst({ where: { nodeId: node.id, dataset }, orderBy: { createdAt: "desc" } });
+  if (latest) return latest.root;
+  try {
+    return (await fetchCommitment(db, node, dataset, false, call, 5_000)).root;
+  } catch (e) {
+    if (e instanceof NodeFailure) return null;
+    throw e;
+  }
 }
 
 async function registerCommitment(db: PrismaClient, node: Node, info: z.infer<typeof datasetCommitmentInfo>) {
@@ -189,7 +207,9 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
     let sample: number[] = [];
     try {
       const chain = await ask(call, node, "/v1/audit/chain", { type: "audit-chain", ...base }, 5 * 60_000);
-      const accs = z.array(z.string()).min(2).parse(chain.accs);
+      const parsedChain = z.array(z.string().regex(/^\d{1,78}$/)).min(2).max(1_000_001).safeParse(chain.accs);
+      if (!parsedChain.success || chain.queryId !== job.id) throw new NodeFailure(`node ${node.name} sent a malformed chain`);
+      const accs = parsedChain.data;
       sample = drawSample(accs.length - 1, audit.sampleBps);
       await db.audit.update({ where: { id: auditId }, data: { chunks: accs.length - 1, sample } });
       const proven = await ask(call, node, "/v1/audit/prove", { type: "audit-prove", ...base, chunks: sample, released, k }, AUDIT_TIMEOUT_MS);

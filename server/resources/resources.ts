@@ -11,6 +11,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import { upsertCatalogEntry } from "../catalog/catalog";
 import { isUniqueViolation } from "../db/types";
 import { recordEvent, textHash } from "../ledger/events";
+import { commitmentAtRegistration } from "../proofs/audits";
 import { canonicalJson } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { z as zod } from "zod";
@@ -39,18 +40,21 @@ const MAX_RECLASSIFICATION_DAYS = 90;
 const certificateNo = (now = new Date()) => `QCR-${now.getUTCFullYear()}-${randomBytes(4).toString("hex").toUpperCase()}`;
 
 async function checkNode(db: PrismaClient | Prisma.TransactionClient, holderOrgId: string, nodeId?: string) {
-  if (!nodeId) return;
+  if (!nodeId) return null;
   const node = await db.computationNode.findUnique({ where: { id: nodeId } });
   if (!node || node.organisationId !== holderOrgId) throw new AppError("BAD_INPUT", "NODE_NOT_YOURS", "The computation node must be one your organisation registered.");
+  return node;
 }
 
 export async function registerResource(db: PrismaClient, opts: { holderOrgId: string } & ResourceInput) {
   const input = resourceInput.parse(opts);
-  await checkNode(db, opts.holderOrgId, input.nodeId);
+  const node = await checkNode(db, opts.holderOrgId, input.nodeId);
+  // The node's commitment to the data goes into the certificate when the node can tell it now.
+  const commitment = node && input.dataset ? await commitmentAtRegistration(db, node, input.dataset) : null;
   try {
     return await db.$transaction(async (tx) => {
       const r = await tx.dataResource.create({
-        data: { ...input, fields: input.fields as Prisma.InputJsonValue, holderOrgId: opts.holderOrgId, certificateNo: certificateNo() },
+        data: { ...input, fields: input.fields as Prisma.InputJsonValue, holderOrgId: opts.holderOrgId, certificateNo: certificateNo(), commitment },
       });
       await recordEvent(tx, { type: "resource.registered", actorOrgId: r.holderOrgId, objectId: r.id, data: registrationFacts(r) });
       return index(tx, r);

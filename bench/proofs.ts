@@ -3,9 +3,9 @@
  *
  * 1. Per circuit (chunk16, chunk256 when built, release): constraints, witness time
  *    (snarkjs wtns.calculate), Groth16 prove time (snarkjs groth16.prove on that witness),
- *    verify time, proof size. Baseline measured in the same run: the same chunk's statement
- *    computed in plain JS (cells → column commitments with circomlibjs Poseidon, and the
- *    per-group totals), so "prove / plain" is what proving costs over doing the work.
+ *    verify time, proof size. Baseline measured in the same run: the node's computation of
+ *    the same statement without a proof (cells, per-group totals and the running-totals hash,
+ *    per chunk), so "(witness+prove) / plain" is what proving costs over doing the work.
  *    Target: one 1,024-row chunk proof under 15 s, verification under 100 ms.
  *    ChunkStep(1024, 12) is compiled for its constraint count only: its setup needs 2^18
  *    powers of tau, not practical here (see docs/proofs.md).
@@ -115,7 +115,7 @@ export async function runProofsBenchmark(o: { quick: boolean; reps: number }): P
   out.push(table("Circuits: ChunkStep(N, 12 groups) and Release(12), Groth16 on BN254 with snarkjs 0.7.6", [
     "circuit", "rows", "constraints", "proving key", "witness", "prove", "verify", "proof", "plain JS", "(witness+prove) / plain",
   ], rows, [
-    `Median of ${reps} run(s). "plain JS": the same chunk's statement without a proof (column commitments and per-group totals, circomlibjs Poseidon), per chunk.`,
+    `Median of ${reps} run(s). "plain JS": the node's own computation per chunk without a proof (cells, per-group totals, the running-totals hash), from one pass over a 300-row file.`,
     "Target: a 1,024-row chunk proof < 15 s, verification < 100 ms. chunk1024 is compiled for its constraint count only; its prove time is estimated from",
     "the largest built chunk circuit's measured time per constraint (labelled est.): its setup needs 2^18 powers of tau (~2.5 h to generate here, not done).",
   ]));

@@ -3,7 +3,7 @@ declare module "snarkjs" {
   type Signals = Record<string, unknown>;
   type Logger = { debug(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
   export const groth16: {
-    fullProve(input: Signals, wasm: string | Uint8Array, zkey: string | Uint8Array, logger?: Logger): Promise<{ proof: object; publicSignals: string[] }>;
+    fullProve(input: Signals, wasm: string | { type: "mem"; data: Uint8Array }, zkey: string | { type: "mem"; data: Uint8Array }, logger?: Logger): Promise<{ proof: object; publicSignals: string[] }>;
     prove(zkey: string, wtns: { type: "mem"; data?: Uint8Array } | string, logger?: Logger): Promise<{ proof: object; publicSignals: string[] }>;
     verify(vkey: object, publicSignals: string[], proof: object, logger?: Logger): Promise<boolean>;
   };

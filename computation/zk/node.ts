@@ -9,6 +9,7 @@
  * (fresh salts), so equal data committed twice gives unlinkable roots.
  */
 import { createHash, createHmac, randomUUID, type Hash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as snarkjs from "snarkjs";
 import type { Connector, ScannedValue } from "../aggregate/connectors";
@@ -215,14 +216,22 @@ export function chunkInput(h: Hasher, commitment: DatasetCommitment, chain: Chai
   };
 }
 
-export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string): Promise<ChunkProof> {
+/** A circuit's WASM and proving key read into memory once, for proving several times. */
+export interface LoadedCircuit { wasm: { type: "mem"; data: Uint8Array }; zkey: { type: "mem"; data: Uint8Array } }
+export function loadCircuit(name: string): LoadedCircuit {
+  const p = artifactPaths(name);
+  return { wasm: { type: "mem", data: readFileSync(p.wasm) }, zkey: { type: "mem", data: readFileSync(p.zkey) } };
+}
+function chunkCircuitFor(commitment: DatasetCommitment): LoadedCircuit {
   const spec = chunkCircuit(commitment.chunkRows);
   if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk is built on this node`);
+  return loadCircuit(spec.name);
+}
+
+export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string, circuit = chunkCircuitFor(commitment), levels = treeLevels(h, commitment.chunkRoots.map(BigInt))): Promise<ChunkProof> {
   const input = chunkInput(h, commitment, chain, index, secret, queryId);
-  const p = artifactPaths(spec.name);
   const t0 = performance.now();
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, p.wasm, p.zkey);
-  const levels = treeLevels(h, commitment.chunkRoots.map(BigInt));
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, circuit.wasm, circuit.zkey);
   return { index, chunkRoot: input.chunkRoot, path: str(treePath(levels, index)), proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
 }
 
@@ -241,9 +250,8 @@ export function releaseInput(chain: Chain, released: boolean[], k: number, secre
 }
 
 /** The final totals give `rows` rows in the released groups, each released group ≥ k (k = 0: not claimed). */
-export async function proveRelease(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string): Promise<ReleaseProof> {
-  const p = artifactPaths("release");
+export async function proveRelease(chain: Chain, released: boolean[], k: number, secret: Uint8Array, queryId: string, dataset: string, circuit = loadCircuit("release")): Promise<ReleaseProof> {
   const t0 = performance.now();
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(releaseInput(chain, released, k, secret, queryId, dataset), p.wasm, p.zkey);
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(releaseInput(chain, released, k, secret, queryId, dataset), circuit.wasm, circuit.zkey);
   return { proof: proof as Groth16Proof, publicSignals, provingMs: performance.now() - t0 };
 }

@@ -90,12 +90,16 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
   }
 
-  async function handleEnvelope(body: unknown) {
-    const parsed = envelopeRequest.safeParse(checkSigned(body));
+  /** A market request of a given schema: signed, well-formed, fresh, addressed here, never seen. */
+  function accept<T extends { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
+    const parsed = schema.safeParse(checkSigned(body));
     if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const req = parsed.data;
-    checkFresh(req);
-    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    checkFresh(parsed.data);
+    if (!replay.accept(parsed.data.nonce, parsed.data.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    return parsed.data;
+  }
+  async function handleEnvelope(body: unknown) {
+    const req = accept(envelopeRequest, body);
     // The node trusts no one's word for the consent: it checks the token itself.
     let claims;
     try {
@@ -108,9 +112,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     let thumbprint: string;
     try { thumbprint = await keyThumbprint(req.buyerKey); } catch (e) { throw new NodeRefusal(400, "BAD_KEY", (e as EnvelopeError).message); }
     if (thumbprint !== claims.ekt) throw new NodeRefusal(403, "WRONG_KEY", "The consent names another envelope key of the buyer.");
-    const dataset = config.datasets[req.dataset];
-    if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${req.dataset}.`);
-    const connector = createConnector(dataset);
+    const connector = datasetOf(req.dataset);
     try {
       const record = await connector.record(SUBJECT_COLUMN, claims.sub, req.fields);
       if (!record) throw new NodeRefusal(404, "SUBJECT_NOT_FOUND", "This holder keeps no record about this person.");
@@ -122,11 +124,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   }
 
   async function handleSubjectRecords(body: unknown) {
-    const parsed = subjectRecordsRequest.safeParse(checkSigned(body));
-    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const req = parsed.data;
-    checkFresh(req);
-    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    const req = accept(subjectRecordsRequest, body);
     const datasets: string[] = [];
     for (const [name, dataset] of Object.entries(config.datasets)) {
       const connector = createConnector(dataset);
@@ -142,11 +140,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   }
 
   async function handleContribution(body: unknown) {
-    const parsed = contributionRequest.safeParse(checkSigned(body));
-    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const req = parsed.data;
-    checkFresh(req);
-    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    const req = accept(contributionRequest, body);
     const seen = recent.get(req.queryId);
     if (!seen) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query recently.");
     if (seen.counts.length !== req.released.length) throw new NodeRefusal(400, "BAD_REQUEST", `The query had ${seen.counts.length} groups, not ${req.released.length}.`);
@@ -154,14 +148,6 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: rows.toString() }, identity.signingKey);
   }
 
-  /** A market request of a given schema: signed, well-formed, fresh, addressed here, never seen. */
-  function accept<T extends { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
-    const parsed = schema.safeParse(checkSigned(body));
-    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    checkFresh(parsed.data);
-    if (!replay.accept(parsed.data.nonce, parsed.data.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
-    return parsed.data;
-  }
   function datasetOf(name: string) {
     const dataset = config.datasets[name];
     if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${name}.`);

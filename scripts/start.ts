@@ -68,7 +68,8 @@ function sourceHash(): string {
       h.update(p).update(readFileSync(p));
     }
   };
-  for (const p of ["app", "server", "public", "next.config.js", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"]) walk(p);
+  // Everything the web app bundles or reads at build time: the browser also runs computation/ and sdk/ code.
+  for (const p of ["app", "server", "computation", "sdk", "circuits/keys", "circuits/artifacts.json", "public", "instrumentation.ts", "next.config.js", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"]) walk(p);
   return h.digest("hex");
 }
 

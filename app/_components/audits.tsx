@@ -78,7 +78,7 @@ export function AuditTable({ audits, products }: { audits: Audit[]; products?: R
                 {products && <td><code title={a.queryId}>{shortId(a.queryId)}</code>{products[a.queryId] && <div className="muted">{products[a.queryId]}</div>}</td>}
                 <td>{a.node}</td>
                 <td>{a.holder ? (locale === "zh" && a.holder.nameZh ? a.holder.nameZh : a.holder.name) : "—"}</td>
-                <td data-testid="audit-verdict">{t.audits.status[a.status]}{a.flagged && <div><strong className="error">{t.audits.flagged}</strong></div>}</td>
+                <td data-testid="audit-verdict" style={{ whiteSpace: "nowrap" }}>{t.audits.status[a.status]}{a.flagged && <div><strong className="error">{t.audits.flagged}</strong></div>}</td>
                 <td>{a.chunks === null ? "—" : `${a.sample.length} / ${a.chunks}`}</td>
                 <td>{a.sampleBps / 100}%</td>
                 <td>{a.provingMs === null ? "—" : `${(a.provingMs / 1000).toFixed(1)} s`}</td>

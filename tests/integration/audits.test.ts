@@ -3,6 +3,7 @@
  * data, sign commitments with their answers, reveal their chains and prove sampled chunks;
  * the marketplace verifies, records verdicts on the ledger and flags a node that cannot prove.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite } from "@/computation/demo/generate";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
 import { generateKeys } from "@/computation/he";
+import { signPayload } from "@/computation/signing";
 import { verifyAudit } from "@/computation/zk/verify";
 import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
@@ -145,6 +147,29 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     await expect(other.audit.request({ queryId })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(buyer.audit.list({ queryId })).resolves.toBeInstanceOf(Array);
   });
+
+  it("has nodes refuse malformed and out-of-order audit requests with clear codes", async () => {
+    const queryId = await deliver(single, provable);
+    const node = nodes[0]!;
+    const c = await db.prisma.contribution.findFirstOrThrow({ where: { queryId } });
+    const job = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: queryId } });
+    const plan = { ...(job.plan as { plan: object }).plan, dataset: "claims" };
+    const post = async (path: string, payload: Record<string, unknown>) => {
+      const issuedAt = Date.now();
+      const body = signPayload("market-request", { nodeId: node.nodeId, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url"), ...payload }, marketSigningKey().privateKey);
+      const res = await fetch(`${node.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() as { error?: { code: string; message: string } } };
+    };
+    const base = { queryId, plan, root: c.commitmentRoot };
+    expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [0], released: [true], k: 0 })).body.error).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/chain first/) });
+    expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, root: "12345" })).body.error?.code).toBe("DATA_CHANGED");
+    expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, root: "not a number" })).body.error?.code).toBe("BAD_REQUEST");
+    const chain = await post("/v1/audit/chain", { type: "audit-chain", ...base });
+    expect(chain.status).toBe(200);
+    expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [10_000], released: [true], k: 0 })).body.error).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/no chunk 10000/) });
+    // A released group below k cannot be proven: the node says so instead of failing obscurely.
+    expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [0], released: Array(10).fill(true), k: 1_000_000 })).body.error?.code).toBe("CANNOT_PROVE");
+  }, 120_000);
 
   it("flags a node whose data changed after it answered", async () => {
     const queryId = await deliver(both, provable);

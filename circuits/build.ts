@@ -57,8 +57,12 @@ function compile(spec: CircuitSpec, out: string): { r1cs: string; wasm: string }
 
 async function ensurePtau(power: number, given: string | undefined, pins: Pins): Promise<string> {
   if (given) return given;
+  // Any powers-of-tau file at least this large serves (a setup uses the part it needs).
+  for (let p = power; p <= 28; p++) {
+    const have = path.join(CIRCUITS_DIR, "artifacts", `pot${p}.ptau`);
+    if (existsSync(have)) return have;
+  }
   const file = path.join(CIRCUITS_DIR, "artifacts", `pot${power}.ptau`);
-  if (existsSync(file)) return file;
   console.log(`Generating powers of tau 2^${power} (locally, one contribution of fresh randomness)…`);
   const t0 = Date.now();
   const dir = mkdtempSync(path.join(tmpdir(), "ptau-"));

@@ -67,6 +67,13 @@ describe("circuits, proved and verified", () => {
     expect(commitment.rows).toBe(40);
   });
 
+  it("commits a numeric column as text when its values do not fit 32 bits at one scale", async () => {
+    const wide = path.join(dir, "wide.csv");
+    writeFileSync(wide, "big,small\n1000000000,1\n0.5,2\n");
+    const c = await commitDataset(new CsvConnector(wide), "wide", 16, secret, h);
+    expect(c.schema).toEqual([{ name: "big", kind: "text", scale: 0 }, { name: "small", kind: "number", scale: 0 }]);
+  });
+
   it("verifies an honest node's proofs, whose release states the plaintext count", async () => {
     const result = await verify(honest);
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);

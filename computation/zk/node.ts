@@ -15,7 +15,7 @@ import * as snarkjs from "snarkjs";
 import type { Connector, ScannedValue } from "../aggregate/connectors";
 import type { AggregatePlan } from "../protocol";
 import { artifactPaths, chunkCircuit } from "./circuits";
-import { cellOf, GROUPS, MAX_COLUMNS, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
+import { cellOf, GROUPS, MAX_COLUMNS, numberCell, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
 import { accumulator, chunkRoot, datasetRoot, numericColumnCommitment, textColumnCommitment, treeLevels, treePath, type Hasher } from "./hash";
 import type { Groth16Proof } from "./verify";
 
@@ -28,7 +28,7 @@ export interface DatasetCommitment {
   rows: number;
   chunkRows: number;
   schema: CommittedColumn[];
-  /** SHA-256 over every committed cell: tells the node whether its data changed */
+  /** SHA-256 over every committed value's text: tells the node whether its data changed */
   digest: string;
   chunkRoots: string[];
   createdAt: string;
@@ -48,6 +48,7 @@ async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
   const names = columns.map((c) => c.name);
   const numeric = columns.map((c) => c.type === "number");
   const scale = columns.map(() => 0);
+  const least = columns.map(() => Infinity), most = columns.map(() => -Infinity);
   for await (const batch of connector.scan(names)) {
     for (const row of batch) {
       for (let i = 0; i < row.length; i++) {
@@ -55,10 +56,16 @@ async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
         const v = row[i]!;
         if (v.text === null) continue;
         const s = v.num === null ? null : scaleOf(v.num);
-        if (s === null) numeric[i] = false;
-        else if (s > scale[i]!) scale[i] = s;
+        if (s === null) { numeric[i] = false; continue; }
+        if (s > scale[i]!) scale[i] = s;
+        least[i] = Math.min(least[i]!, v.num!);
+        most[i] = Math.max(most[i]!, v.num!);
       }
     }
+  }
+  // Every value must fit 32 bits at the column's scale (the most decimals any value needs).
+  for (let i = 0; i < columns.length; i++) {
+    if (numeric[i] && least[i]! <= most[i]! && (numberCell(least[i]!, scale[i]!) === null || numberCell(most[i]!, scale[i]!) === null)) numeric[i] = false;
   }
   return columns.map((c, i) => ({ name: c.name, kind: numeric[i] ? "number" : "text", scale: numeric[i] ? scale[i]! : 0 }));
 }

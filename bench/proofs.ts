@@ -154,7 +154,7 @@ export async function runProofsBenchmark(o: { quick: boolean; reps: number }): P
     commitment: { root: commitment.root, treeRoot: commitment.treeRoot, rows: commitment.rows, chunkRows, schema: commitment.schema },
     plan, finalAcc: String(full.accs.at(-1)), accs: full.accs.map(String), sample: picked, chunks: proofs, release, released, k: 0, rows: release.publicSignals[2]!,
   };
-  const keys = await committedKeys(chunkRows);
+  const keys = await committedKeys();
   t = now();
   const verdict = await verifyAudit(bundle, keys.keys, keys.pins, liteHasher);
   const verifyMs = now() - t;

@@ -82,10 +82,11 @@ template Select(n) {
 // One step of the node's running totals over chunk after chunk:
 //   accIn  = Sponge(saltIn,  countsIn,  sumsIn)
 //   accOut = Sponge(saltOut, countsIn + counts(chunk), sumsIn + sums(chunk))
-// where a row counts in group j when lo <= filter cell <= hi and its group cell equals
-// codes[j], and adds its value cell to group j's sum. The chunk is the one committed in
+// where a row counts in group j when the filter includes it (included[i], worked out by the
+// caller from the filter column whose commitment is filterCommitment) and its group cell
+// equals codes[j], adding its value cell to group j's sum. The chunk is the one committed in
 // chunkRoot; filter, group and value are its columns filterColumn, groupColumn, valueColumn.
-template ChunkStep(N, G) {
+template ChunkBody(N, G) {
     var C = MAX_COLUMNS();
     signal input chunkRoot;
     signal input accIn;
@@ -93,13 +94,11 @@ template ChunkStep(N, G) {
     signal input filterColumn;
     signal input groupColumn;
     signal input valueColumn;
-    signal input lo;
-    signal input hi;
     signal input codes[G];
-
     signal input salt;
     signal input columns[C];
-    signal input filter[N];
+    signal input filterCommitment;
+    signal input included[N];
     signal input group[N];
     signal input value[N];
     signal input saltIn;
@@ -113,8 +112,6 @@ template ChunkStep(N, G) {
     for (var c = 0; c < C; c++) { root.inputs[c + 1] <== columns[c]; }
     root.out === chunkRoot;
 
-    component filterCol = NumericColumn(N);
-    filterCol.cells <== filter;
     component valueCol = NumericColumn(N);
     valueCol.cells <== value;
     component groupCol = Sponge(N);
@@ -123,7 +120,7 @@ template ChunkStep(N, G) {
     component pickF = Select(C);
     pickF.arr <== columns;
     pickF.index <== filterColumn;
-    pickF.out === filterCol.commitment;
+    pickF.out === filterCommitment;
     component pickG = Select(C);
     pickG.arr <== columns;
     pickG.index <== groupColumn;
@@ -133,30 +130,13 @@ template ChunkStep(N, G) {
     pickV.index <== valueColumn;
     pickV.out === valueCol.commitment;
 
-    // The bounds are public, but a comparator is only sound on 32-bit inputs: check them.
-    component loBits = Num2Bits(32);
-    loBits.in <== lo;
-    component hiBits = Num2Bits(32);
-    hiBits.in <== hi;
-
-    component atLeast[N];
-    component atMost[N];
     component eq[N][G];
-    signal included[N];
     signal hit[N][G];
     signal added[N][G];
     var counts[G];
     var sums[G];
     for (var j = 0; j < G; j++) { counts[j] = 0; sums[j] = 0; }
     for (var i = 0; i < N; i++) {
-        // filter[i] is range-checked inside NumericColumn.
-        atLeast[i] = GreaterEqThan(32);
-        atLeast[i].in[0] <== filter[i];
-        atLeast[i].in[1] <== lo;
-        atMost[i] = LessEqThan(32);
-        atMost[i].in[0] <== filter[i];
-        atMost[i].in[1] <== hi;
-        included[i] <== atLeast[i].out * atMost[i].out;
         for (var j = 0; j < G; j++) {
             eq[i][j] = IsEqual();
             eq[i][j].in[0] <== group[i];
@@ -180,6 +160,103 @@ template ChunkStep(N, G) {
     }
     before.out === accIn;
     after.out === accOut;
+}
+
+// A chunk step whose filter is lo <= filter cell <= hi on a numeric column.
+template ChunkStep(N, G) {
+    var C = MAX_COLUMNS();
+    signal input chunkRoot;
+    signal input accIn;
+    signal input accOut;
+    signal input filterColumn;
+    signal input groupColumn;
+    signal input valueColumn;
+    signal input lo;
+    signal input hi;
+    signal input codes[G];
+
+    signal input salt;
+    signal input columns[C];
+    signal input filter[N];
+    signal input group[N];
+    signal input value[N];
+    signal input saltIn;
+    signal input saltOut;
+    signal input countsIn[G];
+    signal input sumsIn[G];
+
+    // Range-checks every filter cell (32 bits) on the way.
+    component filterCol = NumericColumn(N);
+    filterCol.cells <== filter;
+    // The bounds are public, but a comparator is only sound on 32-bit inputs: check them.
+    component loBits = Num2Bits(32);
+    loBits.in <== lo;
+    component hiBits = Num2Bits(32);
+    hiBits.in <== hi;
+
+    component body = ChunkBody(N, G);
+    component atLeast[N];
+    component atMost[N];
+    for (var i = 0; i < N; i++) {
+        atLeast[i] = GreaterEqThan(32);
+        atLeast[i].in[0] <== filter[i];
+        atLeast[i].in[1] <== lo;
+        atMost[i] = LessEqThan(32);
+        atMost[i].in[0] <== filter[i];
+        atMost[i].in[1] <== hi;
+        body.included[i] <== atLeast[i].out * atMost[i].out;
+    }
+    body.filterCommitment <== filterCol.commitment;
+    body.chunkRoot <== chunkRoot; body.accIn <== accIn; body.accOut <== accOut;
+    body.filterColumn <== filterColumn; body.groupColumn <== groupColumn; body.valueColumn <== valueColumn;
+    body.codes <== codes; body.salt <== salt; body.columns <== columns; body.group <== group; body.value <== value;
+    body.saltIn <== saltIn; body.saltOut <== saltOut; body.countsIn <== countsIn; body.sumsIn <== sumsIn;
+}
+
+// A chunk step whose filter is: the filter cell (a text column's) equals one of matches[M].
+// The verifier passes distinct matches (unused ones a code no cell equals).
+template ChunkStepMatch(N, G, M) {
+    var C = MAX_COLUMNS();
+    signal input chunkRoot;
+    signal input accIn;
+    signal input accOut;
+    signal input filterColumn;
+    signal input groupColumn;
+    signal input valueColumn;
+    signal input matches[M];
+    signal input codes[G];
+
+    signal input salt;
+    signal input columns[C];
+    signal input filter[N];
+    signal input group[N];
+    signal input value[N];
+    signal input saltIn;
+    signal input saltOut;
+    signal input countsIn[G];
+    signal input sumsIn[G];
+
+    component filterCol = Sponge(N);
+    filterCol.in <== filter;
+
+    component body = ChunkBody(N, G);
+    component is[N][M];
+    for (var i = 0; i < N; i++) {
+        var any = 0;
+        for (var m = 0; m < M; m++) {
+            is[i][m] = IsEqual();
+            is[i][m].in[0] <== filter[i];
+            is[i][m].in[1] <== matches[m];
+            any += is[i][m].out;
+        }
+        body.included[i] <== any;
+        body.included[i] * (body.included[i] - 1) === 0;
+    }
+    body.filterCommitment <== filterCol.out;
+    body.chunkRoot <== chunkRoot; body.accIn <== accIn; body.accOut <== accOut;
+    body.filterColumn <== filterColumn; body.groupColumn <== groupColumn; body.valueColumn <== valueColumn;
+    body.codes <== codes; body.salt <== salt; body.columns <== columns; body.group <== group; body.value <== value;
+    body.saltIn <== saltIn; body.saltOut <== saltOut; body.countsIn <== countsIn; body.sumsIn <== sumsIn;
 }
 
 // The node's final totals acc = Sponge(salt, counts, sums) give `rows` rows in the

@@ -15,13 +15,16 @@ import { verifyAudit, type AuditVerification } from "../computation/zk/verify";
 
 export const USAGE = "Usage: npm run zk -- verify <audit.json>";
 
-/** The committed keys and pins for an audit's chunk size. */
-export async function committedKeys(chunkRows: number) {
-  const pins = JSON.parse(await readFile(path.join(CIRCUITS_DIR, "artifacts.json"), "utf8")) as { circuits: Record<string, { vkey: string }> };
-  const chunk = `chunk${chunkRows}`;
-  if (!pins.circuits[chunk] || !pins.circuits.release) throw new Error(`No circuit for chunks of ${chunkRows} rows is committed here`);
-  const load = async (name: string) => JSON.parse(await readFile(artifactPaths(name).vkey, "utf8")) as object;
-  return { keys: { chunk: await load(chunk), release: await load("release") }, pins: { chunk: pins.circuits[chunk].vkey, release: pins.circuits.release.vkey } };
+/** The verification keys committed here and their pinned hashes, by circuit name. */
+export async function committedKeys() {
+  const pinned = JSON.parse(await readFile(path.join(CIRCUITS_DIR, "artifacts.json"), "utf8")) as { circuits: Record<string, { vkey: string }> };
+  const keys: Record<string, object> = {};
+  const pins: Record<string, string> = {};
+  for (const [name, pin] of Object.entries(pinned.circuits)) {
+    keys[name] = JSON.parse(await readFile(artifactPaths(name).vkey, "utf8")) as object;
+    pins[name] = pin.vkey;
+  }
+  return { keys, pins };
 }
 
 export async function verifyFile(file: string): Promise<AuditVerification> {
@@ -30,9 +33,7 @@ export async function verifyFile(file: string): Promise<AuditVerification> {
   try { bundle = JSON.parse(text); } catch { throw new Error(`${file} is not JSON`); }
   // A console download wraps the bundle: { bundle, … }; a bare bundle works too.
   if (bundle && typeof bundle === "object" && "bundle" in bundle) bundle = (bundle as { bundle: unknown }).bundle;
-  const chunkRows = (bundle as { commitment?: { chunkRows?: unknown } } | null)?.commitment?.chunkRows;
-  if (typeof chunkRows !== "number") throw new Error(`${file} is not an audit bundle (no commitment.chunkRows)`);
-  const { keys, pins } = await committedKeys(chunkRows);
+  const { keys, pins } = await committedKeys();
   return verifyAudit(bundle, keys, pins);
 }
 

@@ -104,7 +104,7 @@ export function AuditProofs({ auditId }: { auditId: string }) {
   const trpc = useTRPC();
   // A finished audit never changes.
   const audit = useQuery(trpc.audit.get.queryOptions({ auditId }, { staleTime: Infinity }));
-  const verify = useMutation({ mutationFn: (bundle: unknown) => verifyHere(bundle, t.audits.noKeys) });
+  const verify = useMutation({ mutationFn: (bundle: unknown) => verifyHere(bundle) });
   if (audit.error) return <p className="error" role="alert">{errorText(t, audit.error)}</p>;
   if (!audit.data) return <p className="muted">{t.audits.loading}</p>;
   const { bundle, checks } = audit.data;
@@ -148,17 +148,14 @@ function Checks({ checks, testId }: { checks: Check[]; testId: string }) {
  * keys whose hashes differ from the pins; since both come from this site, the pins are shown
  * so they can be compared with the repository, and the CLI checks against the repository alone.
  */
-async function verifyHere(bundle: unknown, noKeys: string): Promise<AuditVerification & { pins: string }> {
-  const chunkRows = (bundle as { commitment?: { chunkRows?: unknown } } | null)?.commitment?.chunkRows;
+async function verifyHere(bundle: unknown): Promise<AuditVerification & { pins: string }> {
   const res = await fetch("/api/zk/keys");
   if (!res.ok) throw new Error(`/api/zk/keys: HTTP ${res.status}`);
   const { keys, pins } = (await res.json()) as { keys: Record<string, object>; pins: Record<string, string> };
-  const chunk = `chunk${String(chunkRows)}`;
-  if (!keys[chunk] || !keys.release || !pins[chunk] || !pins.release) throw new Error(fill(noKeys, { rows: String(chunkRows) }));
-  // The verifier pulls in snarkjs and Poseidon: load it only when asked.
+  // The verifier pulls in snarkjs and Poseidon: load it only when asked. It picks the circuit from the query itself.
   const { verifyAudit } = await import("@/computation/zk/verify");
-  const result = await verifyAudit(bundle, { chunk: keys[chunk], release: keys.release }, { chunk: pins[chunk], release: pins.release });
-  return { ...result, pins: `${chunk} ${pins[chunk].slice(0, 16)}…, release ${pins.release.slice(0, 16)}…` };
+  const result = await verifyAudit(bundle, keys, pins);
+  return { ...result, pins: Object.entries(pins).map(([name, pin]) => `${name} ${pin.slice(0, 16)}…`).join(", ") };
 }
 
 function download(name: string, data: unknown) {

@@ -180,7 +180,6 @@ export const en = {
     verified: "✔ Verified in this browser: every sampled chunk and the release are proven against the registered commitment.",
     notVerified: "✖ NOT verified in this browser.",
     pins: "Keys used (SHA-256, pinned in circuits/artifacts.json): {pins}",
-    noKeys: "This site publishes no verification key for chunks of {rows} rows.",
   },
   errors: {
     generic: "Something went wrong. Try again.",
@@ -380,7 +379,6 @@ export const zh: Dictionary = {
     verified: "✔ 已在本浏览器中验证：所有抽样数据块及结果发布均已依据登记的数据承诺得到证明。",
     notVerified: "✖ 本浏览器验证未通过。",
     pins: "所用验证密钥（SHA-256，固定于 circuits/artifacts.json）：{pins}",
-    noKeys: "本站未发布每块 {rows} 行的验证密钥。",
   },
   errors: {
     generic: "出现错误，请重试。",

@@ -43,7 +43,7 @@ describe("circuits, proved and verified", () => {
 
   beforeAll(async () => {
     h = await fastHasher();
-    keys = await committedKeys(16);
+    keys = await committedKeys();
     writeFileSync(file, csv(rows));
     commitment = await commitDataset(new CsvConnector(file), "claims", 16, secret, h);
     const chain = await buildChain(new CsvConnector(file), commitment, plan, queryId, secret, h, [0, 1, 2]);
@@ -80,6 +80,23 @@ describe("circuits, proved and verified", () => {
     expect(result.ok).toBe(true);
     const truth = rows.filter((r) => r.age >= 30 && r.age <= 60 && (r.district === DISTRICTS[0] || r.district === DISTRICTS[1])).length;
     expect(honest.rows).toBe(String(truth));
+  });
+
+  it("verifies a proof under a text filter (the district is one of two), which counts only matching rows", async () => {
+    const matching: AggregatePlan = { ...plan, filters: [{ column: "district", op: "in", value: [DISTRICTS[0]!, DISTRICTS[2]!] }] };
+    const chain = await buildChain(new CsvConnector(file), commitment, matching, queryId, secret, h, [0, 1, 2]);
+    const chunks = [];
+    for (const i of [0, 1, 2]) chunks.push(await proveChunk(h, commitment, chain, i, secret, queryId));
+    const released = [true, true, true];
+    const release = await proveRelease(chain, released, 0, secret, queryId, "claims");
+    const bundle: AuditBundle = { ...honest, plan: matching, finalAcc: String(chain.accs.at(-1)), accs: chain.accs.map(String), chunks, release, released, rows: release.publicSignals[2]! };
+    const result = await verify(bundle);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.checks.find((c) => c.what === "verification keys match the committed ones")?.detail).toBe("chunk16m, release");
+    expect(bundle.rows).toBe(String(rows.filter((r) => r.district === DISTRICTS[0] || r.district === DISTRICTS[2]).length));
+    // The same proofs presented for another district list: the public signals say otherwise.
+    const other = { ...bundle, plan: { ...matching, filters: [{ column: "district", op: "in" as const, value: [DISTRICTS[0]!, DISTRICTS[1]!] }] } };
+    expect((await verify(other)).checks.at(-1)?.detail).toMatch(/public signals/);
   });
 
   it("fails a node that changed one row after committing", async () => {
@@ -132,8 +149,8 @@ describe("circuits, proved and verified", () => {
     const swapped = clone();
     swapped.chunks[0]!.publicSignals = [...swapped.chunks[0]!.publicSignals].reverse();
     expect((await verify(swapped)).checks.at(-1)?.detail).toMatch(/public signals/);
-    const wrongKey = { keys: { chunk: keys.keys.release, release: keys.keys.release }, pins: keys.pins };
-    expect((await verify(honest, wrongKey)).checks.at(-1)).toMatchObject({ what: "chunk verification key", ok: false });
+    const wrongKey = { keys: { ...keys.keys, chunk16: keys.keys.release! }, pins: keys.pins };
+    expect((await verify(honest, wrongKey)).checks.at(-1)).toMatchObject({ what: "chunk16 verification key", ok: false });
     const missing = clone();
     missing.sample = [0, 1, 2, 3];
     expect((await verify(missing)).ok).toBe(false);

@@ -15,14 +15,18 @@ export interface CircuitSpec {
   main: string;
   /** rows per chunk, for chunk circuits */
   chunkRows?: number;
+  /** the filter a chunk circuit proves: a numeric range (ChunkStep) or text matches (ChunkStepMatch) */
+  filter?: "range" | "match";
   /** built and committed by default (small); the others are built with --large */
   small: boolean;
 }
 
 export const circuitSpecs: CircuitSpec[] = [
-  { name: "chunk16", main: "ChunkStep(16, 12)", chunkRows: 16, small: true },
+  { name: "chunk16", main: "ChunkStep(16, 12)", chunkRows: 16, filter: "range", small: true },
+  { name: "chunk16m", main: "ChunkStepMatch(16, 12, 4)", chunkRows: 16, filter: "match", small: true },
   { name: "release", main: "Release(12)", small: true },
-  { name: "chunk256", main: "ChunkStep(256, 12)", chunkRows: 256, small: false },
+  { name: "chunk256", main: "ChunkStep(256, 12)", chunkRows: 256, filter: "range", small: false },
+  { name: "chunk256m", main: "ChunkStepMatch(256, 12, 4)", chunkRows: 256, filter: "match", small: false },
 ];
 
 export const artifactPaths = (name: string) => ({
@@ -34,9 +38,9 @@ export const artifactPaths = (name: string) => ({
   vkey: path.join(CIRCUITS_DIR, "keys", `${name}.vkey.json`),
 });
 
-/** A chunk circuit whose proving artifacts are present here, by rows per chunk. */
-export function chunkCircuit(chunkRows: number): CircuitSpec | null {
-  const spec = circuitSpecs.find((c) => c.chunkRows === chunkRows);
+/** A chunk circuit whose proving artifacts are present here, by rows per chunk and filter. */
+export function chunkCircuit(chunkRows: number, filter: "range" | "match" = "range"): CircuitSpec | null {
+  const spec = circuitSpecs.find((c) => c.chunkRows === chunkRows && c.filter === filter);
   if (!spec) return null;
   const p = artifactPaths(spec.name);
   return existsSync(p.wasm) && existsSync(p.zkey) ? spec : null;

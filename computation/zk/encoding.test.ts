@@ -53,6 +53,15 @@ describe("what a proof states about a plan", () => {
     // A filter never admits null (cell 0).
     expect(bounds({ column: "age", op: "lte", value: -(2 ** 40) })[0]).toBe(1n - OFFSET);
   });
+  it("proves eq and \"in\" on a text column as matches against the values' cells, duplicates once", () => {
+    const p = statementFor(plan({ filters: [{ column: "district", op: "in", value: ["Lixia", "Tianqiao", "Lixia"] }] }), schema);
+    if (!p.ok) throw new Error(p.reason);
+    expect(p.statement.kind).toBe("match");
+    expect(p.statement.matches).toEqual([textCell("Lixia"), textCell("Tianqiao"), UNUSED_CODE, UNUSED_CODE]);
+    const eq = statementFor(plan({ filters: [{ column: "district", op: "eq", value: "Lixia" }] }), schema);
+    expect(eq.ok && eq.statement.matches[0]).toBe(textCell("Lixia"));
+  });
+
   it("without a filter admits every row, null included, and pads the group codes", () => {
     const p = statementFor(plan(), schema);
     expect(p.ok && p.statement.lo === 0n && p.statement.hi === MAX_CELL).toBe(true);
@@ -66,7 +75,11 @@ describe("what a proof states about a plan", () => {
     expect(reason({ groupBy: [{ name: "age", kind: "bucket", edges: [0, 18, 99] }] })).toMatch(/category/);
     expect(reason({ groupBy: [{ name: "district", kind: "category", values: Array.from({ length: 13 }, (_, i) => `d${i}`) }] })).toMatch(/at most 12 groups/);
     expect(reason({ groupBy: [{ name: "age", kind: "category", values: ["1"] }] })).toMatch(/not a committed text column/);
-    expect(reason({ filters: [{ column: "district", op: "eq", value: "Lixia" }] })).toMatch(/not a committed numeric column/);
+    expect(reason({ filters: [{ column: "district", op: "lt", value: "M" }] })).toMatch(/"eq" and "in" filters on text columns/);
+    expect(reason({ filters: [{ column: "district", op: "in", value: ["a", "b", "c", "d", "e"] }] })).toMatch(/at most 4 values/);
+    expect(reason({ filters: [{ column: "district", op: "eq", value: 5 }] })).toMatch(/compares numbers with a text column/);
+    expect(reason({ filters: [{ column: "age", op: "eq", value: "30" }] })).toMatch(/does not compare numbers/);
+    expect(reason({ filters: [{ column: "nope", op: "eq", value: 1 }] })).toMatch(/not a committed column/);
     expect(reason({ filters: [{ column: "age", op: "in", value: [1, 2] }] })).toMatch(/"in"/);
     expect(reason({ filters: [{ column: "age", op: "gt", value: 1 }, { column: "age", op: "lt", value: 9 }] })).toMatch(/at most one filter/);
   });

@@ -17,6 +17,8 @@ import type { AggregatePlan } from "../protocol";
 export const MAX_COLUMNS = 15;
 /** Groups a proof covers; the circuits' G. */
 export const GROUPS = 12;
+/** Values a text filter may match (eq, or "in" with up to this many); ChunkStepMatch's M. */
+export const MATCHES = 4;
 export const OFFSET = 2n ** 31n;
 export const MAX_CELL = 2n ** 32n - 1n;
 /** A group code no cell can equal (text cells are below 2^248, numeric below 2^32). */
@@ -62,11 +64,15 @@ export function cellOf(column: CommittedColumn, v: ScannedValue): bigint {
 
 /** What a proof about a query states, in cells: the circuit's public query inputs. */
 export interface Statement {
+  /** "range": lo ≤ numeric filter cell ≤ hi (ChunkStep); "match": the text filter cell is one of matches (ChunkStepMatch) */
+  kind: "range" | "match";
   filterColumn: number;
   groupColumn: number;
   valueColumn: number;
   lo: bigint;
   hi: bigint;
+  /** MATCHES codes for a "match" filter (then UNUSED_CODE); empty for "range" */
+  matches: bigint[];
   /** GROUPS codes: the plan's group values' cells, then UNUSED_CODE */
   codes: bigint[];
   /** the plan's number of groups (≤ GROUPS) */
@@ -84,7 +90,8 @@ const clamp = (c: bigint) => (c < 1n ? 1n : c > MAX_CELL ? MAX_CELL : c);
 /**
  * The statement a proof makes about a plan, or why the plan is outside what the circuits
  * prove: one category group-by over a text column with at most GROUPS values, at most one
- * numeric comparison filter, COUNT and the first SUM over a numeric column.
+ * filter — a comparison on a numeric column, or eq / "in" (≤ MATCHES values) on a text
+ * column —, COUNT and the first SUM over a numeric column.
  */
 export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "stats">, schema: CommittedColumn[]): Provable {
   const index = (name: string) => schema.findIndex((c) => c.name === name);
@@ -102,11 +109,24 @@ export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "
   let filterColumn = firstNumeric;
   let lo = 0n;
   let hi = MAX_CELL;
+  let kind: Statement["kind"] = "range";
+  const matches: bigint[] = [];
   const f = plan.filters[0];
-  if (f) {
+  if (f && schema[index(f.column)]?.kind === "text") {
+    // Text: eq one string, or "in" up to MATCHES strings; the cell must equal one of them.
+    filterColumn = index(f.column);
+    const values = f.op === "eq" ? [f.value] : f.op === "in" && Array.isArray(f.value) ? f.value : null;
+    if (!values) return { ok: false, reason: `proofs cover "eq" and "in" filters on text columns, not "${f.op}"` };
+    if (values.some((v) => typeof v !== "string")) return { ok: false, reason: `the filter on ${f.column} compares numbers with a text column` };
+    const distinct = [...new Set(values as string[])];
+    if (distinct.length > MATCHES) return { ok: false, reason: `proofs cover "in" filters of at most ${MATCHES} values` };
+    kind = "match";
+    matches.push(...distinct.map(textCell));
+    while (matches.length < MATCHES) matches.push(UNUSED_CODE);
+  } else if (f) {
     filterColumn = index(f.column);
     const col = schema[filterColumn];
-    if (!col || col.kind !== "number") return { ok: false, reason: `the filter column ${f.column} is not a committed numeric column` };
+    if (!col || col.kind !== "number") return { ok: false, reason: `the filter column ${f.column} is not a committed column` };
     const m = 10 ** col.scale;
     const num = (v: unknown) => (typeof v === "number" ? v * m : null);
     const one = Array.isArray(f.value) ? null : num(f.value);
@@ -129,7 +149,17 @@ export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "
   if (filterColumn < 0 || valueColumn < 0) return { ok: false, reason: "the dataset commits no numeric column" };
   const codes = dim.values.map(textCell);
   while (codes.length < GROUPS) codes.push(UNUSED_CODE);
-  return { ok: true, statement: { filterColumn, groupColumn, valueColumn, lo, hi, codes, groups: dim.values.length, sumColumn: sum?.column ?? null } };
+  if (kind === "match") { lo = 0n; hi = 0n; }
+  return { ok: true, statement: { kind, filterColumn, groupColumn, valueColumn, lo, hi, matches, codes, groups: dim.values.length, sumColumn: sum?.column ?? null } };
+}
+
+/** The chunk circuit that proves a statement, for a chunk size. */
+export const chunkCircuitName = (s: Pick<Statement, "kind">, chunkRows: number) => `chunk${chunkRows}${s.kind === "match" ? "m" : ""}`;
+
+/** The query's part of a chunk proof's public signals, in the circuit's order (after chunkRoot, accIn, accOut). */
+export function querySignals(s: Statement): string[] {
+  const filter = s.kind === "match" ? s.matches : [s.lo, s.hi];
+  return [s.filterColumn, s.groupColumn, s.valueColumn, ...filter, ...s.codes].map(String);
 }
 
 const notNumeric = (column: string): Provable => ({ ok: false, reason: `the filter on ${column} does not compare numbers` });

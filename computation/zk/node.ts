@@ -137,7 +137,7 @@ function chunkTotals(s: Statement, cells: (bigint[] | null)[]) {
   const sums = new Array<bigint>(GROUPS).fill(0n);
   const f = cells[s.filterColumn]!, g = cells[s.groupColumn]!, v = cells[s.valueColumn]!;
   for (let i = 0; i < f.length; i++) {
-    if (f[i]! < s.lo || f[i]! > s.hi) continue;
+    if (s.kind === "range" ? f[i]! < s.lo || f[i]! > s.hi : !s.matches.includes(f[i]!)) continue;
     const j = s.codes.indexOf(g[i]!);
     if (j < 0) continue;
     counts[j]! += 1n;
@@ -216,7 +216,8 @@ export function chunkInput(h: Hasher, commitment: DatasetCommitment, chain: Chai
   const before = chain.totals[index]!;
   return {
     chunkRoot: String(root), accIn: String(chain.accs[index]), accOut: String(chain.accs[index + 1]),
-    filterColumn: s.filterColumn, groupColumn: s.groupColumn, valueColumn: s.valueColumn, lo: String(s.lo), hi: String(s.hi), codes: str(s.codes),
+    filterColumn: s.filterColumn, groupColumn: s.groupColumn, valueColumn: s.valueColumn,
+    ...(s.kind === "range" ? { lo: String(s.lo), hi: String(s.hi) } : { matches: str(s.matches) }), codes: str(s.codes),
     salt: String(salt), columns: str(columns), filter: str(cells[s.filterColumn]!), group: str(cells[s.groupColumn]!), value: str(cells[s.valueColumn]!),
     saltIn: String(chainSalt(secret, queryId, commitment.dataset, index)), saltOut: String(chainSalt(secret, queryId, commitment.dataset, index + 1)),
     countsIn: str(before.counts), sumsIn: str(before.sums),
@@ -229,13 +230,14 @@ export function loadCircuit(name: string): LoadedCircuit {
   const p = artifactPaths(name);
   return { wasm: { type: "mem", data: readFileSync(p.wasm) }, zkey: { type: "mem", data: readFileSync(p.zkey) } };
 }
-function chunkCircuitFor(commitment: DatasetCommitment): LoadedCircuit {
-  const spec = chunkCircuit(commitment.chunkRows);
-  if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk is built on this node`);
+/** The chunk circuit for a commitment's chunk size and a statement's filter, loaded. */
+export function chunkCircuitFor(commitment: DatasetCommitment, statement: Statement): LoadedCircuit {
+  const spec = chunkCircuit(commitment.chunkRows, statement.kind);
+  if (!spec) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${commitment.chunkRows} rows per chunk and a ${statement.kind} filter is built on this node`);
   return loadCircuit(spec.name);
 }
 
-export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string, circuit = chunkCircuitFor(commitment), levels = treeLevels(h, commitment.chunkRoots.map(BigInt))): Promise<ChunkProof> {
+export async function proveChunk(h: Hasher, commitment: DatasetCommitment, chain: Chain, index: number, secret: Uint8Array, queryId: string, circuit = chunkCircuitFor(commitment, chain.statement), levels = treeLevels(h, commitment.chunkRoots.map(BigInt))): Promise<ChunkProof> {
   const input = chunkInput(h, commitment, chain, index, secret, queryId);
   const t0 = performance.now();
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, circuit.wasm, circuit.zkey);

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Connector } from "../aggregate/connectors";
 import type { AggregatePlan, AnswerCommitment } from "../protocol";
-import { chunkCircuit, DEFAULT_CHUNK_ROWS } from "./circuits";
+import { DEFAULT_CHUNK_ROWS } from "./circuits";
 import { fastHasher, treeLevels, type Hasher } from "./hash";
-import { buildChain, commitDataset, loadCircuit, proveChunk, proveRelease, ProofError, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
+import { buildChain, chunkCircuitFor, commitDataset, proveChunk, proveRelease, ProofError, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
 
 export class NodeProofs {
   private readonly dir: string;
@@ -102,9 +102,7 @@ export class NodeProofs {
     const chain = await buildChain(connector, c, plan, queryId, this.secret, h, chunks);
     if (chain.digest !== c.digest) throw new ProofError("DATA_CHANGED", "The data changed since it was committed: the query can no longer be proven");
     const proofs: ChunkProof[] = [];
-    const circuit = chunkCircuit(c.chunkRows);
-    if (!circuit) throw new ProofError("NO_CIRCUIT", `No chunk circuit for ${c.chunkRows} rows per chunk is built on this node`);
-    const loaded = loadCircuit(circuit.name); // read once, not once per proof
+    const loaded = chunkCircuitFor(c, chain.statement); // read once, not once per proof
     const levels = treeLevels(h, c.chunkRoots.map(BigInt));
     for (const i of [...new Set(chunks)].sort((a, b) => a - b)) proofs.push(await cannotProve(`chunk ${i}`, proveChunk(h, c, chain, i, this.secret, queryId, loaded, levels)));
     return { chunks: proofs, release: await cannotProve("the release", proveRelease(chain, released, k, this.secret, queryId, dataset)) };

@@ -8,7 +8,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
 import { aggregatePlan } from "../protocol";
-import { GROUPS, schemaHash, statementFor } from "./encoding";
+import { chunkCircuitName, GROUPS, querySignals, schemaHash, statementFor } from "./encoding";
 import { accumulator, datasetRoot, liteHasher, rootFromPath, type Hasher } from "./hash";
 
 const decimal = z.string().regex(/^\d{1,78}$/, "a decimal field element");
@@ -52,7 +52,8 @@ export const auditBundle = z.object({
 });
 export type AuditBundle = z.infer<typeof auditBundle>;
 
-export interface VerificationKeys { chunk: object; release: object }
+/** Verification keys by circuit name (chunk16, chunk16m, release…), and their pinned hashes. */
+export type VerificationKeys = Record<string, object>;
 export interface Check { what: string; ok: boolean; detail?: string }
 export interface AuditVerification { ok: boolean; checks: Check[] }
 
@@ -74,21 +75,16 @@ async function groth16Verify(vkey: object, signals: string[], proof: Groth16Proo
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Checks an audit bundle. `pins` are the verification keys' expected hashes (from
- * circuits/artifacts.json): a key that does not match them is refused before any proof.
+ * Checks an audit bundle. The verifier works out from the query itself which circuit proves
+ * it and takes that circuit's key from `keys`; `pins` are the keys' expected hashes (from
+ * circuits/artifacts.json): a key that does not match its pin is refused before any proof.
  */
-export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: { chunk: string; release: string }, h: Hasher = liteHasher): Promise<AuditVerification> {
+export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: Record<string, string>, h: Hasher = liteHasher): Promise<AuditVerification> {
   const checks: Check[] = [];
   const fail = (what: string, detail: string): AuditVerification => ({ ok: false, checks: [...checks, { what, ok: false, detail }] });
   const parsed = auditBundle.safeParse(input);
   if (!parsed.success) return fail("well-formed audit", parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const b = parsed.data;
-
-  for (const [name, key] of [["chunk", keys.chunk], ["release", keys.release]] as const) {
-    const got = vkeyHash(key);
-    if (got !== pins[name]) return fail(`${name} verification key`, `its hash ${got.slice(0, 16)}… is not the committed ${pins[name].slice(0, 16)}…`);
-  }
-  checks.push({ what: "verification keys match the committed ones", ok: true });
 
   const c = b.commitment;
   const root = datasetRoot(h, BigInt(c.treeRoot), c.rows, c.chunkRows, schemaHash(c.schema));
@@ -98,6 +94,13 @@ export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: 
   const provable = statementFor(b.plan, c.schema);
   if (!provable.ok) return fail("query is provable", provable.reason);
   const s = provable.statement;
+  const chunkName = chunkCircuitName(s, c.chunkRows);
+  for (const name of [chunkName, "release"]) {
+    if (!keys[name] || !pins[name]) return fail(`${name} verification key`, `no key for circuit ${name} is committed`);
+    const got = vkeyHash(keys[name]);
+    if (got !== pins[name]) return fail(`${name} verification key`, `its hash ${got.slice(0, 16)}… is not the committed ${pins[name].slice(0, 16)}…`);
+  }
+  checks.push({ what: "verification keys match the committed ones", ok: true, detail: `${chunkName}, release` });
   if (b.released.length !== s.groups) return fail("released groups", `${b.released.length} flags for ${s.groups} groups`);
 
   const n = Math.max(1, Math.ceil(c.rows / c.chunkRows));
@@ -110,21 +113,21 @@ export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: 
   const proven = new Set(b.chunks.map((p) => p.index));
   const missing = b.sample.filter((i) => !proven.has(i));
   if (missing.length) return fail("sampled chunks proven", `no proof for chunk${missing.length > 1 ? "s" : ""} ${missing.slice(0, 10).join(", ")}`);
-  const query = [String(s.filterColumn), String(s.groupColumn), String(s.valueColumn), String(s.lo), String(s.hi), ...s.codes.map(String)];
+  const query = querySignals(s);
   for (const p of b.chunks) {
     const what = `chunk ${p.index}`;
     if (p.index >= n) return fail(what, `there are ${n} chunks`);
     if (String(rootFromPath(h, BigInt(p.chunkRoot), p.index, p.path.map(BigInt))) !== c.treeRoot) return fail(what, "its root is not in the registered commitment");
     const expected = [p.chunkRoot, b.accs[p.index]!, b.accs[p.index + 1]!, ...query];
     if (!same(p.publicSignals, expected)) return fail(what, "the proof's public signals are not this chunk, this step of the chain and this query");
-    if (!(await groth16Verify(keys.chunk, p.publicSignals, p.proof))) return fail(what, "the proof does not verify");
+    if (!(await groth16Verify(keys[chunkName]!, p.publicSignals, p.proof))) return fail(what, "the proof does not verify");
     checks.push({ what, ok: true });
   }
 
   const mask = Array.from({ length: GROUPS }, (_, j) => (b.released[j] ? "1" : "0"));
   const expected = [b.finalAcc, String(b.k), b.rows, ...mask];
   if (!same(b.release.publicSignals, expected)) return fail("release", "the proof's public signals are not the committed totals, this k, the reported rows and the released groups");
-  if (!(await groth16Verify(keys.release, b.release.publicSignals, b.release.proof))) return fail("release", "the proof does not verify");
+  if (!(await groth16Verify(keys.release!, b.release.publicSignals, b.release.proof))) return fail("release", "the proof does not verify");
   checks.push({ what: "release", ok: true, detail: b.k > 0 ? `${b.rows} rows in released groups, each ≥ ${b.k}` : `${b.rows} rows in released groups` });
   return { ok: true, checks };
 }

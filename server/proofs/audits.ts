@@ -12,6 +12,7 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { z } from "zod";
+import { chunkCircuitName, statementFor } from "@/computation/zk/encoding";
 import { auditBundle, verifyAudit, type AuditBundle } from "@/computation/zk/verify";
 import { datasetCommitmentInfo, type AggregatePlan } from "@/computation/protocol";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
@@ -22,7 +23,7 @@ import { marketSigningKey } from "../keys";
 import { recordEvent, textHash } from "../ledger/events";
 import { httpNodeCall, loadPolicy, type NodeCall } from "../queries/jobs";
 import type { Planned } from "../queries/policy";
-import { circuitKeys, keysFor } from "./keys";
+import { circuitKeys } from "./keys";
 
 /** At most this many chunks are proven per audit (each proof takes seconds on the node). */
 export const MAX_SAMPLE = 64;
@@ -222,9 +223,11 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
       if (!(e instanceof NodeFailure)) throw e;
       return await finish(db, auditId, { status: "FAILED", flagged: true, sample, reason: `The node could not prove: ${e.message}` });
     }
-    const keys = keysFor(circuitKeys(), registered.chunkRows);
-    if (!keys) return await finish(db, auditId, { status: "FAILED", flagged: false, sample, reason: `No verification key is committed for chunks of ${registered.chunkRows} rows` });
-    const verdict = await verifyAudit(bundle, keys.keys, keys.pins);
+    const { keys, pins } = circuitKeys();
+    const provable = statementFor(plan, bundle.commitment.schema);
+    const circuit = provable.ok ? chunkCircuitName(provable.statement, registered.chunkRows) : null;
+    if (circuit && (!keys[circuit] || !keys.release)) return await finish(db, auditId, { status: "FAILED", flagged: false, sample, reason: `No verification key is committed for circuit ${circuit}` });
+    const verdict = await verifyAudit(bundle, keys, pins);
     const stored = auditBundle.safeParse(bundle).success ? bundle : undefined;
     await finish(db, auditId, {
       status: verdict.ok ? "PASSED" : "FAILED", flagged: !verdict.ok, chunks: bundle.accs.length - 1, sample, bundle: stored, checks: verdict.checks,

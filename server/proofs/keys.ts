@@ -28,10 +28,3 @@ export function circuitKeys(): CircuitKeys {
   }
   return (cached = { keys, pins });
 }
-
-/** The keys and pins a chunk size's audit is verified with, or null when no such circuit is committed. */
-export function keysFor(ck: CircuitKeys, chunkRows: number) {
-  const chunk = `chunk${chunkRows}`;
-  if (!ck.keys[chunk] || !ck.keys.release) return null;
-  return { keys: { chunk: ck.keys[chunk]!, release: ck.keys.release }, pins: { chunk: ck.pins[chunk]!, release: ck.pins.release! } };
-}

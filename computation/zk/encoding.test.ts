@@ -75,6 +75,7 @@ describe("what a proof states about a plan", () => {
     expect(reason({ groupBy: [{ name: "age", kind: "bucket", edges: [0, 18, 99] }] })).toMatch(/category/);
     expect(reason({ groupBy: [{ name: "district", kind: "category", values: Array.from({ length: 13 }, (_, i) => `d${i}`) }] })).toMatch(/at most 12 groups/);
     expect(reason({ groupBy: [{ name: "age", kind: "category", values: ["1"] }] })).toMatch(/not a committed text column/);
+    expect(reason({ groupBy: [{ name: "district", kind: "category", values: ["a", "b", "a"] }] })).toMatch(/a value twice/);
     expect(reason({ filters: [{ column: "district", op: "lt", value: "M" }] })).toMatch(/"eq" and "in" filters on text columns/);
     expect(reason({ filters: [{ column: "district", op: "in", value: ["a", "b", "c", "d", "e"] }] })).toMatch(/at most 4 values/);
     expect(reason({ filters: [{ column: "district", op: "eq", value: 5 }] })).toMatch(/compares numbers with a text column/);

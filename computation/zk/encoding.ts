@@ -99,6 +99,7 @@ export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "
   const dim = plan.groupBy[0]!;
   if (dim.kind !== "category") return { ok: false, reason: "proofs cover category dimensions, not numeric buckets" };
   if (dim.values.length > GROUPS) return { ok: false, reason: `proofs cover at most ${GROUPS} groups` };
+  if (new Set(dim.values).size !== dim.values.length) return { ok: false, reason: "the group-by dimension lists a value twice" };
   const groupColumn = index(dim.name);
   if (groupColumn < 0 || schema[groupColumn]!.kind !== "text") return { ok: false, reason: `the group-by column ${dim.name} is not a committed text column` };
   if (plan.filters.length > 1) return { ok: false, reason: "proofs cover at most one filter" };

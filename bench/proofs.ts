@@ -25,12 +25,11 @@ import * as snarkjs from "snarkjs";
 import { CsvConnector } from "@/computation/aggregate/connectors";
 import { CLAIM_COLUMNS, claims, DISTRICTS, writeCsv } from "@/computation/demo/generate";
 import type { AggregatePlan } from "@/computation/protocol";
-import { artifactPaths, CIRCUITS_DIR, circuitSpecs } from "@/computation/zk/circuits";
+import { artifactPaths, CIRCUITS_DIR, circuitSpecs, committedKeys } from "@/computation/zk/circuits";
 import { fastHasher, liteHasher, treeLevels } from "@/computation/zk/hash";
 import { buildChain, chunkInput, commitDataset, loadCircuit, proveChunk, proveRelease, releaseInput } from "@/computation/zk/node";
 import { verifyAudit, type AuditBundle } from "@/computation/zk/verify";
 import { drawSample } from "@/server/proofs/audits";
-import { committedKeys } from "@/sdk/zk-cli";
 import { onCleanup } from "./lib/cleanup";
 import { bytes, median, ms, now, ratio, table } from "./lib/report";
 
@@ -157,7 +156,7 @@ export async function runProofsBenchmark(o: { quick: boolean; reps: number }): P
     commitment: { root: commitment.root, treeRoot: commitment.treeRoot, rows: commitment.rows, chunkRows, schema: commitment.schema },
     plan, finalAcc: String(full.accs.at(-1)), accs: full.accs.map(String), sample: picked, chunks: proofs, release, released, k: 0, rows: release.publicSignals[2]!,
   };
-  const keys = await committedKeys();
+  const keys = committedKeys();
   t = now();
   const verdict = await verifyAudit(bundle, keys.keys, keys.pins, liteHasher);
   const verifyMs = now() - t;

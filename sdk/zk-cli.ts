@@ -8,24 +8,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CIRCUITS_DIR, artifactPaths } from "../computation/zk/circuits";
+import { committedKeys } from "../computation/zk/circuits";
 import { verifyAudit, type AuditVerification } from "../computation/zk/verify";
 
 export const USAGE = "Usage: npm run zk -- verify <audit.json>";
-
-/** The verification keys committed here and their pinned hashes, by circuit name. */
-export async function committedKeys() {
-  const pinned = JSON.parse(await readFile(path.join(CIRCUITS_DIR, "artifacts.json"), "utf8")) as { circuits: Record<string, { vkey: string }> };
-  const keys: Record<string, object> = {};
-  const pins: Record<string, string> = {};
-  for (const [name, pin] of Object.entries(pinned.circuits)) {
-    keys[name] = JSON.parse(await readFile(artifactPaths(name).vkey, "utf8")) as object;
-    pins[name] = pin.vkey;
-  }
-  return { keys, pins };
-}
 
 export async function verifyFile(file: string): Promise<AuditVerification> {
   const text = await readFile(file, "utf8");
@@ -33,7 +20,7 @@ export async function verifyFile(file: string): Promise<AuditVerification> {
   try { bundle = JSON.parse(text); } catch { throw new Error(`${file} is not JSON`); }
   // A console download wraps the bundle: { bundle, … }; a bare bundle works too.
   if (bundle && typeof bundle === "object" && "bundle" in bundle) bundle = (bundle as { bundle: unknown }).bundle;
-  const { keys, pins } = await committedKeys();
+  const { keys, pins } = committedKeys();
   return verifyAudit(bundle, keys, pins);
 }
 

@@ -11,12 +11,11 @@ import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CsvConnector } from "../aggregate/connectors";
 import type { AggregatePlan } from "../protocol";
-import { artifactPaths } from "./circuits";
+import { artifactPaths, committedKeys } from "./circuits";
 import { GROUPS, MAX_COLUMNS, OFFSET, textCell, UNUSED_CODE } from "./encoding";
 import { accumulator, chunkRoot, fastHasher, liteHasher, numericColumnCommitment, textColumnCommitment, type Hasher } from "./hash";
 import { buildChain, commitDataset, proveChunk, proveRelease, type DatasetCommitment } from "./node";
 import { verifyAudit, type AuditBundle } from "./verify";
-import { committedKeys } from "@/sdk/zk-cli";
 
 const DISTRICTS = ["Lixia", "Shizhong", "Huaiyin"];
 const plan: AggregatePlan = {
@@ -39,11 +38,11 @@ describe("circuits, proved and verified", () => {
   let h: Hasher;
   let commitment: DatasetCommitment;
   let honest: AuditBundle;
-  let keys: Awaited<ReturnType<typeof committedKeys>>;
+  let keys: ReturnType<typeof committedKeys>;
 
   beforeAll(async () => {
     h = await fastHasher();
-    keys = await committedKeys();
+    keys = committedKeys();
     writeFileSync(file, csv(rows));
     commitment = await commitDataset(new CsvConnector(file), "claims", 16, secret, h);
     const chain = await buildChain(new CsvConnector(file), commitment, plan, queryId, secret, h, [0, 1, 2]);

@@ -3,7 +3,7 @@
  * `npm run circuits` (circuits/build.ts); hashes pinned in circuits/artifacts.json;
  * verification keys committed in circuits/keys/.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,6 +37,20 @@ export const artifactPaths = (name: string) => ({
   zkey: path.join(CIRCUITS_DIR, "artifacts", name, `${name}.zkey`),
   vkey: path.join(CIRCUITS_DIR, "keys", `${name}.vkey.json`),
 });
+
+/** The verification keys committed here (circuits/keys) and their pinned hashes (circuits/artifacts.json), by circuit name. */
+export function committedKeys(): { keys: Record<string, object>; pins: Record<string, string> } {
+  const pinned = JSON.parse(readFileSync(path.join(CIRCUITS_DIR, "artifacts.json"), "utf8")) as { circuits: Record<string, { vkey: string }> };
+  const keys: Record<string, object> = {};
+  const pins: Record<string, string> = {};
+  for (const [name, pin] of Object.entries(pinned.circuits)) {
+    const file = artifactPaths(name).vkey;
+    if (!existsSync(file)) continue;
+    keys[name] = JSON.parse(readFileSync(file, "utf8")) as object;
+    pins[name] = pin.vkey;
+  }
+  return { keys, pins };
+}
 
 /** A chunk circuit whose proving artifacts are present here, by rows per chunk and filter. */
 export function chunkCircuit(chunkRows: number, filter: "range" | "match" = "range"): CircuitSpec | null {

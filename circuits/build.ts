@@ -4,8 +4,9 @@
  *   npm run circuits -- build [name…] [--large] [--ptau file]   compile, set up, pin hashes
  *   npm run circuits -- verify [--full]                        what CI runs
  *
- * build: compiles each circuit with the WASM build of circom (--O2), runs the Groth16
- * setup for it on a locally generated powers-of-tau file with one contribution of fresh
+ * build: compiles each circuit with the WASM build of circom (--O2); when its R1CS is the
+ * pinned one and its proving key is present, keeps the setup and re-pins only the WASM (which
+ * embeds source line numbers); otherwise runs the Groth16 setup for it on a locally generated powers-of-tau file with one contribution of fresh
  * randomness (discarded), exports its verification key to circuits/keys/, and pins the
  * SHA-256 of every artifact in circuits/artifacts.json. Without --ptau, a powers-of-tau file
  * of the needed size is generated (2^14: ~7 min here; 2^16: ~35 min).
@@ -86,6 +87,15 @@ async function build(names: string[], large: boolean, ptauArg: string | undefine
     console.log(`${spec.name}: compiling ${spec.main}…`);
     const { r1cs, wasm } = compile(spec, p.dir);
     const info = await snarkjs.r1cs.info(r1cs);
+    const before = pins.circuits[spec.name];
+    if (before && before.r1cs === sha(r1cs) && existsSync(p.zkey) && sha(p.zkey) === before.zkey) {
+      // Same constraint system: the setup stands. The WASM may still differ (it embeds source
+      // line numbers for its error messages), so only its pin moves.
+      pins.circuits[spec.name] = { ...before, wasm: sha(wasm) };
+      writeFileSync(PINS, JSON.stringify(pins, null, 2) + "\n");
+      console.log(`${spec.name}: constraint system unchanged, setup kept; WASM re-pinned`);
+      continue;
+    }
     let power = 1;
     while (2 ** power < info.nConstraints + info.nPubInputs + info.nOutputs + 1) power++;
     const ptau = await ensurePtau(Math.max(power, 12), ptauArg, pins);

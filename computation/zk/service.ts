@@ -31,9 +31,14 @@ export class NodeProofs {
   private hash() { return (this.hasher ??= fastHasher()); }
   private file(dataset: string) { return path.join(this.dir, `${dataset}.commitment.json`); }
 
+  /** The current commitment, read from disk once per process (every answer needs it). */
+  private readonly loaded = new Map<string, DatasetCommitment | null>();
   stored(dataset: string): DatasetCommitment | null {
-    const f = this.file(dataset);
-    return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) as DatasetCommitment : null;
+    if (!this.loaded.has(dataset)) {
+      const f = this.file(dataset);
+      this.loaded.set(dataset, existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) as DatasetCommitment : null);
+    }
+    return this.loaded.get(dataset)!;
   }
 
   /** The current commitment; a new one when there is none, when asked, or when the configured chunk size changed. */
@@ -45,6 +50,7 @@ export class NodeProofs {
     const job = (async () => {
       const c = await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash());
       writeFileSync(this.file(dataset), JSON.stringify(c), { mode: 0o600 });
+      this.loaded.set(dataset, c);
       return c;
     })().finally(() => this.busy.delete(dataset));
     this.busy.set(dataset, job);

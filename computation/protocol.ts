@@ -188,6 +188,9 @@ export const aggregateResponse = z.object({
 });
 export type AggregateResponse = z.infer<typeof aggregateResponse>;
 
+/** A committed column (computation/zk/encoding.ts CommittedColumn): numbers keep `scale` decimals. */
+export const committedColumn = z.object({ name: z.string().min(1).max(200), kind: z.enum(["number", "text"]), scale: z.number().int().min(0).max(6) });
+
 /** The node's commitment to a dataset (docs/proofs.md): Poseidon roots as decimal strings. */
 export const datasetCommitmentInfo = z.object({
   dataset: z.string(),
@@ -196,7 +199,7 @@ export const datasetCommitmentInfo = z.object({
   treeRoot: z.string().regex(/^\d{1,78}$/),
   rows: z.number().int().nonnegative(),
   chunkRows: z.number().int().positive(),
-  schema: z.array(z.object({ name: z.string(), kind: z.enum(["number", "text"]), scale: z.number().int().min(0).max(6) })).min(1).max(15),
+  schema: z.array(committedColumn).min(1).max(15),
   createdAt: z.string(),
 });
 export type DatasetCommitmentInfo = z.infer<typeof datasetCommitmentInfo>;

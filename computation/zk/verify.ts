@@ -7,7 +7,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
-import { aggregatePlan } from "../protocol";
+import { aggregatePlan, committedColumn } from "../protocol";
 import { chunkCircuitName, GROUPS, querySignals, schemaHash, statementFor } from "./encoding";
 import { accumulator, datasetRoot, liteHasher, rootFromPath, type Hasher } from "./hash";
 
@@ -21,12 +21,10 @@ export const groth16Proof = z.object({
 });
 export type Groth16Proof = z.infer<typeof groth16Proof>;
 
-export const committedColumn = z.object({ name: z.string().min(1).max(200), kind: z.enum(["number", "text"]), scale: z.number().int().min(0).max(6) });
-export const registeredCommitment = z.object({
+const registeredCommitment = z.object({
   root: decimal, treeRoot: decimal, rows: z.number().int().nonnegative(), chunkRows: z.number().int().positive(),
   schema: z.array(committedColumn).min(1).max(15),
 });
-export type RegisteredCommitment = z.infer<typeof registeredCommitment>;
 
 export const chunkProof = z.object({
   index: z.number().int().nonnegative(), chunkRoot: decimal, path: z.array(decimal).max(40),

@@ -89,6 +89,9 @@ export function vectorLength(plan: Pick<AggregatePlan, "groupBy" | "stats">): nu
  * nodes must equal the released totals the marketplace already knows, so a node cannot
  * inflate its share unnoticed.
  */
+/** ε of the noisy count a node reports as its contribution (for the revenue split), once per query. */
+export const CONTRIBUTION_EPSILON = 0.5;
+
 export const contributionRequest = z.object({
   type: z.literal("contribution"),
   queryId: z.string().uuid(),
@@ -106,45 +109,6 @@ export const contributionResponse = z.object({
   rows: z.string().regex(/^\d{1,20}$/),
 });
 
-/**
- * A consented delivery: the marketplace relays a subject's consent and the buyer's envelope key;
- * the node checks the consent itself, reads the one record in its own domain, and seals it.
- */
-export const envelopeRequest = z.object({
-  type: z.literal("envelope"),
-  requestId: z.string().uuid(),
-  nodeId: z.string(),
-  dataset: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  consent: z.string().min(20).max(8000),
-  buyerOrgId: z.string().uuid(),
-  purpose: z.string().min(2).max(200),
-  fields: z.array(z.string().min(1).max(63)).min(1).max(50),
-  buyerKey: z.record(z.string(), z.unknown()),
-  issuedAt: z.number().int(),
-  expiresAt: z.number().int(),
-  nonce: z.string().min(16).max(64),
-});
-export type EnvelopeRequest = z.infer<typeof envelopeRequest>;
-export const envelopeResponse = z.object({
-  type: z.literal("envelope-result"),
-  requestId: z.string().uuid(),
-  nodeId: z.string(),
-  envelope: z.string().max(2_000_000),
-  envelopeHash: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
-/** Which of a node's datasets keep a record about a person (for their safe box): names only, never values. */
-export const subjectRecordsRequest = z.object({
-  type: z.literal("subject-records"),
-  nodeId: z.string(),
-  subjectRef: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
-  issuedAt: z.number().int(),
-  expiresAt: z.number().int(),
-  nonce: z.string().min(16).max(64),
-});
-export type SubjectRecordsRequest = z.infer<typeof subjectRecordsRequest>;
-export const subjectRecordsResponse = z.object({ type: z.literal("subject-records-result"), nodeId: z.string(), subjectRef: z.string(), datasets: z.array(z.string()).max(1000) });
-
 /** The marketplace's current ledger head, and the proof that it extends what the node last witnessed. */
 export const ledgerHead = z.object({
   checkpoint: z.object({
@@ -156,11 +120,40 @@ export const ledgerHead = z.object({
 });
 export type LedgerHead = z.infer<typeof ledgerHead>;
 
+/** A ledger entry with its inclusion proof under the request's checkpoint (`ledger.checkpoint`). */
+export const ledgerEntryProof = z.object({
+  index: z.number().int().nonnegative(),
+  body: z.string().max(10_000),
+  proof: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(64),
+});
+export type LedgerEntryProof = z.infer<typeof ledgerEntryProof>;
+
+/**
+ * The buyer's authorisation of a query, as the node checks it (computation/node/evidence.ts):
+ * the statement the buyer signed, its signature, the `query.accepted` entry recording both, and
+ * the `buyer.key.registered` entry of the key that signed.
+ */
+export const queryEvidence = z.object({
+  statement: z.unknown(),
+  signature: z.string().max(200),
+  entry: ledgerEntryProof,
+  keyEntry: ledgerEntryProof,
+});
+export type QueryEvidence = z.infer<typeof queryEvidence>;
+
+/** The plan a buyer signs for a product: the same for every source (each node puts in its own dataset). */
+export const productPlan = aggregatePlan.omit({ dataset: true });
+export type ProductPlan = z.infer<typeof productPlan>;
+/** The plan one node runs: the product's plan on that node's dataset. Audits derive it the same way. */
+export const nodePlan = (plan: ProductPlan, dataset: string): AggregatePlan => ({ ...plan, dataset });
+
 export const aggregateRequest = z.object({
   type: z.literal("aggregate"),
   queryId: z.string().uuid(),
   nodeId: z.string(),
-  plan: aggregatePlan,
+  productId: z.string().uuid(),
+  /** exactly the plan the buyer signed (its hash is in the authorisation) */
+  plan: productPlan,
   /** the buyer's BFV public key (base64 of SEAL's serialisation) */
   publicKey: z.string().max(2_000_000),
   /** every node taking part, in mask order, with its X25519 key (base64, raw 32 bytes) */
@@ -169,16 +162,81 @@ export const aggregateRequest = z.object({
   expiresAt: z.number().int(),
   nonce: z.string().min(16).max(64),
   ledger: ledgerHead,
+  authorization: queryEvidence,
+  /** every supervision entry about the buyer or the product, proven under `ledger.checkpoint` */
+  supervision: z.array(ledgerEntryProof).max(1000),
 });
 export type AggregateRequest = z.infer<typeof aggregateRequest>;
+
+/**
+ * A consented delivery: the marketplace relays the person's signed consent (sdk/statements.ts)
+ * and the buyer's envelope key; the node checks the person's signature against the key bound
+ * to their subject reference at this node, spends its own nullifier, reads the one record in
+ * its own domain, and seals it. Dataset, fields, purpose and buyer come from what the person signed.
+ */
+export const envelopeRequest = z.object({
+  type: z.literal("envelope"),
+  requestId: z.string().uuid(),
+  nodeId: z.string(),
+  consent: z.object({ statement: z.unknown(), signature: z.string().max(200) }),
+  buyerKey: z.record(z.string(), z.unknown()),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+  ledger: ledgerHead,
+  /** every supervision entry about the buyer, proven under `ledger.checkpoint` */
+  supervision: z.array(ledgerEntryProof).max(1000),
+});
+export type EnvelopeRequest = z.infer<typeof envelopeRequest>;
+/** What the node signs about an envelope it sealed; the buyer's browser checks this signature before opening. */
+export const envelopeResponse = z.object({
+  type: z.literal("envelope-result"),
+  requestId: z.string().uuid(),
+  nodeId: z.string(),
+  envelope: z.string().max(2_000_000),
+  envelopeHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type EnvelopeResponse = z.infer<typeof envelopeResponse>;
+
+/** Which of a node's datasets keep a record about a person: only on the person's own signed request; names only. */
+export const subjectRecordsRequest = z.object({
+  type: z.literal("subject-records"),
+  nodeId: z.string(),
+  request: z.object({ statement: z.unknown(), signature: z.string().max(200) }),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type SubjectRecordsRequest = z.infer<typeof subjectRecordsRequest>;
+export const subjectRecordsResponse = z.object({ type: z.literal("subject-records-result"), nodeId: z.string(), subjectRef: z.string(), datasets: z.array(z.string()).max(1000) });
+
+/**
+ * A person binds their own signing key to their subject reference at a holder's node, proving
+ * with a MAC under the activation code the holder gave them (never seen by the marketplace).
+ */
+export const bindSubjectRequest = z.object({
+  type: z.literal("bind-subject"),
+  nodeId: z.string(),
+  subjectRef: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
+  publicJwk: z.record(z.string(), z.unknown()),
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type BindSubjectRequest = z.infer<typeof bindSubjectRequest>;
+/** The node's receipt: the binding's hash (salted: it names no one) goes on the ledger. */
+export const bindSubjectResponse = z.object({ type: z.literal("subject-bound"), nodeId: z.string(), thumbprint: z.string(), bindingHash: z.string().regex(/^[0-9a-f]{64}$/) });
 
 /** The node's signed answer: masked counts in the clear, everything else encrypted. */
 export const aggregateResponse = z.object({
   type: z.literal("aggregate-result"),
   queryId: z.string().uuid(),
   nodeId: z.string(),
-  /** count per group plus this node's pairwise masks, mod 2^64, as decimal strings */
+  /** count per group plus this node's pairwise masks, mod 2^64, as decimal strings (empty when it is the only source) */
   maskedCounts: z.array(z.string().regex(/^\d{1,20}$/)),
+  /** when the node is the product's only source it applies k itself and says which groups it suppressed */
+  suppressed: z.array(z.boolean()).optional(),
   /** BFV ciphertexts (base64), one per chunk of SLOTS slots of the vector */
   ciphertexts: z.array(z.string()).min(1).max(64),
   /** the ledger size this node has now witnessed */

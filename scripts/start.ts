@@ -13,7 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import { describeDb, openDatabase } from "../server/db/client";
 import { isAppError } from "../server/errors";
-import { startDemoNodes, type RunningNode } from "../computation/demo/nodes";
+import { demoActivationCodes, startDemoNodes, type RunningNode } from "../computation/demo/nodes";
 import { ledgerSigningKey, marketSigningKey } from "../server/keys";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
 import { seedDemoQueryWorld } from "../server/seed/demo-queries";
@@ -104,8 +104,10 @@ async function main() {
       const accounts = await seedDemoWorld(db.prisma);
       console.log("Starting the demo holders' computation nodes (first start generates their data)…");
       nodes = await startDemoNodes(dataDir, { market: marketSigningKey().publicKey, ledger: ledgerSigningKey().publicKey });
-      await seedDemoQueryWorld(db.prisma, nodes.map((n) => ({ holder: n.spec.holder, name: n.spec.name, url: n.url, nodeId: n.nodeId, agreementKey: n.agreementKey, dataset: n.spec.dataset })));
+      await seedDemoQueryWorld(db.prisma, nodes.map((n) => ({ holder: n.spec.holder, name: n.spec.name, url: n.url, nodeId: n.nodeId, agreementKey: n.agreementKey, dataset: n.spec.dataset, holderKeyFile: n.holderKeyFile })));
       for (const n of nodes) console.log(`  node ${n.spec.name.padEnd(24)} ${n.url}  ${n.spec.rows.toLocaleString("en")} rows (${n.spec.file})`);
+      console.log("  Activation codes the holders issued to the demo citizens (to link their keys in their safe box):");
+      for (const c of demoActivationCodes(dataDir)) console.log(`    ${c.subjectRef}  ${c.holder.padEnd(24)} ${c.code}`);
       printAccounts(accounts, DEMO_PASSWORD, `http://${host}:${port}`);
     }
   } finally {

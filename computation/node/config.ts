@@ -7,13 +7,22 @@
  *   "keysDir": "keys",                       // node identity, created on first start
  *   "marketplacePublicKey": "<base64 Ed25519>",  // or "marketplacePublicKeyFile"
  *   "ledgerPublicKey": "<base64 Ed25519>",       // or "ledgerPublicKeyFile": the ledger's checkpoint key
- *   "datasets": { "claims": { "kind": "csv", "path": "claims.csv" } }
+ *   "datasets": { "claims": { "kind": "csv", "path": "claims.csv" } },
+ *   "policies": { "claims": { "dimensions": { "district": { "values": ["Lixia", …], "filterOps": ["eq", "in"] } },
+ *                              "measures": { "claim_amount": { "min": 0, "max": 50000, "aggregates": ["SUM", "AVG"] } },
+ *                              "never": ["patient_id"], "minCohort": 10,
+ *                              "dp": { "required": true, "maxEpsilonPerQuery": 1, "epsilonPerBuyer": 10, "periodDays": 30 },
+ *                              "products": { "<product id>": { "sources": ["<node id>", …] } } } },
+ *   "holderKeys": [{ "kty": "EC", "crv": "P-256", "x": "…", "y": "…" }]   // may sign policy changes (POST /v1/policy)
  * }
+ * Activation codes for people binding their keys: keysDir/activation-codes.json, { "<subject ref>": ["<code>", …] }.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { connectorConfig } from "../aggregate/connectors";
+import { nodeDatasetPolicy } from "../policy";
+import { signingPublicJwk } from "@/sdk/statements";
 
 export const nodeConfig = z.object({
   name: z.string().min(1).max(100),
@@ -26,6 +35,14 @@ export const nodeConfig = z.object({
   ledgerPublicKeyFile: z.string().optional(),
   ledgerOrigin: z.string().min(1).max(200).default("quancheng-market/ledger"),
   datasets: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), connectorConfig),
+  /**
+   * The holder's own policy per dataset (computation/policy.ts): what may be computed, k, DP,
+   * ε budgets, and the products approved with their exact source sets. A dataset without one
+   * answers no aggregate query. Later versions signed by a holder key (POST /v1/policy) win.
+   */
+  policies: z.record(z.string(), nodeDatasetPolicy).default({}),
+  /** the holder's own public signing keys (P-256 JWK): only they can change the policy remotely */
+  holderKeys: z.array(signingPublicJwk).default([]),
   /** rows per chunk of this node's dataset commitments (a chunk circuit of that size must be built); default 16 */
   chunkRows: z.number().int().positive().optional(),
   /** largest request body accepted (the buyer's public key dominates) */

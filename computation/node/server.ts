@@ -1,38 +1,61 @@
 /**
- * The computation node's HTTP service. It answers only requests signed by the
- * marketplace, fresh, never seen before, and addressed to this node; it runs the plan on
- * the holder's own data, adds its noise share, masks its counts, encrypts the rest under
- * the buyer's key, and signs the answer. No row and no plaintext subtotal ever leaves.
+ * The computation node's HTTP service: the holder's own gatekeeper. Every request must be
+ * signed by the marketplace (it relays), fresh, never seen before and addressed here; but
+ * what the node releases is decided here, on evidence the marketplace cannot make:
+ *  - an aggregate only for a query the buyer signed with a key registered on the ledger,
+ *    recorded on the ledger before any node computes, over the sources the holder approved,
+ *    within the holder's own policy and ε budgets (computation/policy.ts), once per query id;
+ *  - a person's record only under that person's own signed consent, against the key bound at
+ *    this node, spent once in this node's own journal;
+ *  - nothing for a buyer or product the supervisor suspended on the ledger.
+ * It runs the plan on the holder's own data, adds its noise share, masks its counts, encrypts
+ * the rest under the buyer's key, and signs the answer. No row and no plaintext subtotal leaves.
  *
  *   GET  /v1/identity   → { name, nodeId, agreementKey, datasets }   (public)
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
+ *   GET  /v1/policy     → Signed<{ policies }>: the holder's policy per dataset (public, signed by the node)
+ *   POST /v1/policy     ← a policy change signed by the holder's own key → Signed<{ dataset, version }>
+ *   POST /v1/subject/bind ← BindSubjectRequest (MAC under the holder's activation code) → Signed<{ bindingHash }>
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
  *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
- *   POST /v1/subject-records ← Signed<SubjectRecordsRequest> → Signed<{ datasets }>: which datasets keep a record about a person (no values)
- *   POST /v1/envelope   ← Signed<EnvelopeRequest> → Signed<{ envelope }>: one person's record, under their consent, sealed to the buyer
+ *   POST /v1/subject-records ← Signed<SubjectRecordsRequest> → Signed<{ datasets }>: on the person's own signed request, which datasets keep a record about them (no values)
+ *   POST /v1/envelope   ← Signed<EnvelopeRequest> → Signed<{ envelope }>: one person's record, under their own signed consent, sealed to the buyer
  *   POST /v1/commitment ← Signed<CommitmentRequest> → Signed<DatasetCommitmentInfo>: the node's commitment to a dataset (docs/proofs.md)
  *   POST /v1/audit/chain ← Signed<AuditChainRequest> → Signed<{ accs }>: the running totals of a query it answered
  *   POST /v1/audit/prove ← Signed<AuditProveRequest> → Signed<{ chunks, release }>: Groth16 proofs of sampled chunks and the release
  */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { z } from "zod";
 import { computeVector } from "../aggregate/index";
 import { createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
+import { laplaceShare } from "../aggregate/noise";
 import { encryptVector } from "../he";
-import { aggregateRequest, auditChainRequest, auditProveRequest, commitmentRequest, contributionRequest, envelopeRequest, subjectRecordsRequest, type AggregateResponse, type AnswerCommitment } from "../protocol";
+import {
+  aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
+  subjectRecordsRequest, type AggregateResponse, type AnswerCommitment, type LedgerEntryProof, type LedgerHead,
+} from "../protocol";
+import { checkPlan, nodeDatasetPolicy, PolicyRefusal, type NodeDatasetPolicy } from "../policy";
 import { ProofError } from "../zk/node";
 import { NodeProofs } from "../zk/service";
-import { ConsentRefusal, verifyConsent } from "../consent";
 import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
+import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
+import {
+  bindingMac, consentStatement, planHash, signingKeyThumbprint, signingPublicJwk, subjectRecordsStatement, verifyStatement, type Statement,
+} from "@/sdk/statements";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
+import type { NodeConfig } from "./config";
+import { activeSuspensions, checkFreshCheckpoint, checkQueryEvidence, EvidenceRefusal } from "./evidence";
+import type { NodeIdentity } from "./identity";
+import { NodeJournal } from "./journal";
+import { ReplayGuard } from "./replay";
+import { NodeWitness, WitnessRefusal } from "./witness";
 
 /** The column every person-level dataset keys its records by (the subject's opaque identifier). */
 export const SUBJECT_COLUMN = "subject_ref";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
-import type { NodeConfig } from "./config";
-import type { NodeIdentity } from "./identity";
-import { ReplayGuard } from "./replay";
-import { NodeWitness, WitnessRefusal } from "./witness";
 
 /** Longest validity a request may claim, and the clock skew tolerated. */
 const MAX_VALIDITY_MS = 5 * 60_000;
@@ -58,21 +81,44 @@ export async function commitAll(config: NodeConfig, proofs: NodeProofs, log: (li
   }
 }
 
+/** A holder-signed policy change (sdk/statements.ts "node-policy"). */
+const policyChange = z.object({
+  statement: z.object({ type: z.literal("node-policy"), nodeId: z.string(), dataset: z.string(), version: z.number().int().min(1), policy: z.unknown() }).strict(),
+  signature: z.string().max(200),
+});
+
 export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdentity; marketplacePublicKey: string; ledgerPublicKey: string; now?: () => number; proofs?: NodeProofs }) {
   const { config, identity } = opts;
   const now = opts.now ?? Date.now;
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
+  const journal = new NodeJournal(path.join(config.keysDir, "journal.jsonl"));
   const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
   const proofs = opts.proofs ?? new NodeProofs(config.keysDir, config.chunkRows);
   // Per-group counts of recent queries, kept briefly for the contribution round (counts only).
-  const recent = new Map<string, { counts: bigint[]; at: number }>();
+  const recent = new Map<string, { counts: bigint[]; suppressed?: boolean[]; at: number }>();
   const RECENT_MS = 10 * 60_000;
-  const remember = (queryId: string, counts: bigint[]) => {
+  const remember = (queryId: string, counts: bigint[], suppressed?: boolean[]) => {
     const t = now();
     for (const [k, v] of recent) if (t - v.at > RECENT_MS || recent.size > 1000) recent.delete(k);
-    recent.set(queryId, { counts, at: t });
+    recent.set(queryId, { counts, suppressed, at: t });
   };
+
+  /** The holder's policy of a dataset: the config file's, or a later version the holder signed. */
+  function policyOf(dataset: string): NodeDatasetPolicy | null {
+    const fromFile = config.policies[dataset];
+    const signed = journal.policies.get(dataset);
+    if (signed && signed.version > (fromFile?.version ?? 0)) return nodeDatasetPolicy.parse(signed.policy);
+    return fromFile ?? null;
+  }
+  /** The dataset whose policy approves this product (a holder approves a product over one of its datasets). */
+  function datasetForProduct(productId: string): { dataset: string; policy: NodeDatasetPolicy } {
+    for (const name of Object.keys(config.datasets)) {
+      const policy = policyOf(name);
+      if (policy?.products[productId]) return { dataset: name, policy };
+    }
+    throw new NodeRefusal(403, "PRODUCT_NOT_APPROVED", "The holder has not approved this product at its node.");
+  }
 
   /** Signature, freshness, addressee and nonce: the checks every market request passes. */
   function checkSigned(body: unknown) {
@@ -90,33 +136,72 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
   }
 
-  /** A market request of a given schema: signed, well-formed, fresh, addressed here, never seen. */
-  function accept<T extends { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
-    const parsed = schema.safeParse(checkSigned(body));
+  type Parser<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
+  const parse = <T>(schema: Parser<T>, v: unknown): T => {
+    const parsed = schema.safeParse(v);
     if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    checkFresh(parsed.data);
-    if (!replay.accept(parsed.data.nonce, parsed.data.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
     return parsed.data;
+  };
+  /** A market request of a given schema: signed, well-formed, fresh, addressed here, never seen. */
+  function accept<T extends { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }>(schema: Parser<T>, body: unknown): T {
+    const data = parse(schema, checkSigned(body));
+    checkFresh(data);
+    if (!replay.accept(data.nonce, data.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
+    return data;
   }
-  async function handleEnvelope(body: unknown) {
-    const req = accept(envelopeRequest, body);
-    // The node trusts no one's word for the consent: it checks the token itself.
-    let claims;
+  /** Serve only a marketplace whose ledger extends what this node saw before, at a fresh checkpoint. */
+  function witnessed(head: LedgerHead): { size: number; checkpoint: SignedCheckpoint } {
     try {
-      claims = await verifyConsent(req.consent, marketKey, { buyerOrgId: req.buyerOrgId, purpose: req.purpose, fields: req.fields, now: new Date(now()) });
+      const size = witness.check(head);
+      checkFreshCheckpoint(head.checkpoint, now());
+      return { size, checkpoint: head.checkpoint };
     } catch (e) {
-      if (e instanceof ConsentRefusal) throw new NodeRefusal(403, e.code, e.message);
+      if (e instanceof WitnessRefusal) throw new NodeRefusal(e.status, e.code, e.message, e.size);
       throw e;
     }
-    if (claims.rid !== req.requestId || claims.dataset !== req.dataset) throw new NodeRefusal(403, "BAD_CONSENT", "The consent was given for another request or dataset.");
+  }
+  /** Evidence checks throw EvidenceRefusal / PolicyRefusal: the caller sees the code, never a data value. */
+  async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof EvidenceRefusal) throw new NodeRefusal(e.code === "CHECKPOINT_STALE" ? 409 : 403, e.code, e.message);
+      if (e instanceof PolicyRefusal) throw new NodeRefusal(403, e.code, e.message);
+      throw e;
+    }
+  }
+  function refuseSuspended(entries: LedgerEntryProof[], checkpoint: SignedCheckpoint, targets: string[]) {
+    const active = activeSuspensions(entries, checkpoint, targets);
+    if (active.length) throw new NodeRefusal(403, "SUSPENDED", "The supervisor has suspended this buyer or product: this node releases nothing for it.");
+  }
+  /** The person's keys bound at this node; a statement must verify under one of them. */
+  async function signedByPerson(subjectRef: string, statement: Statement, signature: string) {
+    for (const b of journal.bindings.get(subjectRef) ?? []) if (await verifyStatement(b.jwk, statement, signature)) return b.thumbprint;
+    throw new NodeRefusal(403, "NOT_SIGNED_BY_PERSON", "This is not signed by a key the person bound at this node.");
+  }
+
+  async function handleEnvelope(body: unknown) {
+    const req = accept(envelopeRequest, body);
+    const { checkpoint } = witnessed(req.ledger);
+    const consent = consentStatement.safeParse(req.consent.statement);
+    if (!consent.success) throw new NodeRefusal(400, "BAD_CONSENT", "The consent is not a well-formed statement.");
+    const c = consent.data;
+    if (c.nodeId !== identity.nodeId || c.requestId !== req.requestId) throw new NodeRefusal(403, "BAD_CONSENT", "The consent was given for another request or holder.");
+    await guarded(() => refuseSuspended(req.supervision, checkpoint, [c.buyerOrgId]));
+    // The node trusts no one's word for the consent: the person's own key signed it.
+    await signedByPerson(c.subjectRef, c, req.consent.signature);
+    if (c.expiresAt <= now()) throw new NodeRefusal(403, "CONSENT_EXPIRED", "The consent has expired.");
     let thumbprint: string;
     try { thumbprint = await keyThumbprint(req.buyerKey); } catch (e) { throw new NodeRefusal(400, "BAD_KEY", (e as EnvelopeError).message); }
-    if (thumbprint !== claims.ekt) throw new NodeRefusal(403, "WRONG_KEY", "The consent names another envelope key of the buyer.");
-    const connector = datasetOf(req.dataset);
+    if (thumbprint !== c.envelopeKey) throw new NodeRefusal(403, "WRONG_KEY", "The consent names another envelope key of the buyer.");
+    if (journal.consentUsesOf(c.nonce) >= c.uses) throw new NodeRefusal(409, "CONSENT_SPENT", "This consent has been used as many times as the person allowed.");
+    const connector = datasetOf(c.dataset);
     try {
-      const record = await connector.record(SUBJECT_COLUMN, claims.sub, req.fields);
+      const record = await connector.record(SUBJECT_COLUMN, c.subjectRef, c.fields);
       if (!record) throw new NodeRefusal(404, "SUBJECT_NOT_FOUND", "This holder keeps no record about this person.");
-      const envelope = await sealEnvelope({ subject: claims.sub, resource: claims.res, holder: config.name, fields: record, sealedAt: new Date(now()).toISOString() }, req.buyerKey as EnvelopePublicJwk);
+      // Spend before release: a crash after this line loses a use, never grants an extra one.
+      journal.append({ t: "consent-used", nonce: c.nonce, at: now() });
+      const envelope = await sealEnvelope({ subject: c.subjectRef, dataset: c.dataset, holder: config.name, fields: record, sealedAt: new Date(now()).toISOString() }, req.buyerKey as EnvelopePublicJwk);
       return signPayload("node-response", { type: "envelope-result", requestId: req.requestId, nodeId: identity.nodeId, envelope, envelopeHash: envelopeHash(envelope) }, identity.signingKey);
     } finally {
       await connector.close?.();
@@ -125,27 +210,68 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
 
   async function handleSubjectRecords(body: unknown) {
     const req = accept(subjectRecordsRequest, body);
+    const parsed = subjectRecordsStatement.safeParse(req.request.statement);
+    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", "The request is not a well-formed statement of the person.");
+    const st = parsed.data;
+    if (st.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "The person asked another node.");
+    if (Math.abs(now() - st.issuedAt) > MAX_VALIDITY_MS) throw new NodeRefusal(401, "EXPIRED", "The person's request is not fresh.");
+    await signedByPerson(st.subjectRef, st, req.request.signature);
+    if (!replay.accept(`subject:${st.nonce}`, st.issuedAt + MAX_VALIDITY_MS)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
     const datasets: string[] = [];
     for (const [name, dataset] of Object.entries(config.datasets)) {
       const connector = createConnector(dataset);
       try {
-        if (await connector.record(SUBJECT_COLUMN, req.subjectRef, [SUBJECT_COLUMN])) datasets.push(name);
+        if (await connector.record(SUBJECT_COLUMN, st.subjectRef, [SUBJECT_COLUMN])) datasets.push(name);
       } catch (e) {
         if ((e as { code?: string }).code !== "UNKNOWN_COLUMN") throw e; // not a person-level dataset
       } finally {
         await connector.close?.();
       }
     }
-    return signPayload("node-response", { type: "subject-records-result", nodeId: identity.nodeId, subjectRef: req.subjectRef, datasets }, identity.signingKey);
+    return signPayload("node-response", { type: "subject-records-result", nodeId: identity.nodeId, subjectRef: st.subjectRef, datasets }, identity.signingKey);
+  }
+
+  /** The activation codes the holder issued (keysDir/activation-codes.json: { subjectRef: [code…] }), read afresh so the holder's CLI can add some. */
+  function activationCodes(subjectRef: string): string[] {
+    const file = path.join(config.keysDir, "activation-codes.json");
+    if (!existsSync(file)) return [];
+    const all = JSON.parse(readFileSync(file, "utf8")) as Record<string, string[] | string>;
+    const codes = all[subjectRef];
+    return (Array.isArray(codes) ? codes : codes ? [codes] : []).map((c) => c.trim().toUpperCase());
+  }
+
+  async function handleBindSubject(body: unknown) {
+    const req = accept(bindSubjectRequest, body);
+    let thumbprint: string;
+    try { thumbprint = await signingKeyThumbprint(req.publicJwk); } catch { throw new NodeRefusal(400, "BAD_KEY", "The key is not a P-256 public signing key."); }
+    const given = Buffer.from(req.mac, "hex");
+    for (const code of activationCodes(req.subjectRef)) {
+      if (journal.activationUsed(req.subjectRef, code)) continue;
+      const expected = Buffer.from(await bindingMac(code, { nodeId: identity.nodeId, subjectRef: req.subjectRef, thumbprint }), "hex");
+      if (!timingSafeEqual(expected, given)) continue;
+      journal.append({ t: "activation-used", subject: req.subjectRef, code });
+      const at = now();
+      journal.append({ t: "bound", subject: req.subjectRef, thumbprint, jwk: signingPublicJwk.parse(req.publicJwk), at });
+      // Salted, so the ledger entry names no one; the node can show the preimage to the person or an auditor.
+      const bindingHash = createHash("sha256").update(canonicalJson({ nodeId: identity.nodeId, subjectRef: req.subjectRef, thumbprint, at, salt: randomBytes(16).toString("hex") })).digest("hex");
+      return signPayload("node-response", { type: "subject-bound", nodeId: identity.nodeId, thumbprint, bindingHash }, identity.signingKey);
+    }
+    throw new NodeRefusal(403, "BAD_ACTIVATION", "The activation code does not match one this holder issued for this person (or it was used).");
   }
 
   async function handleContribution(body: unknown) {
     const req = accept(contributionRequest, body);
+    const answered = journal.answered.get(req.queryId);
     const seen = recent.get(req.queryId);
-    if (!seen) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query recently.");
-    if (seen.counts.length !== req.released.length) throw new NodeRefusal(400, "BAD_REQUEST", `The query had ${seen.counts.length} groups, not ${req.released.length}.`);
-    const rows = seen.counts.reduce((a, c, g) => (req.released[g] ? a + c : a), 0n);
-    return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: rows.toString() }, identity.signingKey);
+    if (!answered || !seen) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query recently.");
+    if (answered.groups !== req.released.length) throw new NodeRefusal(400, "BAD_REQUEST", `The query had ${answered.groups} groups, not ${req.released.length}.`);
+    // As the only source the node decided the release itself: any other vector is a probe.
+    if (seen.suppressed && seen.suppressed.some((s, g) => s === req.released[g])) throw new NodeRefusal(403, "NOT_RELEASED", "These are not the groups this node released.");
+    if (!journal.serveOnce("contributed", req.queryId)) throw new NodeRefusal(409, "ALREADY_SERVED", "This node already reported its contribution to this query.");
+    const exact = seen.counts.reduce((a, c, g) => (req.released[g] ? a + c : a), 0n);
+    // The operator learns a noisy count only (Laplace, ε = CONTRIBUTION_EPSILON, once per query), never a holder's exact one.
+    const noisy = exact + BigInt(Math.round(laplaceShare(1 / CONTRIBUTION_EPSILON, 1)));
+    return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: (noisy < 0n ? 0n : noisy).toString() }, identity.signingKey);
   }
 
   function datasetOf(name: string) {
@@ -172,59 +298,108 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     return signPayload("node-response", { type: "commitment-result", nodeId: identity.nodeId, ...info }, identity.signingKey);
   }
 
+  /** Audits only for a query this node answered, with exactly the plan it ran, each step once. */
+  function auditable(req: { queryId: string; plan: unknown }, step: "audit-chain" | "audit-proved") {
+    const answered = journal.answered.get(req.queryId);
+    if (!answered) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query.");
+    if (answered.planHash !== planHash(req.plan)) throw new NodeRefusal(403, "PLAN_CHANGED", "This is not the plan this node answered.");
+    if (!journal.serveOnce(step, req.queryId)) throw new NodeRefusal(409, "ALREADY_SERVED", "This node already served this audit step for this query.");
+  }
+
   async function handleAuditChain(body: unknown) {
     const req = accept(auditChainRequest, body);
+    auditable(req, "audit-chain");
     const accs = await withProofs(req.plan.dataset, (connector) => proofs.revealChain(req.plan.dataset, connector, req.plan, req.queryId, req.root));
     return signPayload("node-response", { type: "audit-chain-result", queryId: req.queryId, nodeId: identity.nodeId, accs }, identity.signingKey);
   }
 
   async function handleAuditProve(body: unknown) {
     const req = accept(auditProveRequest, body);
+    const seen = recent.get(req.queryId);
+    if (seen?.suppressed && seen.suppressed.some((s, g) => s === req.released[g])) throw new NodeRefusal(403, "NOT_RELEASED", "These are not the groups this node released.");
+    auditable(req, "audit-proved");
     const result = await withProofs(req.plan.dataset, (connector) => proofs.prove(req.plan.dataset, connector, req.plan, req.queryId, req.root, req.chunks, req.released, req.k));
     return signPayload("node-response", { type: "audit-prove-result", queryId: req.queryId, nodeId: identity.nodeId, ...result }, identity.signingKey);
   }
 
   async function handleAggregate(body: unknown) {
-    const parsed = aggregateRequest.safeParse(checkSigned(body));
-    if (!parsed.success) throw new NodeRefusal(400, "BAD_REQUEST", `Malformed request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const req = parsed.data;
-    checkFresh(req);
+    const req = accept(aggregateRequest, body);
     if (!req.peers.some((p) => p.nodeId === identity.nodeId && p.x25519 === identity.agreementPublic)) {
       throw new NodeRefusal(403, "WRONG_NODE", "This node is not among the request's peers with its registered keys.");
     }
-    if (req.plan.noise && req.plan.noise.parties !== req.peers.length) throw new NodeRefusal(400, "BAD_REQUEST", "Noise must be shared by exactly the participating nodes.");
-    const dataset = config.datasets[req.plan.dataset];
-    if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${req.plan.dataset}.`);
-    // Accept the nonce only once the request is otherwise valid, so garbage cannot fill the log.
-    if (!replay.accept(req.nonce, req.expiresAt)) throw new NodeRefusal(409, "REPLAYED", "This request was already served.");
-    // Serve only a marketplace whose ledger extends what this node saw before.
-    let witnessedSize: number;
-    try {
-      witnessedSize = witness.check(req.ledger);
-    } catch (e) {
-      if (e instanceof WitnessRefusal) throw new NodeRefusal(e.status, e.code, e.message, e.size);
-      throw e;
+    const { size: witnessedSize, checkpoint } = witnessed(req.ledger);
+    const statement = await guarded(() => checkQueryEvidence(req.authorization, checkpoint, req));
+    await guarded(() => refuseSuspended(req.supervision, checkpoint, [statement.buyerOrgId, req.productId]));
+    const { dataset, policy } = datasetForProduct(req.productId);
+    const plan = nodePlan(req.plan, dataset);
+    const single = req.peers.length === 1;
+    await guarded(() => checkPlan(policy, { productId: req.productId, plan, epsilon: statement.epsilon, peers: req.peers.map((p) => p.nodeId) }));
+    const epsilon = plan.noise ? statement.epsilon : 0;
+    if (epsilon > 0) {
+      const spent = journal.spent(dataset, statement.buyerOrgId, now() - policy.dp.periodDays * 86_400_000);
+      if (spent.buyer + epsilon > policy.dp.epsilonPerBuyer + 1e-9 || (policy.dp.epsilonTotal !== undefined && spent.total + epsilon > policy.dp.epsilonTotal + 1e-9)) {
+        throw new NodeRefusal(403, "BUDGET_EXHAUSTED", "The holder's privacy budget for this buyer (or this dataset) is spent for the period.");
+      }
     }
-
-    const connector = createConnector(dataset);
+    if (!journal.reserve(req.queryId)) throw new NodeRefusal(409, "QUERY_ANSWERED", "This node has already answered this query.");
+    const connector = createConnector(config.datasets[dataset]!);
     try {
-      const { counts, vector } = await computeVector(connector, req.plan);
-      const maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
+      // Every node adds a full Laplace share (parties = 1): the noise stays enough even if all
+      // the other sources collude with the buyer (t = n − 1; docs/queries.md).
+      const { counts, vector } = await computeVector(connector, { ...plan, noise: plan.noise && { ...plan.noise, parties: 1 } });
+      let suppressed: boolean[] | undefined;
+      let maskedCounts: string[] = [];
+      if (single) {
+        // The only source: its counts would be the totals in the clear, so it applies k itself.
+        suppressed = counts.map((n) => n < BigInt(policy.minCohort));
+        const widths = blockWidths(plan);
+        let at = 0;
+        for (const w of widths) {
+          const per = w / counts.length;
+          for (let i = 0; i < w; i++) if (suppressed[Math.floor(i / per)]) vector[at + i] = 0n;
+          at += w;
+        }
+      } else {
+        maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
+      }
       const ciphertexts = await encryptVector(req.publicKey, vector);
-      remember(req.queryId, counts);
       let commitment: AnswerCommitment;
       try {
-        commitment = await proofs.answer(req.plan.dataset, connector, req.plan, req.queryId);
+        commitment = await proofs.answer(dataset, connector, plan, req.queryId);
       } catch (e) {
         // The answer stands; it just cannot be audited.
         console.error(`[node ${config.name}] cannot commit to this answer:`, e);
         commitment = { notProvable: `the node could not commit to its answer (${(e as Error).message.slice(0, 200)})` };
       }
-      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ciphertexts, witnessedSize, commitment };
+      journal.append({ t: "answered", q: req.queryId, planHash: planHash(plan), dataset, buyer: statement.buyerOrgId, eps: epsilon, at: now(), groups: counts.length });
+      remember(req.queryId, counts, suppressed);
+      const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ...(suppressed ? { suppressed } : {}), ciphertexts, witnessedSize, commitment };
       return signPayload("node-response", payload, identity.signingKey);
     } finally {
+      journal.release(req.queryId);
       await connector.close?.();
     }
+  }
+
+  function policyDocument() {
+    const policies = Object.fromEntries(Object.keys(config.datasets).map((name) => [name, policyOf(name)]));
+    return signPayload("node-response", { type: "node-policy", nodeId: identity.nodeId, policies }, identity.signingKey);
+  }
+
+  /** A policy change signed by one of the holder's own keys (config holderKeys): applied here, whatever the marketplace's database says. */
+  async function handlePolicyChange(body: unknown) {
+    const { statement, signature } = parse(policyChange, body);
+    if (statement.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This change is for another node.");
+    if (!config.datasets[statement.dataset]) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${statement.dataset}.`);
+    let signer: string | null = null;
+    for (const k of config.holderKeys) if (await verifyStatement(k, statement, signature)) signer = await signingKeyThumbprint(k);
+    if (!signer) throw new NodeRefusal(403, "NOT_SIGNED_BY_HOLDER", "The change is not signed by a key of this node's holder.");
+    const current = Math.max(config.policies[statement.dataset]?.version ?? 0, journal.policies.get(statement.dataset)?.version ?? 0);
+    if (statement.version <= current) throw new NodeRefusal(409, "STALE_POLICY", `The policy is at version ${current}; a change must carry a higher one.`);
+    const policy = nodeDatasetPolicy.safeParse(statement.policy);
+    if (!policy.success) throw new NodeRefusal(400, "BAD_POLICY", `The policy is not valid: ${policy.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    journal.append({ t: "policy", dataset: statement.dataset, version: statement.version, policy: { ...policy.data, version: statement.version }, by: signer, at: now() });
+    return signPayload("node-response", { type: "policy-applied", nodeId: identity.nodeId, dataset: statement.dataset, version: statement.version }, identity.signingKey);
   }
 
   const server = http.createServer(async (req, res) => {
@@ -237,8 +412,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
+      if (req.method === "GET" && req.url === "/v1/policy") return send(200, policyDocument());
       const handlers = {
         "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords,
+        "/v1/subject/bind": handleBindSubject, "/v1/policy": handlePolicyChange,
         "/v1/commitment": handleCommitment, "/v1/audit/chain": handleAuditChain, "/v1/audit/prove": handleAuditProve,
       } as const;
       if (req.method === "POST" && req.url && Object.hasOwn(handlers, req.url)) {

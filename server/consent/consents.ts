@@ -1,21 +1,20 @@
 /**
  * Individual data with one-time consent. A buyer asks for named fields of one subject's record
  * in one resource, for a purpose, for a time and a number of uses; the subject approves (a
- * consent token signed by the marketplace, with a single-use nullifier) or refuses; the
+ * consent statement signed in their browser by their own key, bound at the holder's node, with
+ * a single-use nullifier the node keeps) or refuses; the
  * subject can revoke until it is spent; spending a use is atomic, so two concurrent deliveries
  * cannot both succeed. The marketplace keeps references, states and hashes, never a record.
  *
  *   PENDING ─approve→ APPROVED ─last use spent→ SPENT      PENDING ─refuse→ REFUSED
  *   APPROVED ─revoke→ REVOKED                              (past validUntil: refused as EXPIRED)
  */
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { signConsent } from "@/computation/consent";
 import { envelopePublicJwk, keyThumbprint } from "@/sdk/envelope";
 import { canonicalJson } from "@/sdk/ledger";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
-import { marketSigningKey } from "../keys";
+import { consentStatement, verifyStatement, type ConsentStatement } from "@/sdk/statements";
 import { recordEvent, textHash } from "../ledger/events";
 
 type Tx = Prisma.TransactionClient;
@@ -83,8 +82,27 @@ async function ownRequest(tx: Tx | PrismaClient, userId: string, requestId: stri
   return r;
 }
 
-/** The subject approves (a signed consent with a fresh nullifier) or refuses. */
-export async function decideConsent(db: PrismaClient, o: { userId: string; requestId: string; decision: "approve" | "refuse"; reason?: string; now?: Date }) {
+/**
+ * What the person is asked to sign for a request, all but the nonce (their browser adds it):
+ * the buyer, the buyer's current envelope key (its fingerprint is shown to the person), the
+ * holder's node and dataset, the fields, the purpose, the expiry and the uses.
+ */
+export async function consentDraft(db: PrismaClient | Tx, o: { userId: string; requestId: string }) {
+  const r = await ownRequest(db, o.userId, o.requestId);
+  const resource = await db.dataResource.findUniqueOrThrow({ where: { id: r.resourceId } });
+  const node = resource.nodeId ? await db.computationNode.findUnique({ where: { id: resource.nodeId } }) : null;
+  if (!node || !resource.dataset) throw new AppError("UNAVAILABLE", "SOURCE_UNAVAILABLE", "The holder's computation node is not available.");
+  const key = await db.envelopeKey.findFirst({ where: { buyerOrgId: r.buyerOrgId, retiredAt: null }, orderBy: { createdAt: "desc" } });
+  if (!key) throw new AppError("CONFLICT", "NO_ENVELOPE_KEY", "The buyer has no envelope key any more: nothing could be sealed to it.");
+  const draft: Omit<ConsentStatement, "nonce"> = {
+    type: "consent", requestId: r.id, subjectRef: r.subjectRef, buyerOrgId: r.buyerOrgId, envelopeKey: key.thumbprint, nodeId: node.signingKey,
+    dataset: resource.dataset, fields: r.fields, purpose: r.purpose, expiresAt: r.validUntil.getTime(), uses: r.uses,
+  };
+  return { draft, nodeId: node.id, request: r };
+}
+
+/** The subject approves (their own signature over the consent statement) or refuses. */
+export async function decideConsent(db: PrismaClient, o: { userId: string; requestId: string; decision: "approve" | "refuse"; reason?: string; statement?: unknown; signature?: string; now?: Date }) {
   const now = o.now ?? new Date();
   return db.$transaction(async (tx) => {
     const r = await ownRequest(tx, o.userId, o.requestId);
@@ -95,17 +113,19 @@ export async function decideConsent(db: PrismaClient, o: { userId: string; reque
       await recordEvent(tx, { type: "consent.refused", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { purpose: r.purpose } });
       return { status: "REFUSED" as const };
     }
-    const resource = await tx.dataResource.findUniqueOrThrow({ where: { id: r.resourceId } });
-    const key = await tx.envelopeKey.findFirst({ where: { buyerOrgId: r.buyerOrgId, retiredAt: null }, orderBy: { createdAt: "desc" } });
-    if (!key) throw new AppError("CONFLICT", "NO_ENVELOPE_KEY", "The buyer has no envelope key any more: nothing could be sealed to it.");
-    const nullifier = randomBytes(32).toString("base64url");
-    const token = await signConsent({
-      sub: r.subjectRef, aud: r.buyerOrgId, jti: nullifier, rid: r.id, res: r.resourceId, dataset: resource.dataset!, fields: r.fields, purpose: r.purpose, ekt: key.thumbprint,
-    }, r.validUntil, marketSigningKey().privateKey);
-    await tx.consentRequest.update({ where: { id: r.id }, data: { status: "APPROVED", decidedAt: now, nullifier, usesLeft: r.uses, token } });
+    const parsed = consentStatement.safeParse(o.statement);
+    if (!parsed.success || !o.signature) throw new AppError("BAD_INPUT", "CONSENT_NOT_SIGNED", "An approval is your signed consent statement: sign it with your key.");
+    const { draft, nodeId } = await consentDraft(tx, { userId: o.userId, requestId: o.requestId });
+    const { nonce, ...signed } = parsed.data;
+    if (canonicalJson(signed) !== canonicalJson(draft)) throw new AppError("BAD_INPUT", "CONSENT_MISMATCH", "The signed consent does not match this request (buyer, key, fields, purpose, expiry or uses).");
+    const keys = await tx.subjectKeyBinding.findMany({ where: { userId: o.userId, nodeId } });
+    let verified = false;
+    for (const k of keys) if (await verifyStatement(JSON.parse(k.publicJwk), parsed.data, o.signature)) verified = true;
+    if (!verified) throw new AppError("FORBIDDEN", "KEY_NOT_LINKED", "This signature is not by a key you linked at this holder: link your key first.");
+    await tx.consentRequest.update({ where: { id: r.id }, data: { status: "APPROVED", decidedAt: now, nullifier: nonce, usesLeft: r.uses, statement: parsed.data, signature: o.signature } });
     await recordEvent(tx, {
       type: "consent.granted", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId },
-      data: { purpose: r.purpose, fieldsHash: textHash(r.fields.join(",")), uses: r.uses, validUntil: r.validUntil.toISOString() },
+      data: { purpose: r.purpose, fieldsHash: textHash(r.fields.join(",")), uses: r.uses, validUntil: r.validUntil.toISOString(), envelopeKey: draft.envelopeKey },
     });
     return { status: "APPROVED" as const };
   });
@@ -124,15 +144,15 @@ export async function revokeConsent(db: PrismaClient, o: { userId: string; reque
 
 /**
  * Use one use of a consent, atomically (one conditional UPDATE): of two concurrent deliveries
- * exactly one gets it. Returns the token and nullifier to deliver with. Throws the precise reason otherwise.
+ * exactly one gets it. Returns the person's signed statement and nullifier to deliver with. Throws the precise reason otherwise.
  */
 export async function spendConsent(tx: Tx, o: { requestId: string; buyerOrgId: string; now?: Date }) {
   const now = o.now ?? new Date();
-  const rows = await tx.$queryRaw<{ token: string; nullifier: string; usesLeft: number }[]>`
+  const rows = await tx.$queryRaw<{ statement: ConsentStatement; signature: string; nullifier: string; usesLeft: number }[]>`
     UPDATE "ConsentRequest" SET "usesLeft" = "usesLeft" - 1,
       "status" = CASE WHEN "usesLeft" - 1 = 0 THEN 'SPENT'::"ConsentStatus" ELSE "status" END
     WHERE "id" = ${o.requestId}::uuid AND "buyerOrgId" = ${o.buyerOrgId}::uuid AND "status" = 'APPROVED' AND "usesLeft" > 0 AND "validUntil" > ${now}
-    RETURNING "token", "nullifier", "usesLeft"`;
+    RETURNING "statement", "signature", "nullifier", "usesLeft"`;
   if (rows[0]) return rows[0];
   const r = await tx.consentRequest.findUnique({ where: { id: o.requestId } });
   if (!r || r.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "REQUEST_NOT_FOUND", "No consent request of yours has this id.");

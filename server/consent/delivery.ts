@@ -4,17 +4,18 @@
  * key; the marketplace relays the envelope to the buyer and keeps only its hash and the
  * nullifier (on the ledger). A failed delivery gives the use back; nothing is released.
  */
-import { randomBytes } from "node:crypto";
-import { decodeJwt } from "jose";
 import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type SubjectRecordsRequest } from "@/computation/protocol";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import { envelopeHash } from "@/sdk/envelope";
+import { subjectRecordsStatement } from "@/sdk/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
-import { marketSigningKey } from "../keys";
 import { recordEvent } from "../ledger/events";
-import { httpNodeCall, type NodeCall } from "../queries/jobs";
+import type { NodeCall } from "../queries/jobs";
+import { freshCheckpoint, supervisionProofs } from "../queries/authorization";
+import { ledgerHeadFor } from "../queries/jobs";
+import { callNode, freshFields } from "../nodes/call";
 import { returnConsentUse, spendConsent } from "./consents";
+import { ownSubjectRef } from "./subject-keys";
 
 export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; buyerOrgId: string; call?: NodeCall }) {
   const r = await db.consentRequest.findUnique({ where: { id: o.requestId } });
@@ -25,30 +26,26 @@ export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; 
 
   const spent = await db.$transaction((tx) => spendConsent(tx, { requestId: r.id, buyerOrgId: o.buyerOrgId }));
   try {
-    const ekt = decodeJwt(spent.token).ekt as string;
+    const ekt = spent.statement.envelopeKey;
     const key = await db.envelopeKey.findUnique({ where: { thumbprint: ekt } });
     if (!key || key.retiredAt) throw new AppError("CONFLICT", "KEY_RETIRED", "The envelope key this consent names was retired: ask the person again.");
-    const issuedAt = Date.now();
+    // The node witnesses the ledger and sees the supervisor's suspensions of this buyer for itself.
+    const checkpoint = await freshCheckpoint(db);
     const request: EnvelopeRequest = {
-      type: "envelope", requestId: r.id, nodeId: node.signingKey, dataset: resource.dataset, consent: spent.token, buyerOrgId: r.buyerOrgId,
-      purpose: r.purpose, fields: r.fields, buyerKey: JSON.parse(key.publicJwk) as Record<string, unknown>, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url"),
+      type: "envelope", requestId: r.id, ...freshFields(node), consent: { statement: spent.statement, signature: spent.signature },
+      buyerKey: JSON.parse(key.publicJwk) as Record<string, unknown>,
+      ledger: await ledgerHeadFor(db, Number(node.witnessedSize ?? 0n), checkpoint), supervision: await supervisionProofs(db, [r.buyerOrgId], checkpoint.size),
     };
-    const res = await (o.call ?? httpNodeCall)(node.url, signPayload("market-request", request, marketSigningKey().privateKey), AbortSignal.timeout(30_000), "/v1/envelope")
-      .catch((e: Error) => { throw new AppError("UNAVAILABLE", "NODE_UNREACHABLE", `The holder's node did not answer: ${e.message}`); });
-    if (res.status !== 200) {
-      const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new AppError(res.status === 404 ? "NOT_FOUND" : "CONFLICT", err?.code ?? "NODE_REFUSED", `The holder's node refused: ${err?.message ?? res.status}`);
-    }
-    const signed = res.json as { payload: unknown; signature: unknown };
-    if (!verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) throw new AppError("UNAVAILABLE", "BAD_NODE_SIGNATURE", "The envelope is not signed by the holder's node.");
-    const answer = envelopeResponse.parse(signed.payload);
-    if (answer.requestId !== r.id || envelopeHash(answer.envelope) !== answer.envelopeHash) throw new AppError("UNAVAILABLE", "BAD_ENVELOPE", "The node's answer does not match this request.");
+    const { payload: answer, signature } = await callNode(node, "/v1/envelope", request, envelopeResponse, { call: o.call });
+    if (answer.requestId !== r.id || answer.nodeId !== node.signingKey || envelopeHash(answer.envelope) !== answer.envelopeHash) throw new AppError("UNAVAILABLE", "BAD_ENVELOPE", "The node's answer does not match this request.");
     await db.$transaction(async (tx) => {
+      await tx.computationNode.update({ where: { id: node.id }, data: { witnessedSize: BigInt(checkpoint.size) } });
       await recordEvent(tx, { type: "consent.spent", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { nullifier: spent.nullifier, purpose: r.purpose } });
       const ledgerEntryId = await recordEvent(tx, { type: "envelope.delivered", actorOrgId: node.organisationId, objectId: r.id, refs: { buyerOrgId: r.buyerOrgId }, data: { envelopeHash: answer.envelopeHash } });
       await tx.envelopeDelivery.create({ data: { requestId: r.id, envelopeHash: answer.envelopeHash, keyThumbprint: ekt, ledgerEntryId } });
     });
-    return { envelope: answer.envelope, envelopeHash: answer.envelopeHash };
+    // The node's signed answer goes to the buyer as is: its browser checks the node's signature before opening.
+    return { envelope: answer.envelope, envelopeHash: answer.envelopeHash, signed: { payload: answer, signature }, nodeKey: node.signingKey };
   } catch (e) {
     await db.$transaction((tx) => returnConsentUse(tx, r.id));
     throw e;
@@ -56,24 +53,24 @@ export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; 
 }
 
 /**
- * What the holders keep about a person, asked of their nodes by the person's identifier (the
- * marketplace stores no list): per person-level resource, whether its node has a record. A node
- * that does not answer in time is shown as unavailable.
+ * What the holders keep about a person, asked of the nodes where the person linked a key, by a
+ * request their browser signed for each node (the marketplace stores no list and cannot ask on
+ * its own). A node that does not answer in time is shown as unavailable.
  */
-export async function subjectRecords(db: PrismaClient, subjectRef: string, call: NodeCall = httpNodeCall) {
-  const resources = (await db.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, include: { holder: { select: { name: true } } } }))
+export async function subjectRecords(db: PrismaClient, o: { userId: string; requests: { nodeId: string; statement: unknown; signature: string }[]; call?: NodeCall }) {
+  const subjectRef = await ownSubjectRef(db, o.userId);
+  const resources = (await db.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { in: o.requests.map((q) => q.nodeId) } }, include: { holder: { select: { name: true } } } }))
     .filter((r) => (r.fields as { name: string }[]).some((f) => f.name === "subject_ref"));
   const nodes = await db.computationNode.findMany({ where: { id: { in: [...new Set(resources.map((r) => r.nodeId!))] }, active: true } });
   const answers = new Map<string, string[] | null>();
   await Promise.all(nodes.map(async (n) => {
-    const issuedAt = Date.now();
-    const request: SubjectRecordsRequest = { type: "subject-records", nodeId: n.signingKey, subjectRef, issuedAt, expiresAt: issuedAt + 30_000, nonce: randomBytes(18).toString("base64url") };
+    const q = o.requests.find((x) => x.nodeId === n.id)!;
+    const st = subjectRecordsStatement.safeParse(q.statement);
+    if (!st.success || st.data.subjectRef !== subjectRef || st.data.nodeId !== n.signingKey) throw new AppError("BAD_INPUT", "BAD_STATEMENT", "A records request is not yours or not for this holder.");
+    const request: SubjectRecordsRequest = { type: "subject-records", ...freshFields(n, 30_000), request: { statement: st.data, signature: q.signature } };
     try {
-      const res = await call(n.url, signPayload("market-request", request, marketSigningKey().privateKey), AbortSignal.timeout(3000), "/v1/subject-records");
-      const signed = res.json as { payload: unknown; signature: unknown };
-      if (res.status !== 200 || !verifyPayload("node-response", signed, ed25519PublicFromBase64(n.signingKey))) throw new Error(String(res.status));
-      const answer = subjectRecordsResponse.parse(signed.payload);
-      answers.set(n.id, answer.subjectRef === subjectRef ? answer.datasets : null);
+      const { payload } = await callNode(n, "/v1/subject-records", request, subjectRecordsResponse, { call: o.call, timeoutMs: 3000 });
+      answers.set(n.id, payload.subjectRef === subjectRef ? payload.datasets : null);
     } catch {
       answers.set(n.id, null);
     }

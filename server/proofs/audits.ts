@@ -14,7 +14,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { z } from "zod";
 import { chunkCircuitName, statementFor } from "@/computation/zk/encoding";
 import { auditBundle, verifyAudit, type AuditBundle } from "@/computation/zk/verify";
-import { datasetCommitmentInfo, type AggregatePlan } from "@/computation/protocol";
+import { datasetCommitmentInfo, nodePlan, type AggregatePlan } from "@/computation/protocol";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import { canonicalJson } from "@/sdk/ledger";
 import type { PrismaClient } from "../db/generated/client";
@@ -188,7 +188,7 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
       return await finish(db, auditId, { status: "NOT_PROVABLE", reason: contribution.unprovable ?? "The node signed no commitment with its answer" });
     }
     const planned = job.plan as unknown as Planned;
-    const plan: AggregatePlan = { ...planned.plan, dataset: source.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: product.sources.length } };
+    const plan: AggregatePlan = nodePlan(planned.plan, source.dataset);
     let registered = await db.datasetCommitment.findUnique({ where: { nodeId_dataset_root: { nodeId: node.id, dataset: source.dataset, root: contribution.commitmentRoot } } });
     try {
       registered ??= await fetchCommitment(db, node, source.dataset, false, call);

@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { addCiphertexts, maskCiphertexts } from "@/computation/he";
 import { unmaskSum } from "@/computation/aggregate/masks";
 import {
-  aggregateResponse, blockWidths, contributionResponse, type AggregatePlan, type AggregateRequest, type ContributionRequest, type LedgerHead,
+  aggregateResponse, blockWidths, CONTRIBUTION_EPSILON, contributionResponse, type AggregatePlan, type AggregateRequest, type ContributionRequest, type LedgerHead, type ProductPlan,
 } from "@/computation/protocol";
 import { recognizeDelivery } from "../money/payments";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
@@ -21,6 +21,8 @@ import { recordEvent, textHash } from "../ledger/events";
 import { fetchCommitment } from "../proofs/audits";
 import { assertNotSuspended } from "../ledger/supervision";
 import { consistencyBetween, currentCheckpoint } from "../ledger/log";
+import { planHash, sha256Hex, type QueryAuthorization } from "@/sdk/statements";
+import { checkBuyerSignature, freshCheckpoint, queryEvidence, supervisionProofs } from "./authorization";
 import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
@@ -38,8 +40,22 @@ export async function loadPolicy(db: PrismaClient, productId: string) {
   return { product, policy: policy.data };
 }
 
+/** The plan a query would run, for the buyer to check and sign (no side effects). */
+export async function prepareQuery(db: PrismaClient, opts: { productId: string; buyerOrgId: string; query: BuyerQuery }) {
+  const { policy } = await loadPolicy(db, opts.productId);
+  const planned = planQuery(policy, opts.query);
+  return { plan: planned.plan, planHash: planHash(planned.plan), epsilon: planned.epsilon, groups: planned.groups, buyerOrgId: opts.buyerOrgId };
+}
+
+/** The statement a buyer signs for a query (sdk/statements.ts), built the same way here and at submission. */
+export const authorizationOf = (o: { queryId: string; productId: string; buyerOrgId: string; plan: ProductPlan; publicKey: string; epsilon: number }): QueryAuthorization => ({
+  type: "query-authorization", queryId: o.queryId, productId: o.productId, buyerOrgId: o.buyerOrgId, planHash: planHash(o.plan), heKeyHash: sha256Hex(o.publicKey), epsilon: o.epsilon,
+});
+
 export async function submitQuery(db: PrismaClient, opts: {
   productId: string; buyerOrgId: string; userId: string; query: BuyerQuery; publicKey: string; idempotencyKey?: string;
+  /** the query id the buyer chose and signed, the signature over its authorisation, and the signing key's thumbprint */
+  queryId: string; signature: string; signingKey: string;
   /** checks the buyer's key loads as a BFV public key with our parameters */
   validateKey: (publicKey: string) => Promise<void>;
 }) {
@@ -67,6 +83,9 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
     throw new AppError("UNAVAILABLE", "SOURCE_UNAVAILABLE", "A data source of this product is not available.");
   }
   const planned = planQuery(policy, opts.query);
+  const statement = authorizationOf({ queryId: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, plan: planned.plan, publicKey: opts.publicKey, epsilon: planned.epsilon });
+  await checkBuyerSignature(db, { statement, signature: opts.signature, signingKey: opts.signingKey });
+  if (await db.queryJob.findUnique({ where: { id: opts.queryId }, select: { id: true } })) throw new AppError("CONFLICT", "QUERY_ID_TAKEN", "A query with this id exists: sign a new one.");
   await opts.validateKey(opts.publicKey).catch((e: Error & { code?: string }) => {
     throw new AppError("BAD_INPUT", "BAD_PUBLIC_KEY", `The HE public key is not usable: ${e.message}`);
   });
@@ -76,12 +95,18 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
     if (policy.privacy.mode === "dp") await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
     const job = await tx.queryJob.create({
       data: {
-        productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey, orderId,
+        id: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey, orderId,
         query: opts.query as Prisma.InputJsonValue, plan: planned as unknown as Prisma.InputJsonValue, epsilon: planned.epsilon, publicKey: opts.publicKey,
+        signature: opts.signature, signingKey: opts.signingKey,
       },
       select: { id: true, status: true, epsilon: true },
     });
-    await recordEvent(tx, { type: "query.accepted", actorOrgId: opts.buyerOrgId, objectId: job.id, refs: { productId: product.id, ...(orderId ? { orderId } : {}) }, data: { epsilon: planned.epsilon, groups: planned.groups } });
+    // Public before any node computes: the nodes require this entry's inclusion proof.
+    const acceptedEntryId = await recordEvent(tx, {
+      type: "query.accepted", actorOrgId: opts.buyerOrgId, objectId: job.id, refs: { productId: product.id, ...(orderId ? { orderId } : {}) },
+      data: { epsilon: planned.epsilon, groups: planned.groups, planHash: statement.planHash, heKeyHash: statement.heKeyHash, buyerKey: opts.signingKey, signature: opts.signature },
+    });
+    await tx.queryJob.update({ where: { id: job.id }, data: { acceptedEntryId } });
     return job;
   });
 }
@@ -135,7 +160,7 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
 
 export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
   const res = await fetch(`${url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
@@ -173,20 +198,28 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     let done = 0;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), NODE_TIMEOUT_MS);
-    const jobCheckpoint = await currentCheckpoint(db);
+    const statement = authorizationOf({ queryId: job.id, productId: job.productId, buyerOrgId: job.buyerOrgId, plan: planned.plan, publicKey: job.publicKey, epsilon: job.epsilon });
+    const jobCheckpoint = await freshCheckpoint(db);
+    /** Everything a node checks for itself, proven under the checkpoint it is given. */
+    const evidenceAt = async (cp: SignedCheckpoint) => ({
+      authorization: await queryEvidence(db, job, statement, cp.size),
+      supervision: await supervisionProofs(db, [job.buyerOrgId, job.productId], cp.size),
+    });
+    const evidence = new Map<number, Awaited<ReturnType<typeof evidenceAt>>>();
+    const evidenceFor = async (cp: SignedCheckpoint) => evidence.get(cp.size) ?? evidence.set(cp.size, await evidenceAt(cp)).get(cp.size)!;
     const answers = await Promise.all(sources.map(async (s) => {
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
       // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
       let fromSize = Number(s.node.witnessedSize ?? 0n);
       let res: { status: number; json: unknown } = { status: 0, json: null };
       for (let attempt = 0; attempt < 2; attempt++) {
+        // One checkpoint for all the job's nodes; a retry asks for a fresh one (the node may have seen a newer one).
+        const ledger = await ledgerHeadFor(db, fromSize, attempt === 0 ? jobCheckpoint : await freshCheckpoint(db));
         const issuedAt = Date.now();
         const request: AggregateRequest = {
-          type: "aggregate", queryId: job.id, nodeId: s.node.signingKey,
-          plan: { ...planned.plan, dataset: s.dataset, noise: planned.plan.noise && { ...planned.plan.noise, parties: sources.length } },
+          type: "aggregate", queryId: job.id, nodeId: s.node.signingKey, productId: job.productId, plan: planned.plan,
           publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
-          // One checkpoint for all the job's nodes; a retry asks for a fresh one (the node may have seen a newer one).
-          ledger: await ledgerHeadFor(db, fromSize, attempt === 0 ? jobCheckpoint : undefined),
+          ledger, ...(await evidenceFor(ledger.checkpoint)),
         };
         try {
           res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);
@@ -207,7 +240,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       }
       const answer = aggregateResponse.parse(signed.payload);
       if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} answered another request.`);
-      if (answer.maskedCounts.length !== planned.groups) throw new Error(`Node ${s.node.name} sent ${answer.maskedCounts.length} counts for ${planned.groups} groups.`);
+      const counted = sources.length === 1 ? answer.suppressed?.length : answer.maskedCounts.length;
+      if (counted !== planned.groups) throw new Error(`Node ${s.node.name} sent ${counted ?? 0} counts for ${planned.groups} groups.`);
       done++;
       await db.queryJob.update({ where: { id: job.id }, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
       await db.computationNode.update({ where: { id: s.nodeId }, data: { witnessedSize: BigInt(answer.witnessedSize) } });
@@ -216,11 +250,13 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       .finally(() => clearTimeout(timer));
 
     await db.computationNode.updateMany({ where: { id: { in: sources.map((s) => s.nodeId) } }, data: { lastSeenAt: new Date() } });
-    // Only the totals are ever known here: each node's counts are hidden by its masks.
-    const totals = unmaskSum(answers.map((a) => a.maskedCounts));
+    // Only the totals are ever known here: each node's counts are hidden by its masks. A product's
+    // only source sends no counts at all: it applies k itself and says which groups it suppressed.
+    const single = sources.length === 1;
+    const totals = single ? null : unmaskSum(answers.map((a) => a.maskedCounts));
     // Masks that do not cancel (a node used other keys, or lied) show up as absurd totals.
-    if (totals.some((n) => n < 0n || n > BigInt(policy.maxRowsTotal))) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
-    const suppressed = totals.map((n) => n < BigInt(policy.minCohort));
+    if (totals?.some((n) => n < 0n || n > BigInt(policy.maxRowsTotal))) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
+    const suppressed = totals ? totals.map((n) => n < BigInt(policy.minCohort)) : answers[0]!.suppressed!;
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
     const ciphertexts = await maskCiphertexts(job.publicKey, summed, slotMask(planned.plan, suppressed));
     const result = { ciphertexts, suppressed };
@@ -243,8 +279,14 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       const c = answers[i]!.commitment;
       return !c ? { unprovable: "The node signed no commitment with its answer" } : "notProvable" in c ? { unprovable: c.notProvable } : { commitmentRoot: c.root, finalAcc: c.finalAcc, chunks: c.chunks };
     });
-    const releasedTotal = totals.reduce((a, n, g) => (released[g] ? a + n : a), 0n);
-    if (contributions.reduce((a, c) => a + c.rows, 0n) !== releasedTotal) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
+    // Contributions carry each node's Laplace noise (ε = CONTRIBUTION_EPSILON): they must add up to
+    // the released totals within a bound that noise exceeds with probability below e^-20 per node.
+    if (totals) {
+      const releasedTotal = totals.reduce((a, n, g) => (released[g] ? a + n : a), 0n);
+      const slack = BigInt(Math.ceil(sources.length * (20 / CONTRIBUTION_EPSILON + 1)));
+      const reported = contributions.reduce((a, c) => a + c.rows, 0n);
+      if (reported - releasedTotal > slack || releasedTotal - reported > slack) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
+    }
     await db.$transaction(async (tx) => {
       const moved = await tx.queryJob.updateMany({ where: { id: job.id, status: "RUNNING" }, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result } });
       if (moved.count !== 1) return;

@@ -11,9 +11,14 @@ import { claimsPolicy } from "../queries/templates";
 
 export { claimsPolicy };
 import { listProduct, orderApproved } from "./flows";
+import { approveProduct, holderKey } from "@/computation/demo/holder";
 
 
-export type DemoNode = { holder: string; name: string; url: string; nodeId: string; agreementKey: string; dataset: string };
+export type DemoNode = {
+  holder: string; name: string; url: string; nodeId: string; agreementKey: string; dataset: string;
+  /** the holder's signing key file in its own folder: the demo approves its products at the node as the holder would */
+  holderKeyFile: string;
+};
 
 export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
   const registered = [];
@@ -36,6 +41,13 @@ export async function seedDemoQueryWorld(db: PrismaClient, nodes: DemoNode[]) {
     // The insurer has ordered it, and the three hospitals approved the order.
     const insurer = await db.organisation.findUniqueOrThrow({ where: { slug: "mingshui-insurance" } });
     await orderApproved(db, { productId: product.id, buyerOrgId: insurer.id });
+  }
+  // Each hospital approves the product at its own node, with the exact source set (idempotent).
+  const product = await db.dataProduct.findUnique({ where: { slug: "hospital-claims-by-district-age" } });
+  if (product) {
+    for (const h of hospitals) {
+      await approveProduct({ url: h.url, nodeId: h.nodeId, dataset: h.dataset, productId: product.id, sources: hospitals.map((x) => x.nodeId), key: await holderKey(h.holderKeyFile) });
+    }
   }
   return registered;
 }

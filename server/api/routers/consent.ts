@@ -1,6 +1,7 @@
 /** Individual data: buyers' envelope keys, consent requests and deliveries; subjects' safe box and decisions. */
 import { z } from "zod";
-import { consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
+import { consentDraft, consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
+import { bindSubjectKey, bindSubjectKeyInput, subjectNodes } from "../../consent/subject-keys";
 import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
 import { buyerProcedure, subjectProcedure } from "../trpc";
 
@@ -33,7 +34,12 @@ export const buyerConsentRouter = {
   consentRequests: buyerProcedure.output(z.array(requestRow))
     .query(({ ctx }) => ctx.prisma.consentRequest.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 100, select: requestSelect })),
   /** Fetch the sealed record (spends one use); the envelope opens only with the buyer's private key. */
-  deliverEnvelope: buyerProcedure.input(z.object({ requestId: z.uuid() })).output(z.object({ envelope: z.string(), envelopeHash: z.string() }))
+  deliverEnvelope: buyerProcedure.input(z.object({ requestId: z.uuid() }))
+    .output(z.object({
+      envelope: z.string(), envelopeHash: z.string(),
+      /** the node's signed answer and its registered key: the browser checks the signature before opening */
+      signed: z.object({ payload: z.record(z.string(), z.unknown()), signature: z.string() }), nodeKey: z.string(),
+    }))
     .mutation(({ ctx, input }) => deliverEnvelope(ctx.prisma, { requestId: input.requestId, buyerOrgId: ctx.active.organisation.id })),
 };
 
@@ -43,13 +49,12 @@ export const subjectConsentRouter = {
     .output(z.object({
       /** null until the person's identity is verified: nobody can ask for their records yet */
       subjectRef: z.string().nullable(),
-      records: z.array(z.object({ resourceId: z.string(), resource: z.string(), holder: z.string(), available: z.boolean() })),
       requests: z.array(requestRow.extend({ buyer: z.string(), resource: z.string(), holder: z.string() })),
       deliveries: z.array(z.object({ requestId: z.string(), envelopeHash: z.string(), ledgerEntryId: z.string().nullable(), deliveredAt: z.date() })),
     }))
     .query(async ({ ctx }) => {
       const subjectRef = (await ctx.prisma.subjectIdentity.findUnique({ where: { userId: ctx.user.id } }))?.subjectRef ?? null;
-      if (!subjectRef) return { subjectRef: null, records: [], requests: [], deliveries: [] };
+      if (!subjectRef) return { subjectRef: null, requests: [], deliveries: [] };
       const requests = await ctx.prisma.consentRequest.findMany({ where: { subjectRef }, orderBy: { createdAt: "desc" }, take: 200, select: { ...requestSelect, buyerOrgId: true } });
       const [orgs, resources, deliveries] = await Promise.all([
         ctx.prisma.organisation.findMany({ where: { id: { in: requests.map((r) => r.buyerOrgId) } }, select: { id: true, name: true } }),
@@ -58,7 +63,6 @@ export const subjectConsentRouter = {
       ]);
       return {
         subjectRef,
-        records: await subjectRecords(ctx.prisma, subjectRef),
         requests: requests.map(({ buyerOrgId, ...r }) => {
           const res = resources.find((x) => x.id === r.resourceId);
           return { ...r, buyer: orgs.find((o) => o.id === buyerOrgId)?.name ?? "—", resource: res?.name ?? "—", holder: res?.holder.name ?? "—" };
@@ -66,7 +70,26 @@ export const subjectConsentRouter = {
         deliveries,
       };
     }),
-  decideConsent: subjectProcedure.input(z.object({ requestId: z.uuid(), decision: z.enum(["approve", "refuse"]), reason: z.string().trim().max(1000).optional() }))
+  /** The holders' nodes keeping person-level records, and the keys this person linked at each. */
+  nodes: subjectProcedure
+    .output(z.array(z.object({ nodeId: z.string(), nodeKey: z.string(), name: z.string(), holder: z.string(), holderZh: z.string().nullable(), keys: z.array(z.string()) })))
+    .query(({ ctx }) => subjectNodes(ctx.prisma, ctx.user.id)),
+  /** Link the person's own key at a holder's node, proven with the holder's activation code (as a MAC; the code never leaves the browser). */
+  bindKey: subjectProcedure.input(bindSubjectKeyInput).output(z.object({ thumbprint: z.string(), bindingHash: z.string() }))
+    .mutation(({ ctx, input }) => bindSubjectKey(ctx.prisma, { ...input, userId: ctx.user.id })),
+  /** Which datasets keep a record about the person: asked of each node with a request the person's key signed. */
+  records: subjectProcedure
+    .input(z.object({ requests: z.array(z.object({ nodeId: z.uuid(), statement: z.record(z.string(), z.unknown()), signature: z.string().max(200) })).max(100) }))
+    .output(z.array(z.object({ resourceId: z.string(), resource: z.string(), holder: z.string(), available: z.boolean() })))
+    .mutation(({ ctx, input }) => subjectRecords(ctx.prisma, { userId: ctx.user.id, requests: input.requests })),
+  /** What the person signs to approve a request (their browser adds the nonce). */
+  consentDraft: subjectProcedure.input(z.object({ requestId: z.uuid() }))
+    .output(z.object({ draft: z.record(z.string(), z.unknown()), nodeId: z.string() }))
+    .query(async ({ ctx, input }) => { const { draft, nodeId } = await consentDraft(ctx.prisma, { userId: ctx.user.id, requestId: input.requestId }); return { draft, nodeId }; }),
+  decideConsent: subjectProcedure.input(z.object({
+    requestId: z.uuid(), decision: z.enum(["approve", "refuse"]), reason: z.string().trim().max(1000).optional(),
+    statement: z.record(z.string(), z.unknown()).optional(), signature: z.string().max(200).optional(),
+  }))
     .output(z.object({ status }))
     .mutation(({ ctx, input }) => decideConsent(ctx.prisma, { ...input, userId: ctx.user.id })),
   revokeConsent: subjectProcedure.input(z.object({ requestId: z.uuid() })).output(z.object({ status }))

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { encryptVector } from "@/computation/he";
 import { aggregates } from "@/computation/protocol";
 import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
-import { getQuery, submitQuery } from "../../queries/jobs";
+import { getQuery, prepareQuery, submitQuery } from "../../queries/jobs";
+import { listBuyerSigningKeys, registerBuyerSigningKey, retireBuyerSigningKey } from "../../queries/authorization";
 import { buyerQuery, queryPolicy } from "../../queries/policy";
 import { listQueryableProducts } from "../../queries/products";
 import { pricingSchema } from "../../products/schemas";
@@ -21,9 +22,29 @@ export const buyerQueryRouter = {
     .output(z.array(productName.extend({ id: z.string(), description: z.string(), policy: queryPolicy, purposes: z.array(z.string()), pricing: pricingSchema, sourceCount: z.number().int() })))
     .query(({ ctx }) => listQueryableProducts(ctx.prisma)),
 
+  /** The buyer's query-signing keys (public halves; each registration is on the ledger). */
+  signingKeys: buyerProcedure.output(z.array(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() })))
+    .query(({ ctx }) => listBuyerSigningKeys(ctx.prisma, ctx.active.organisation.id)),
+  registerSigningKey: buyerProcedure.input(z.object({ publicJwk: z.record(z.string(), z.unknown()) }))
+    .output(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() }))
+    .mutation(({ ctx, input }) => registerBuyerSigningKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, publicJwk: input.publicJwk })),
+  retireSigningKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => { await retireBuyerSigningKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint }); return { ok: true as const }; }),
+
+  /** The plan a query would run and its hash, for the buyer to sign (nothing is charged or recorded). */
+  prepareQuery: buyerProcedure
+    .input(z.object({ productId: z.uuid(), query: buyerQuery }))
+    .output(z.object({ plan: z.record(z.string(), z.unknown()), planHash: z.string(), epsilon: z.number(), groups: z.number().int(), buyerOrgId: z.string() }))
+    .query(({ ctx, input }) => prepareQuery(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id })),
+
   submitQuery: buyerProcedure
     .input(z.object({
       productId: z.uuid(), query: buyerQuery,
+      /** chosen by the buyer and covered by its signature */
+      queryId: z.uuid(),
+      /** the buyer's signature over its query-authorization statement (sdk/statements.ts), and its key's thumbprint */
+      signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, { error: "A signature is 64 bytes, base64url." }),
+      signingKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
       publicKey: z.string().min(100).max(2_500_000, { error: "The public key is too large." }),
       idempotencyKey: z.uuid().optional(),
     }))

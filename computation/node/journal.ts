@@ -1,0 +1,92 @@
+/**
+ * What a node must remember across restarts to keep its promises, whatever the marketplace's
+ * database says: the queries it answered (at most once each; the ε each charged to which
+ * buyer), the contribution and audit rounds it served (once each), the consents spent (its
+ * own nullifiers), the people's keys bound to their subject references, and the holder's
+ * signed policy changes.
+ *
+ * An append-only JSON-lines file in keysDir, fsynced per entry, replayed at start. A torn
+ * last line (a crash mid-write) is ignored: the entry it held never took effect.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { SigningPublicJwk } from "@/sdk/statements";
+
+export type JournalEntry =
+  | { t: "answered"; q: string; planHash: string; dataset: string; buyer: string; eps: number; at: number; groups: number }
+  | { t: "contributed"; q: string }
+  | { t: "audit-chain"; q: string }
+  | { t: "audit-proved"; q: string }
+  | { t: "consent-used"; nonce: string; at: number }
+  | { t: "bound"; subject: string; thumbprint: string; jwk: SigningPublicJwk; at: number }
+  | { t: "activation-used"; subject: string; code: string }
+  | { t: "policy"; dataset: string; version: number; policy: unknown; by: string; at: number };
+
+export class NodeJournal {
+  readonly answered = new Map<string, Extract<JournalEntry, { t: "answered" }>>();
+  private readonly served = new Set<string>();
+  private readonly consentUses = new Map<string, number>();
+  readonly bindings = new Map<string, { thumbprint: string; jwk: SigningPublicJwk }[]>();
+  private readonly activations = new Set<string>();
+  readonly policies = new Map<string, { version: number; policy: unknown }>();
+  /** query ids being computed right now: a concurrent duplicate is refused before it starts */
+  private readonly inflight = new Set<string>();
+
+  constructor(private readonly file: string) {
+    if (!existsSync(file)) return;
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (!line) continue;
+      try { this.apply(JSON.parse(line) as JournalEntry); } catch { /* a torn final line */ }
+    }
+  }
+
+  private apply(e: JournalEntry) {
+    switch (e.t) {
+      case "answered": this.answered.set(e.q, e); break;
+      case "contributed": case "audit-chain": case "audit-proved": this.served.add(`${e.t}:${e.q}`); break;
+      case "consent-used": this.consentUses.set(e.nonce, (this.consentUses.get(e.nonce) ?? 0) + 1); break;
+      case "bound": this.bindings.set(e.subject, [...(this.bindings.get(e.subject) ?? []).filter((b) => b.thumbprint !== e.thumbprint), { thumbprint: e.thumbprint, jwk: e.jwk }]); break;
+      case "activation-used": this.activations.add(`${e.subject}:${e.code}`); break;
+      case "policy": this.policies.set(e.dataset, { version: e.version, policy: e.policy }); break;
+    }
+  }
+
+  append(e: JournalEntry) {
+    const fd = openSync(this.file, "a", 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(e)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.apply(e);
+  }
+
+  /** Reserve a query id for computing; false if it was answered before or is being answered now. */
+  reserve(queryId: string): boolean {
+    if (this.answered.has(queryId) || this.inflight.has(queryId)) return false;
+    this.inflight.add(queryId);
+    return true;
+  }
+  release(queryId: string) { this.inflight.delete(queryId); }
+
+  /** Mark a round served for a query; false if it was served before. */
+  serveOnce(kind: "contributed" | "audit-chain" | "audit-proved", queryId: string): boolean {
+    if (this.served.has(`${kind}:${queryId}`)) return false;
+    this.append({ t: kind, q: queryId });
+    return true;
+  }
+
+  consentUsesOf(nonce: string) { return this.consentUses.get(nonce) ?? 0; }
+  activationUsed(subject: string, code: string) { return this.activations.has(`${subject}:${code}`); }
+
+  /** ε already charged on a dataset since `since` (ms): by one buyer, and by all. */
+  spent(dataset: string, buyer: string, since: number): { buyer: number; total: number } {
+    let b = 0, t = 0;
+    for (const a of this.answered.values()) {
+      if (a.dataset !== dataset || a.at < since) continue;
+      t += a.eps;
+      if (a.buyer === buyer) b += a.eps;
+    }
+    return { buyer: b, total: t };
+  }
+}

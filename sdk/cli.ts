@@ -1,7 +1,7 @@
 /**
  * `npx market-query`: the buyer's command line.
  *
- *   npx market-query keygen --out keys.json
+ *   npx market-query keygen --out keys.json       (HE key pair + the key that signs each query)
  *   npx market-query run --url http://localhost:3000 --email insurer@quancheng.example \
  *       --product hospital-claims-by-district-age --group-by district,age \
  *       --measure claim_amount:AVG --filter sex=eq:F --epsilon 1 --keys keys.json [--json]
@@ -12,7 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateKeys } from "../computation/he";
 import type { BuyerQuery } from "../server/queries/policy";
-import { MarketplaceClient } from "./client";
+import { MarketplaceClient, type SigningKeyFile } from "./client";
+import { exportKeyPair, generateSigningKey } from "./statements";
 
 function parseFilter(s: string): NonNullable<BuyerQuery["filters"]>[number] {
   const m = /^([A-Za-z_][\w]*)=(eq|neq|in|lt|lte|gt|gte|between):(.+)$/.exec(s);
@@ -35,15 +36,17 @@ async function main() {
   });
   if (command === "keygen") {
     if (!values.out) throw new Error("keygen needs --out <file>");
-    writeFileSync(values.out, JSON.stringify(await generateKeys()), { mode: 0o600 });
-    console.log(`Key pair written to ${values.out} (keep it private: it holds the secret key).`);
+    // The HE key pair decrypts results; the signing key authorises each query (nodes refuse unsigned ones).
+    writeFileSync(values.out, JSON.stringify({ ...(await generateKeys()), signing: await exportKeyPair(await generateSigningKey(true)) }), { mode: 0o600 });
+    console.log(`Keys written to ${values.out} (keep it private: it holds the HE secret key and the query-signing key).`);
     return;
   }
   if (command !== "run") throw new Error("Usage: market-query keygen --out keys.json | market-query run --email … --product … --measure col:AGG [--group-by a,b] [--filter col=op:value] [--epsilon e] --keys keys.json");
   const password = process.env.MARKET_PASSWORD;
   if (!values.email || !password) throw new Error("Give --email and set MARKET_PASSWORD.");
   if (!values.product || !values.keys || !values.measure?.length) throw new Error("Give --product, --keys and at least one --measure column:AGGREGATE.");
-  const keys = JSON.parse(readFileSync(values.keys, "utf8")) as { publicKey: string; secretKey: string };
+  const keys = JSON.parse(readFileSync(values.keys, "utf8")) as { publicKey: string; secretKey: string; signing?: SigningKeyFile };
+  if (!keys.signing) throw new Error(`${values.keys} has no query-signing key (made before queries were signed): run keygen again.`);
   const query: BuyerQuery = {
     groupBy: values["group-by"] ? values["group-by"].split(",") : [],
     measures: values.measure.map((m) => { const [column, aggregate] = m.split(":"); return { column: column!, aggregate: (aggregate ?? "").toUpperCase() as "AVG" }; }),
@@ -51,7 +54,7 @@ async function main() {
     epsilon: values.epsilon ? Number(values.epsilon) : undefined,
   };
   const client = await MarketplaceClient.signIn(values.url!, values.email, password);
-  const { job, rows } = await client.query({ product: values.product, query, keys, onProgress: (p) => { if (!values.json) process.stderr.write(`\rprogress ${p}%  `); } });
+  const { job, rows } = await client.query({ product: values.product, query, keys: { ...keys, signing: keys.signing }, onProgress: (p) => { if (!values.json) process.stderr.write(`\rprogress ${p}%  `); } });
   if (values.json) {
     console.log(JSON.stringify({ id: job.id, epsilon: job.epsilon, budget: job.budget, rows }, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
     return;

@@ -13,6 +13,11 @@ import { vectorLength } from "../computation/protocol";
 import type { AppRouter } from "../server/api/root";
 import type { BuyerQuery } from "../server/queries/policy";
 import { decodeResult, type ResultRow } from "./decode";
+import { submitSignedQuery } from "./signed-query";
+import { importPrivateJwk, signingKeyThumbprint, type SigningPublicJwk } from "./statements";
+
+/** The buyer's query-signing key as the SDK keeps it (a JWK pair in the key file; the browser keeps a non-extractable key instead). */
+export type SigningKeyFile = { publicJwk: SigningPublicJwk; privateJwk: JsonWebKey };
 
 export class MarketplaceClient {
   readonly api;
@@ -43,12 +48,19 @@ export class MarketplaceClient {
     return new MarketplaceClient(base, [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
   }
 
-  /** Submit, wait, decrypt, decode. Throws with the marketplace's reason if refused or failed. */
-  async query(opts: { product: string; query: BuyerQuery; keys: { publicKey: string; secretKey: string }; onProgress?: (p: number) => void }) {
+  /**
+   * Submit (signed with the buyer's own key, registered first if new: the registration goes on
+   * the ledger), wait, decrypt, decode. Throws with the marketplace's reason if refused or failed.
+   */
+  async query(opts: { product: string; query: BuyerQuery; keys: { publicKey: string; secretKey: string; signing: SigningKeyFile }; onProgress?: (p: number) => void }) {
     const products = await this.api.buyer.products.query();
     const product = products.find((p) => p.slug === opts.product || p.id === opts.product);
     if (!product) throw new Error(`No listed product "${opts.product}". Listed: ${products.map((p) => p.slug).join(", ") || "none"}.`);
-    const { id } = await this.api.buyer.submitQuery.mutate({ productId: product.id, query: opts.query, publicKey: opts.keys.publicKey, idempotencyKey: crypto.randomUUID() });
+    const thumbprint = await signingKeyThumbprint(opts.keys.signing.publicJwk);
+    const registered = await this.api.buyer.signingKeys.query();
+    if (!registered.some((k) => k.thumbprint === thumbprint && !k.retiredAt)) await this.api.buyer.registerSigningKey.mutate({ publicJwk: opts.keys.signing.publicJwk });
+    const signer = { privateKey: await importPrivateJwk(opts.keys.signing.privateJwk), thumbprint };
+    const { id } = await submitSignedQuery(this.api, { productId: product.id, query: opts.query, publicKey: opts.keys.publicKey, signer, idempotencyKey: crypto.randomUUID() });
     for (;;) {
       const job = await this.api.buyer.query.query({ jobId: id });
       opts.onProgress?.(job.progress);

@@ -1,18 +1,43 @@
 "use client";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { signStatement, type ConsentStatement } from "@/sdk/statements";
 import { useI18n } from "../../i18n/client";
-import { errorText, useTRPC } from "../../trpc";
+import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { DecideWithReason } from "../_decide";
+import { linkedKey } from "./keys";
 
+const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/**
+ * Approve by signing the consent with the person's own key (linked at the holder's node), over
+ * exactly what is shown: the buyer's envelope key fingerprint, fields, purpose, expiry, uses.
+ */
 export function DecideConsent({ requestId }: { requestId: string }) {
   const { t } = useI18n();
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const router = useRouter();
-  const decide = useMutation(trpc.subject.decideConsent.mutationOptions({ onSuccess: () => router.refresh() }));
+  const draft = useQuery(trpc.subject.consentDraft.queryOptions({ requestId }));
+  const nodes = useQuery(trpc.subject.nodes.queryOptions());
+  const decide = useMutation({
+    mutationFn: async (o: { decision: "approve" | "refuse"; reason?: string }) => {
+      if (o.decision === "refuse") return client.subject.decideConsent.mutate({ requestId, decision: "refuse", reason: o.reason });
+      const d = draft.data!;
+      const key = await linkedKey(nodes.data?.find((n) => n.nodeId === d.nodeId)?.keys ?? []);
+      if (!key) throw new Error(t.consent.linkFirst);
+      const statement = { ...(d.draft as Omit<ConsentStatement, "nonce">), nonce: nonce() } as ConsentStatement;
+      return client.subject.decideConsent.mutate({ requestId, decision: "approve", statement, signature: await signStatement(key.pair.privateKey, statement) });
+    },
+    onSuccess: () => router.refresh(),
+  });
+  const ek = draft.data?.draft.envelopeKey as string | undefined;
   return (
-    <DecideWithReason approveLabel={t.consent.approve} refuseLabel={t.consent.refuse} reasonLabel={t.consent.reason} pending={decide.isPending} error={decide.error}
-      onApprove={() => decide.mutate({ requestId, decision: "approve" })} onRefuse={(reason) => decide.mutate({ requestId, decision: "refuse", reason: reason || undefined })} />
+    <>
+      {ek && <div className="muted" data-testid="envelope-key">{t.consent.sealedTo} <code>{ek.slice(0, 8)} {ek.slice(8, 16)}</code></div>}
+      <DecideWithReason approveLabel={t.consent.approve} refuseLabel={t.consent.refuse} reasonLabel={t.consent.reason} pending={decide.isPending || !draft.data} error={decide.error ?? draft.error}
+        onApprove={() => decide.mutate({ decision: "approve" })} onRefuse={(reason) => decide.mutate({ decision: "refuse", reason: reason || undefined })} />
+    </>
   );
 }
 

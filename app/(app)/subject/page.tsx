@@ -3,6 +3,7 @@ import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { LedgerProof } from "../ledger/proof-badge";
 import { DecideConsent, RevokeConsent } from "./decide";
+import { LinkedHolders } from "./keys";
 
 /** A person's digital safe box: who asked for which of their records, what they allowed, and every use. */
 export default async function SafeBox({ searchParams }: { searchParams: Promise<{ request?: string }> }) {
@@ -29,12 +30,7 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
               </table>
             )}
           </section>
-          <section className="panel" data-testid="records">
-            <h2>{t.consent.records}</h2>
-            {box.records.length === 0 ? <p className="muted">{t.consent.noRecords}</p> : (
-              <ul>{box.records.map((r) => <li key={r.resourceId}>{r.resource} · {r.holder}{!r.available && <span className="muted"> ({t.consent.unavailable})</span>}</li>)}</ul>
-            )}
-          </section>
+          {box.subjectRef && <LinkedHolders subjectRef={box.subjectRef} />}
           {box.deliveries.length > 0 && (
             <section className="panel">
               <h2>{t.consent.deliveredAt}</h2>

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { openEnvelope } from "@/sdk/envelope";
+import { verifyNodeSignature } from "@/sdk/node-signature";
 import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
 import { errorText, useTRPC } from "../../../trpc";
@@ -45,7 +46,11 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
   async function open(requestId: string) {
     setOpenError(null);
     try {
-      const { envelope } = await deliver.mutateAsync({ requestId });
+      const { envelope, envelopeHash, signed, nodeKey } = await deliver.mutateAsync({ requestId });
+      // Open only what the holder's node signed: the relay cannot swap the envelope.
+      if (!verifyNodeSignature(signed, nodeKey) || signed.payload.envelope !== envelope || signed.payload.envelopeHash !== envelopeHash || signed.payload.requestId !== requestId) {
+        throw new Error(t.consent.badEnvelopeSignature);
+      }
       const content = await openEnvelope(envelope, stored!.privateJwk) as { fields: Record<string, unknown> };
       setOpened((o) => ({ ...o, [requestId]: content.fields }));
       void requests.refetch();

@@ -13,7 +13,9 @@ import { decodeResult, type ResultRow } from "@/sdk/decode";
 import { QueryAudits } from "../../../_components/audits";
 import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
-import { errorText, useTRPC } from "../../../trpc";
+import { errorText, useTRPC, useTRPCClient } from "../../../trpc";
+import { currentKey, QUERY_SIGNER } from "../../../_lib/signer";
+import { submitSignedQuery } from "@/sdk/signed-query";
 
 type Product = inferRouterOutputs<AppRouter>["buyer"]["products"][number];
 type Keys = { publicKey: string; secretKey: string; createdAt: string };
@@ -45,7 +47,18 @@ export function QueryConsole({ products }: { products: Product[] }) {
   const [epsilon, setEpsilon] = useState(1);
   const [jobId, setJobId] = useState<string | null>(null);
 
-  const submit = useMutation(trpc.buyer.submitQuery.mutationOptions({ onSuccess: (j) => setJobId(j.id) }));
+  const client = useTRPCClient();
+  const [signer, setSigner] = useState<string | null>(null);
+  // Every query is signed here with this browser's own key (non-extractable); the nodes refuse unsigned ones.
+  const submit = useMutation({
+    mutationFn: async (o: { productId: string; publicKey: string; query: Parameters<typeof client.buyer.submitQuery.mutate>[0]["query"] }) => {
+      const registered = (await client.buyer.signingKeys.query()).filter((k) => !k.retiredAt).map((k) => k.thumbprint);
+      const key = await currentKey(QUERY_SIGNER, registered, (publicJwk) => client.buyer.registerSigningKey.mutate({ publicJwk }));
+      setSigner(key.thumbprint);
+      return submitSignedQuery(client, { ...o, signer: { privateKey: key.pair.privateKey, thumbprint: key.thumbprint }, idempotencyKey: crypto.randomUUID() });
+    },
+    onSuccess: (j) => setJobId(j.id),
+  });
   const job = useQuery(trpc.buyer.query.queryOptions({ jobId: jobId ?? "00000000-0000-4000-8000-000000000000" }, {
     enabled: jobId !== null,
     refetchInterval: (q) => (q.state.data && (q.state.data.status === "SUCCEEDED" || q.state.data.status === "FAILED") ? false : 800),
@@ -58,7 +71,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
   const run = () => {
     if (!keys) return;
     submit.mutate({
-      productId, publicKey: keys.publicKey, idempotencyKey: crypto.randomUUID(),
+      productId, publicKey: keys.publicKey,
       query: {
         groupBy,
         filters: Object.values(filters).filter((f): f is Filter => !!f),
@@ -152,6 +165,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
         <p>
           <button className="primary" disabled={!keys || submit.isPending || measures.length === 0} onClick={run}>{t.query.run}</button>
         </p>
+        {signer && <p className="muted" data-testid="signed-with">{fill(t.query.signedWith, { key: signer.slice(0, 12) })}</p>}
         {submit.error && <p className="error" role="alert">{errorText(t, submit.error)}</p>}
       </section>
 

@@ -1,0 +1,91 @@
+"use client";
+/**
+ * The person's own key, in this browser (non-extractable, IndexedDB), linked at each holder's
+ * node with the activation code the holder gave them, and what only that key can do: ask the
+ * holders which records they keep, and sign a consent.
+ */
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { bindingMac, publicJwkOf, signStatement, type SubjectRecordsStatement } from "@/sdk/statements";
+import { useI18n } from "../../i18n/client";
+import { errorText, useTRPC, useTRPCClient } from "../../trpc";
+import { getKeys, newKey, PERSON_KEY } from "../../_lib/signer";
+import type { StoredKey } from "../../_lib/keystore";
+
+const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** This browser's person key (one for all holders), made on first use. */
+async function personKey(): Promise<StoredKey> {
+  return (await getKeys(PERSON_KEY))[0] ?? newKey(PERSON_KEY);
+}
+/** The key of this browser linked at a node, if any. */
+export async function linkedKey(linked: string[]): Promise<StoredKey | undefined> {
+  return (await getKeys(PERSON_KEY)).find((k) => linked.includes(k.thumbprint));
+}
+
+export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const router = useRouter();
+  const nodes = useQuery(trpc.subject.nodes.queryOptions());
+  const [mine, setMine] = useState<string[]>([]);
+  useEffect(() => { void getKeys(PERSON_KEY).then((ks) => setMine(ks.map((k) => k.thumbprint))); }, [nodes.data]);
+  const [codes, setCodes] = useState<Record<string, string>>({});
+  const link = useMutation({
+    mutationFn: async (n: { nodeId: string; nodeKey: string }) => {
+      const key = await personKey();
+      const mac = await bindingMac(codes[n.nodeId] ?? "", { nodeId: n.nodeKey, subjectRef, thumbprint: key.thumbprint });
+      const publicJwk = await publicJwkOf(key.pair.publicKey);
+      return client.subject.bindKey.mutate({ nodeId: n.nodeId, publicJwk, mac });
+    },
+    onSuccess: () => { void nodes.refetch(); router.refresh(); },
+  });
+  const records = useMutation({
+    mutationFn: async () => {
+      const requests = [];
+      for (const n of nodes.data ?? []) {
+        const key = await linkedKey(n.keys);
+        if (!key) continue;
+        const statement: SubjectRecordsStatement = { type: "subject-records", subjectRef, nodeId: n.nodeKey, issuedAt: Date.now(), nonce: nonce() };
+        requests.push({ nodeId: n.nodeId, statement, signature: await signStatement(key.pair.privateKey, statement) });
+      }
+      return client.subject.records.mutate({ requests });
+    },
+  });
+  if (!nodes.data) return null;
+  return (
+    <>
+      <section className="panel" data-testid="linked-holders">
+        <h2>{t.consent.keysTitle}</h2>
+        <p className="muted">{t.consent.keysNote}</p>
+        <table><tbody>{nodes.data.map((n) => {
+          const here = n.keys.some((k) => mine.includes(k));
+          return (
+            <tr key={n.nodeId} data-node={n.name}>
+              <td>{n.holder}</td>
+              <td>{here ? <span className="notice">{t.consent.linkedHere}</span> : n.keys.length ? <span className="muted">{t.consent.linkedElsewhere}</span> : <span className="muted">{t.consent.notLinked}</span>}</td>
+              <td>{!here && (
+                <span style={{ display: "inline-flex", gap: ".4rem", flexWrap: "wrap" }}>
+                  <input aria-label={t.consent.activationCode} placeholder={t.consent.activationCode} value={codes[n.nodeId] ?? ""} autoComplete="one-time-code"
+                    onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ maxWidth: "14rem" }} />
+                  <button type="button" className="secondary" disabled={link.isPending || !(codes[n.nodeId] ?? "").trim()} onClick={() => link.mutate(n)}>{t.consent.linkKey}</button>
+                </span>
+              )}</td>
+            </tr>
+          );
+        })}</tbody></table>
+        {link.error && <p className="error" role="alert">{errorText(t, link.error)}</p>}
+      </section>
+      <section className="panel" data-testid="records">
+        <h2>{t.consent.records}</h2>
+        <p><button type="button" className="secondary" disabled={records.isPending} onClick={() => records.mutate()}>{t.consent.askRecords}</button></p>
+        {records.error && <p className="error" role="alert">{errorText(t, records.error)}</p>}
+        {records.data && (records.data.length === 0 ? <p className="muted">{t.consent.noRecords}</p> : (
+          <ul>{records.data.map((r) => <li key={r.resourceId}>{r.resource} · {r.holder}{!r.available && <span className="muted"> ({t.consent.unavailable})</span>}</li>)}</ul>
+        ))}
+      </section>
+    </>
+  );
+}

@@ -49,13 +49,13 @@ export async function checkQueryEvidence(ev: QueryEvidence, checkpoint: SignedCh
   if (!parsed.success) refuse("NOT_AUTHORISED", "The query carries no well-formed authorisation by the buyer.");
   const s = parsed.data!;
   if (s.queryId !== req.queryId || s.productId !== req.productId) refuse("NOT_AUTHORISED", "The buyer's authorisation is for another query.");
-  if (s.planHash !== planHash(req.plan)) refuse("PLAN_CHANGED", "The plan is not the one the buyer signed.");
-  if (s.heKeyHash !== sha256Hex(req.publicKey)) refuse("PLAN_CHANGED", "The encryption key is not the one the buyer signed.");
-
   const entry = provenEntry(ev.entry, checkpoint);
   const d = entry.data ?? {};
-  if (entry.type !== "query.accepted" || entry.object !== s.queryId || entry.actor !== s.buyerOrgId || entry.refs?.productId !== s.productId
-    || d.planHash !== s.planHash || d.heKeyHash !== s.heKeyHash || d.epsilon !== s.epsilon || d.signature !== ev.signature) {
+  if (entry.type !== "query.accepted" || entry.object !== s.queryId) refuse("NOT_ON_LEDGER", "The ledger entry given is not this query's acceptance.");
+  // What the ledger says the buyer signed is what must be computed: another plan or key is refused.
+  if (d.planHash !== planHash(req.plan) || s.planHash !== d.planHash) refuse("PLAN_CHANGED", "The plan is not the one the buyer signed.");
+  if (d.heKeyHash !== sha256Hex(req.publicKey) || s.heKeyHash !== d.heKeyHash) refuse("PLAN_CHANGED", "The encryption key is not the one the buyer signed.");
+  if (entry.actor !== s.buyerOrgId || entry.refs?.productId !== s.productId || d.epsilon !== s.epsilon || d.signature !== ev.signature) {
     refuse("NOT_ON_LEDGER", "The ledger does not record this query as the buyer signed it.");
   }
   const keyEntry = provenEntry(ev.keyEntry, checkpoint);

@@ -69,6 +69,7 @@ export class NodeJournal {
   }
   release(queryId: string) { this.inflight.delete(queryId); }
 
+  wasServed(kind: "contributed" | "audit-chain" | "audit-proved", queryId: string) { return this.served.has(`${kind}:${queryId}`); }
   /** Mark a round served for a query; false if it was served before. */
   serveOnce(kind: "contributed" | "audit-chain" | "audit-proved", queryId: string): boolean {
     if (this.served.has(`${kind}:${queryId}`)) return false;

@@ -298,18 +298,24 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     return signPayload("node-response", { type: "commitment-result", nodeId: identity.nodeId, ...info }, identity.signingKey);
   }
 
-  /** Audits only for a query this node answered, with exactly the plan it ran, each step once. */
-  function auditable(req: { queryId: string; plan: unknown }, step: "audit-chain" | "audit-proved") {
+  /**
+   * Audits only for a query this node answered, with exactly the plan it ran, each step served
+   * once (a refused attempt serves nothing and may be retried; the first success is the only one).
+   */
+  async function auditOnce<T>(req: { queryId: string; plan: unknown }, step: "audit-chain" | "audit-proved", run: () => Promise<T>): Promise<T> {
     const answered = journal.answered.get(req.queryId);
     if (!answered) throw new NodeRefusal(404, "UNKNOWN_QUERY", "This node answered no such query.");
     if (answered.planHash !== planHash(req.plan)) throw new NodeRefusal(403, "PLAN_CHANGED", "This is not the plan this node answered.");
-    if (!journal.serveOnce(step, req.queryId)) throw new NodeRefusal(409, "ALREADY_SERVED", "This node already served this audit step for this query.");
+    const served = () => new NodeRefusal(409, "ALREADY_SERVED", "This node already served this audit step for this query.");
+    if (journal.wasServed(step, req.queryId)) throw served();
+    const result = await run();
+    if (!journal.serveOnce(step, req.queryId)) throw served(); // a concurrent duplicate won
+    return result;
   }
 
   async function handleAuditChain(body: unknown) {
     const req = accept(auditChainRequest, body);
-    auditable(req, "audit-chain");
-    const accs = await withProofs(req.plan.dataset, (connector) => proofs.revealChain(req.plan.dataset, connector, req.plan, req.queryId, req.root));
+    const accs = await auditOnce(req, "audit-chain", () => withProofs(req.plan.dataset, (connector) => proofs.revealChain(req.plan.dataset, connector, req.plan, req.queryId, req.root)));
     return signPayload("node-response", { type: "audit-chain-result", queryId: req.queryId, nodeId: identity.nodeId, accs }, identity.signingKey);
   }
 
@@ -317,8 +323,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     const req = accept(auditProveRequest, body);
     const seen = recent.get(req.queryId);
     if (seen?.suppressed && seen.suppressed.some((s, g) => s === req.released[g])) throw new NodeRefusal(403, "NOT_RELEASED", "These are not the groups this node released.");
-    auditable(req, "audit-proved");
-    const result = await withProofs(req.plan.dataset, (connector) => proofs.prove(req.plan.dataset, connector, req.plan, req.queryId, req.root, req.chunks, req.released, req.k));
+    const result = await auditOnce(req, "audit-proved", () => withProofs(req.plan.dataset, (connector) => proofs.prove(req.plan.dataset, connector, req.plan, req.queryId, req.root, req.chunks, req.released, req.k)));
     return signPayload("node-response", { type: "audit-prove-result", queryId: req.queryId, nodeId: identity.nodeId, ...result }, identity.signingKey);
   }
 

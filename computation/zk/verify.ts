@@ -7,7 +7,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
-import { aggregatePlan, committedColumn } from "../protocol";
+import { aggregatePlan, committedColumn, CONTRIBUTION_EPSILON } from "../protocol";
 import { chunkCircuitName, GROUPS, querySignals, schemaHash, statementFor } from "./encoding";
 import { accumulator, datasetRoot, liteHasher, rootFromPath, type Hasher } from "./hash";
 
@@ -45,8 +45,10 @@ export const auditBundle = z.object({
   release: releaseProof,
   released: z.array(z.boolean()).min(1).max(GROUPS),
   k: z.number().int().min(0).max(2 ** 32 - 1),
-  /** the contribution the node reported (rows in released groups) */
+  /** the node's rows in the released groups, as its release proof states them */
   rows: z.string().regex(/^\d{1,20}$/),
+  /** the contribution the node reported for the revenue split: `rows` plus its Laplace noise (ε = CONTRIBUTION_EPSILON) */
+  reported: z.string().regex(/^\d{1,20}$/).optional(),
 });
 export type AuditBundle = z.infer<typeof auditBundle>;
 
@@ -122,6 +124,10 @@ export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: 
     checks.push({ what, ok: true });
   }
 
+  // A node could misreport its contribution only within the noise it adds (e^-20 to exceed by chance).
+  const slack = BigInt(Math.ceil(20 / CONTRIBUTION_EPSILON + 1));
+  const reported = BigInt(b.reported ?? b.rows), stated = BigInt(b.rows);
+  if (reported - stated > slack || stated - reported > slack) return fail("reported contribution", `the node reported ${reported} rows; its release proof states ${stated}, beyond the noise it adds`);
   const mask = Array.from({ length: GROUPS }, (_, j) => (b.released[j] ? "1" : "0"));
   const expected = [b.finalAcc, String(b.k), b.rows, ...mask];
   if (!same(b.release.publicSignals, expected)) return fail("release", "the proof's public signals are not the committed totals, this k, the reported rows and the released groups");

@@ -16,6 +16,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { consentStatement, verifyStatement, type ConsentStatement } from "@/sdk/statements";
 import { recordEvent, textHash } from "../ledger/events";
+import { assertNotSuspended } from "../ledger/supervision";
 
 type Tx = Prisma.TransactionClient;
 const MAX_DAYS = 90;
@@ -54,6 +55,7 @@ export const consentRequestInput = z.object({
 export async function requestConsent(db: PrismaClient, o: { buyerOrgId: string; userId: string; now?: Date } & z.input<typeof consentRequestInput>) {
   const input = consentRequestInput.parse(o);
   const now = o.now ?? new Date();
+  await assertNotSuspended(db, { buyerOrgId: o.buyerOrgId });
   if (!(await db.subjectIdentity.findUnique({ where: { subjectRef: input.subjectRef } }))) {
     throw new AppError("NOT_FOUND", "UNKNOWN_SUBJECT", "No person with this identifier uses the marketplace: they cannot be asked.");
   }

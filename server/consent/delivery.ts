@@ -4,7 +4,7 @@
  * key; the marketplace relays the envelope to the buyer and keeps only its hash and the
  * nullifier (on the ledger). A failed delivery gives the use back; nothing is released.
  */
-import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type SubjectRecordsRequest } from "@/computation/protocol";
+import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type LedgerHead, type SubjectRecordsRequest } from "@/computation/protocol";
 import { envelopeHash } from "@/sdk/envelope";
 import { subjectRecordsStatement } from "@/sdk/statements";
 import type { PrismaClient } from "../db/generated/client";
@@ -12,14 +12,16 @@ import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";
 import type { NodeCall } from "../queries/jobs";
 import { freshCheckpoint, supervisionProofs } from "../queries/authorization";
-import { ledgerHeadFor } from "../queries/jobs";
-import { callNode, freshFields } from "../nodes/call";
+import { callNode, callWitnessed, freshFields } from "../nodes/call";
 import { returnConsentUse, spendConsent } from "./consents";
 import { ownSubjectRef } from "./subject-keys";
+import { assertNotSuspended } from "../ledger/supervision";
 
 export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; buyerOrgId: string; call?: NodeCall }) {
   const r = await db.consentRequest.findUnique({ where: { id: o.requestId } });
   if (!r || r.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "REQUEST_NOT_FOUND", "No consent request of yours has this id.");
+  // Refused here first; the holder's node refuses it again on the supervisor's ledger entry.
+  await assertNotSuspended(db, { buyerOrgId: o.buyerOrgId });
   const resource = await db.dataResource.findUniqueOrThrow({ where: { id: r.resourceId } });
   const node = resource.nodeId ? await db.computationNode.findUnique({ where: { id: resource.nodeId } }) : null;
   if (!node?.active || !resource.dataset) throw new AppError("UNAVAILABLE", "SOURCE_UNAVAILABLE", "The holder's computation node is not available.");
@@ -31,15 +33,14 @@ export async function deliverEnvelope(db: PrismaClient, o: { requestId: string; 
     if (!key || key.retiredAt) throw new AppError("CONFLICT", "KEY_RETIRED", "The envelope key this consent names was retired: ask the person again.");
     // The node witnesses the ledger and sees the supervisor's suspensions of this buyer for itself.
     const checkpoint = await freshCheckpoint(db);
-    const request: EnvelopeRequest = {
+    const supervision = await supervisionProofs(db, [r.buyerOrgId], checkpoint.size);
+    const build = (ledger: LedgerHead): EnvelopeRequest => ({
       type: "envelope", requestId: r.id, ...freshFields(node), consent: { statement: spent.statement, signature: spent.signature },
-      buyerKey: JSON.parse(key.publicJwk) as Record<string, unknown>,
-      ledger: await ledgerHeadFor(db, Number(node.witnessedSize ?? 0n), checkpoint), supervision: await supervisionProofs(db, [r.buyerOrgId], checkpoint.size),
-    };
-    const { payload: answer, signature } = await callNode(node, "/v1/envelope", request, envelopeResponse, { call: o.call });
+      buyerKey: JSON.parse(key.publicJwk) as Record<string, unknown>, ledger, supervision,
+    });
+    const { payload: answer, signature } = await callWitnessed(db, node, "/v1/envelope", checkpoint, build, envelopeResponse, { call: o.call });
     if (answer.requestId !== r.id || answer.nodeId !== node.signingKey || envelopeHash(answer.envelope) !== answer.envelopeHash) throw new AppError("UNAVAILABLE", "BAD_ENVELOPE", "The node's answer does not match this request.");
     await db.$transaction(async (tx) => {
-      await tx.computationNode.update({ where: { id: node.id }, data: { witnessedSize: BigInt(checkpoint.size) } });
       await recordEvent(tx, { type: "consent.spent", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { nullifier: spent.nullifier, purpose: r.purpose } });
       const ledgerEntryId = await recordEvent(tx, { type: "envelope.delivered", actorOrgId: node.organisationId, objectId: r.id, refs: { buyerOrgId: r.buyerOrgId }, data: { envelopeHash: answer.envelopeHash } });
       await tx.envelopeDelivery.create({ data: { requestId: r.id, envelopeHash: answer.envelopeHash, keyThumbprint: ekt, ledgerEntryId } });

@@ -20,8 +20,8 @@ export const suspendInput = z.object({
 export const liftInput = z.object({ suspensionId: z.uuid(), reason: z.string().trim().min(5).max(2000) });
 
 /** Throws FORBIDDEN when the buyer or the product is suspended now. */
-export async function assertNotSuspended(db: Db, o: { buyerOrgId: string; productId: string }) {
-  const s = await db.suspension.findFirst({ where: { targetId: { in: [o.buyerOrgId, o.productId] }, liftedAt: null }, orderBy: { createdAt: "desc" } });
+export async function assertNotSuspended(db: Db, o: { buyerOrgId: string; productId?: string }) {
+  const s = await db.suspension.findFirst({ where: { targetId: { in: o.productId ? [o.buyerOrgId, o.productId] : [o.buyerOrgId] }, liftedAt: null }, orderBy: { createdAt: "desc" } });
   if (!s) return;
   throw s.kind === "BUYER"
     ? new AppError("FORBIDDEN", "BUYER_SUSPENDED", `Your organisation is suspended by the supervisor: ${s.reason}`)

@@ -3,7 +3,7 @@
  * data, sign commitments with their answers, reveal their chains and prove sampled chunks;
  * the marketplace verifies, records verdicts on the ledger and flags a node that cannot prove.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { verifyAudit } from "@/computation/zk/verify";
 import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import type { Database } from "@/server/db/client";
-import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
+import { marketSigningKey } from "@/server/keys";
 import { registerNode } from "@/server/nodes/nodes";
 import { getAudit, requestAudit, runAudit } from "@/server/proofs/audits";
 import { circuitKeys } from "@/server/proofs/keys";
@@ -28,6 +28,9 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { listProduct, orderApproved } from "@/server/seed/flows";
 import { main as zkCli } from "@/sdk/zk-cli";
 import { backends } from "../setup/databases";
+import { claimsNodePolicy, type HolderKey } from "@/computation/demo/holder";
+import type { QuerySigner } from "@/sdk/signed-query";
+import { approveAtNodes, buyerSigner, signedSubmit, writeNodeConfig } from "../setup/parties";
 
 const policy: QueryPolicy = { ...claimsPolicy, minCohort: 5, privacy: { mode: "none" } };
 const provable: BuyerQuery = { groupBy: ["district"], filters: [{ column: "age", op: "between", value: [30, 60] }], measures: [{ column: "claim_amount", aggregate: "SUM" }] };
@@ -40,6 +43,7 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
   let buyer: ReturnType<typeof createCaller>;
   let supervisor: { orgId: string; userId: string };
   let keys: { publicKey: string };
+  let signer: QuerySigner;
 
   beforeAll(async () => {
     process.env.DATA_DIR = dir;
@@ -52,9 +56,10 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
       { slug: "jinan-second-hospital", name: "b", connector: { kind: "sqlite", path: "b.sqlite", table: "claims" } },
     ];
     const registered = [];
+    const holderKeys: HolderKey[] = [];
     for (const h of holders) {
-      const config = path.join(dir, `${h.name}.json`);
-      writeFileSync(config, JSON.stringify({ name: h.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${h.name}`, marketplacePublicKey: marketSigningKey().publicKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { claims: h.connector }, chunkRows: 16 }));
+      const { config, holder } = await writeNodeConfig(dir, { name: h.name, datasets: { claims: h.connector }, policies: { claims: claimsNodePolicy({ dpRequired: false, minCohort: 5 }) } });
+      holderKeys.push(holder);
       const node = await startNode(config, { name: h.name } as never);
       nodes.push(node);
       const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
@@ -65,7 +70,10 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     single = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-single", name: "Claims (one hospital)", policy, sources: [{ nodeId: registered[0]!.id, dataset: "claims" }] })).id;
     const insurer = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
     for (const productId of [both, single]) { await listProduct(db.prisma, productId); await orderApproved(db.prisma, { productId, buyerOrgId: insurer.memberships[0]!.organisationId }); }
+    await approveAtNodes(both, nodes.map((n, i) => ({ url: n.url, nodeId: n.nodeId, holder: holderKeys[i]! })));
+    await approveAtNodes(single, [{ url: nodes[0]!.url, nodeId: nodes[0]!.nodeId, holder: holderKeys[0]! }]);
     buyer = createCaller(await createContext({ db, userId: insurer.id }));
+    signer = await buyerSigner(db.prisma, insurer.memberships[0]!.organisationId);
     const sup = await db.prisma.user.findUniqueOrThrow({ where: { email: "supervisor@quancheng.example" }, include: { memberships: true } });
     supervisor = { orgId: sup.memberships[0]!.organisationId, userId: sup.id };
     keys = await generateKeys();
@@ -78,7 +86,7 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
   });
 
   async function deliver(productId: string, query: BuyerQuery) {
-    const job = await buyer.buyer.submitQuery({ productId, query, publicKey: keys.publicKey });
+    const job = await signedSubmit(buyer, signer, { productId, query, publicKey: keys.publicKey });
     await runQueryJob(db.prisma, (await claimNextJob(db.prisma))!);
     const done = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(done.status, done.error ?? "").toBe("SUCCEEDED");
@@ -172,8 +180,12 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     const chain = await post("/v1/audit/chain", { type: "audit-chain", ...base });
     expect(chain.status).toBe(200);
     expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [10_000], released: [true], k: 0 })).body.error).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/no chunk 10000/) });
-    // A released group below k cannot be proven: the node says so instead of failing obscurely.
-    expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [0], released: Array(10).fill(true), k: 1_000_000 })).body.error?.code).toBe("CANNOT_PROVE");
+    // The only source decided the release itself: another vector is a probe. And a released group below k cannot be proven.
+    expect((await post("/v1/audit/prove", { type: "audit-prove", ...base, chunks: [0], released: Array(10).fill(true), k: 1_000_000 })).body.error?.code).toMatch(/NOT_RELEASED|CANNOT_PROVE/);
+    // Each step is served once, only for a query this node answered, with the plan it ran.
+    expect((await post("/v1/audit/chain", { type: "audit-chain", ...base })).body.error?.code).toBe("ALREADY_SERVED");
+    expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, queryId: randomUUID() })).body.error?.code).toBe("UNKNOWN_QUERY");
+    expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, plan: { ...plan, filters: [] } })).body.error?.code).toBe("PLAN_CHANGED");
   }, 120_000);
 
   it("flags a node whose data changed after it answered", async () => {

@@ -1,18 +1,24 @@
 /**
- * A consented delivery end to end with a real computation node process: the node checks the
- * consent, reads one record in its own domain, seals it to the buyer's key; the marketplace
- * relays it and keeps only hashes. Double delivery, other keys and other datasets fail.
+ * A consented delivery end to end with a real computation node process: the person links their
+ * own key at the node with the holder's activation code and signs the consent; the node checks
+ * that signature, reads one record in its own domain, seals it to the buyer's key and signs the
+ * envelope; the marketplace relays it and keeps only hashes. Double delivery, tampering fail.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
-import { decideConsent, registerEnvelopeKey, requestConsent } from "@/server/consent/consents";
+import { registerEnvelopeKey, requestConsent } from "@/server/consent/consents";
+import { personNodePolicy } from "@/computation/demo/holder";
+import { verifyNodeSignature } from "@/sdk/node-signature";
+import { signStatement } from "@/sdk/statements";
+import { approveSigned, linkPerson, partyKey, writeNodeConfig, type PartyKey } from "../setup/parties";
 import { deliverEnvelope } from "@/server/consent/delivery";
 import type { Database } from "@/server/db/client";
-import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
+import { marketSigningKey } from "@/server/keys";
 import { integrateAll } from "@/server/ledger/log";
 import { registerNode } from "@/server/nodes/nodes";
 import { registerResource } from "@/server/resources/resources";
@@ -28,19 +34,26 @@ describe("digital envelopes through a holder's node", () => {
   const id: Record<string, string> = {};
   let resourceId = "";
   let bankKey: CryptoKey;
+  let keysDir = "";
+  let nodeRowId = "";
+  let zhangKey: PartyKey;
+  const recordsRequest = async (key: PartyKey, subjectRef: string) => {
+    const statement = { type: "subject-records" as const, subjectRef, nodeId: node.nodeId, issuedAt: Date.now(), nonce: randomBytes(24).toString("base64url") };
+    return { nodeId: nodeRowId, statement, signature: await signStatement(key.privateKey, statement) };
+  };
 
   beforeAll(async () => {
     process.env.DATA_DIR = dir;
     db = await backends[0]!.open();
     await seedDemoWorld(db.prisma);
     writeFileSync(path.join(dir, "people.csv"), "subject_ref,monthly_base,months_paid,home_address\nQC-SUBJ-0001,18200,96,Lixia District 1\nQC-SUBJ-0002,9600,12,Shizhong District 2\n");
-    const config = path.join(dir, "social.json");
-    writeFileSync(config, JSON.stringify({ name: "social", listen: { host: "127.0.0.1", port: 0 }, keysDir: "keys", marketplacePublicKey: marketSigningKey().publicKey,
-      ledgerPublicKey: ledgerSigningKey().publicKey, datasets: { contributions: { kind: "csv", path: "people.csv" } } }));
-    node = await startNode(config, { name: "social" } as never);
+    const written = await writeNodeConfig(dir, { name: "social", datasets: { contributions: { kind: "csv", path: "people.csv" } }, policies: { contributions: personNodePolicy() } });
+    keysDir = written.keysDir;
+    node = await startNode(written.config, { name: "social" } as never);
     const { org, user } = lookups(db);
     Object.assign(id, { bank: await org("quancheng-bank"), social: await org("jinan-social-security"), bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"), li: await user("li.na@quancheng.example") });
     const registered = await registerNode(db.prisma, { organisationId: id.social!, name: "social", url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey });
+    nodeRowId = registered.id;
     resourceId = (await registerResource(db.prisma, {
       holderOrgId: id.social!, name: "Social insurance contributions", domain: "social", updateCycle: "MONTHLY", sharing: "CONDITIONAL", nodeId: registered.id, dataset: "contributions",
       fields: [{ name: "subject_ref", type: "string", sensitivity: "PERSONAL" }, { name: "monthly_base", type: "number", sensitivity: "PERSONAL" },
@@ -50,20 +63,25 @@ describe("digital envelopes through a holder's node", () => {
     bankKey = pair.privateKey as CryptoKey;
     const jwk = await exportJWK(pair.publicKey);
     await registerEnvelopeKey(db.prisma, { buyerOrgId: id.bank!, publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } });
+    // Zhang Wei links her own key at the holder's node with the code the holder gave her.
+    zhangKey = await linkPerson(db.prisma, { userId: id.zhang!, nodeId: nodeRowId, nodeKey: node.nodeId, keysDir, subjectRef: "QC-SUBJ-0001" });
   }, 60_000);
   afterAll(async () => { node?.process.kill(); await db?.close(); rmSync(dir, { recursive: true, force: true }); });
 
-  const approved = async (subject = "QC-SUBJ-0001", userId = id.zhang!) => {
+  const approved = async (subject = "QC-SUBJ-0001", userId = id.zhang!, key = zhangKey) => {
     const r = await requestConsent(db.prisma, { buyerOrgId: id.bank!, userId: id.bankUser!, subjectRef: subject, resourceId, fields: ["monthly_base", "months_paid"], purpose: "mortgage underwriting" });
-    await decideConsent(db.prisma, { userId, requestId: r.id, decision: "approve" });
+    await approveSigned(db.prisma, { userId, requestId: r.id, key });
     return r.id;
   };
 
   it("seals exactly the consented fields to the bank, once; the marketplace keeps only hashes", async () => {
     const requestId = await approved();
     const [a, b] = await Promise.allSettled([deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! }), deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! })]);
-    const won = [a, b].filter((x) => x.status === "fulfilled") as PromiseFulfilledResult<{ envelope: string }>[];
+    const won = [a, b].filter((x) => x.status === "fulfilled") as PromiseFulfilledResult<Awaited<ReturnType<typeof deliverEnvelope>>>[];
     expect(won).toHaveLength(1);
+    // The buyer checks the node's signature over the envelope before opening it.
+    expect(verifyNodeSignature(won[0]!.value.signed, node.nodeId)).toBe(true);
+    expect(verifyNodeSignature({ ...won[0]!.value.signed, payload: { ...won[0]!.value.signed.payload, envelopeHash: "0".repeat(64) } }, node.nodeId)).toBe(false);
     const opened = await openEnvelope(won[0]!.value.envelope, bankKey) as { subject: string; fields: Record<string, unknown> };
     expect(opened).toMatchObject({ subject: "QC-SUBJ-0001", fields: { monthly_base: 18200, months_paid: 96 } });
     expect(opened.fields).not.toHaveProperty("home_address");
@@ -78,28 +96,35 @@ describe("digital envelopes through a holder's node", () => {
     expect(types).toEqual(["consent.granted", "consent.spent", "envelope.delivered"]);
   });
 
-  it("asks the holder's node which records it keeps about a person (names only)", async () => {
+  it("asks the holder's node which records it keeps about a person (names only), only on the person's signed request", async () => {
     const { subjectRecords } = await import("@/server/consent/delivery");
-    expect(await subjectRecords(db.prisma, "QC-SUBJ-0001")).toEqual([{ resourceId, resource: "Social insurance contributions", holder: "Jinan Social Insurance Center", available: true }]);
-    expect(await subjectRecords(db.prisma, "QC-SUBJ-0042")).toEqual([]);
+    expect(await subjectRecords(db.prisma, { userId: id.zhang!, requests: [await recordsRequest(zhangKey, "QC-SUBJ-0001")] }))
+      .toEqual([{ resourceId, resource: "Social insurance contributions", holder: "Jinan Social Insurance Center", available: true }]);
+    // A key the node never bound (the operator's, say) gets no answer: the node is shown as unavailable.
+    expect(await subjectRecords(db.prisma, { userId: id.zhang!, requests: [await recordsRequest(await partyKey(), "QC-SUBJ-0001")] }))
+      .toEqual([{ resourceId, resource: "Social insurance contributions", holder: "Jinan Social Insurance Center", available: false }]);
+    // Nobody asks about another person: the statement must name the signed-in person.
+    expect(await reason(subjectRecords(db.prisma, { userId: id.zhang!, requests: [await recordsRequest(zhangKey, "QC-SUBJ-0002")] }))).toBe("BAD_STATEMENT");
   });
 
   it("gives the use back when the holder has no record of the person, and the node refuses tampered consents", async () => {
     // A person this holder keeps no record about (Li Na under an identifier the file lacks).
     await db.prisma.subjectIdentity.update({ where: { userId: id.li! }, data: { subjectRef: "QC-SUBJ-0099" } });
-    const requestId = await approved("QC-SUBJ-0099", id.li!);
+    const liKey = await linkPerson(db.prisma, { userId: id.li!, nodeId: nodeRowId, nodeKey: node.nodeId, keysDir, subjectRef: "QC-SUBJ-0099" });
+    const requestId = await approved("QC-SUBJ-0099", id.li!, liKey);
     expect(await reason(deliverEnvelope(db.prisma, { requestId, buyerOrgId: id.bank! }))).toBe("SUBJECT_NOT_FOUND");
     expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: requestId } })).usesLeft).toBe(1);
-    // A consent whose purpose was altered on the way does not verify at the node.
+    // A consent whose purpose the relay altered no longer carries the person's signature.
     const other = await approved();
     const call = async (url: string, body: unknown, signal: AbortSignal, p?: string) => {
-      const signed = body as { payload: Record<string, unknown> };
+      const signed = body as { payload: { consent: { statement: Record<string, unknown>; signature: string } } };
       const { signPayload } = await import("@/computation/signing");
-      const tampered = signPayload("market-request", { ...signed.payload, purpose: "marketing" }, marketSigningKey().privateKey);
+      const consent = { ...signed.payload.consent, statement: { ...signed.payload.consent.statement, purpose: "marketing" } };
+      const tampered = signPayload("market-request", { ...signed.payload, consent }, marketSigningKey().privateKey);
       const res = await fetch(`${url}${p}`, { method: "POST", body: JSON.stringify(tampered), signal });
       return { status: res.status, json: await res.json() };
     };
-    expect(await reason(deliverEnvelope(db.prisma, { requestId: other, buyerOrgId: id.bank!, call: call as never }))).toBe("WRONG_PURPOSE");
+    expect(await reason(deliverEnvelope(db.prisma, { requestId: other, buyerOrgId: id.bank!, call: call as never }))).toBe("NOT_SIGNED_BY_PERSON");
     expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: other } })).status).toBe("APPROVED");
   });
 });

@@ -1,41 +1,61 @@
 /**
- * Builds and checks the circuits' artifacts (docs/proofs.md).
+ * Builds and checks the circuits' artifacts, and runs the setup ceremony (docs/proofs.md).
  *
- *   npm run circuits -- build [name…] [--large] [--ptau file]   compile, set up, pin hashes
- *   npm run circuits -- verify [--full]                        what CI runs
+ *   npm run circuits -- build [name…] [--large] [--ptau file] [--parties a,b,…]
+ *   npm run circuits -- verify [--full]                          what CI runs
+ *   npm run circuits -- ceremony <step> …                        one party's step, on its own machine
  *
  * build: compiles each circuit with the WASM build of circom (--O2); when its R1CS is the
- * pinned one and its proving key is present, keeps the setup and re-pins only the WASM (which
- * embeds source line numbers); otherwise runs the Groth16 setup for it on a locally generated powers-of-tau file with one contribution of fresh
- * randomness (discarded), exports its verification key to circuits/keys/, and pins the
- * SHA-256 of every artifact in circuits/artifacts.json. Without --ptau, a powers-of-tau file
- * of the needed size is generated (2^14: ~7 min here; 2^16: ~35 min).
+ * pinned one and its proving key is the one its ceremony finalized, keeps the setup and re-pins
+ * only the WASM (which embeds source line numbers). Otherwise runs the setup as a ceremony in
+ * which this one run plays every party in turn (by default the supervisor, two holders and the
+ * operator; --parties), each with fresh randomness that is never stored, then a beacon:
+ * phase 1 (a powers-of-tau file big enough for every circuit to set up, unless a finished one
+ * is here or --ptau names a public one, e.g. Perpetual Powers of Tau) and each circuit's
+ * phase 2; then verifies each proving key (snarkjs zkey verify), exports its verification key
+ * to circuits/keys/, records every step in circuits/ceremony/transcript.json and pins the
+ * SHA-256 of every artifact in circuits/artifacts.json. Phase 1 costs ~10 min for 2^14 here,
+ * ~40 min for 2^16 (--large).
+ *
+ * ceremony: the same steps one at a time, for parties on separate machines passing the files
+ * (and the transcript) along: see `usage` below and docs/proofs.md.
  *
  * verify: recompiles every circuit whose artifacts are present and checks that the R1CS and
  * WASM are byte for byte the pinned ones (compilation is reproducible; the R1CS is not kept in
- * git); checks the proving keys' hashes; checks each committed verification key is the one its
- * proving key exports;
- * with --full and the pinned powers-of-tau file present, checks each proving key against
- * its circuit and that file (snarkjs zkey verify).
+ * git); checks the proving keys' hashes, that each committed verification key is the one its
+ * proving key exports, that the transcript records a complete ceremony for each (the required
+ * parties, a beacon, ending with the pinned files) and that each proving key carries exactly
+ * the transcript's contribution chain. Where the pinned powers-of-tau file is present (it is
+ * not in git), also verifies that file's own chain against the transcript and each proving key
+ * against its circuit and that file (snarkjs zkey verify); --full fails when it is absent.
  */
 import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
 import { artifactPaths, CIRCUITS_DIR, circuitSpecs, type CircuitSpec } from "../computation/zk/circuits";
 import { vkeyHash } from "../computation/zk/verify";
+import {
+  type Beacon, BEACON_ITERATIONS_EXP, CeremonyError, compareChains, DEMO_PARTIES, expectedChain, fullKeyCheck, keyChainProblems,
+  phase1Beacon, phase1Contribute, phase1Final, phase1Import, phase1New, phase1Prepare, phase2Beacon, phase2Contribute, phase2New,
+  type Phase2, policyProblems, ptauChain, ptauPower, readTranscript, sha256File as sha, type Step, stringBeacon, type Transcript, TRANSCRIPT_FILE,
+  writeTranscript, zkeyChain,
+} from "./ceremony";
 
 const ROOT = path.resolve(CIRCUITS_DIR, "..");
+const ARTIFACTS = path.join(CIRCUITS_DIR, "artifacts");
 const PINS = path.join(CIRCUITS_DIR, "artifacts.json");
-const quiet = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => console.error(...a) };
 
-interface Pin { constraints: number; r1cs: string; wasm: string; zkey: string; vkey: string; ptau: string }
-interface Pins { ptau: Record<string, { power: number; sha256: string; seconds?: number }>; circuits: Record<string, Pin> }
+interface Pin {
+  constraints: number; r1cs: string; wasm: string; zkey: string; vkey: string; ptau: string;
+  /** "ceremony": set up by the ceremony (circuits/ceremony/transcript.json); "predates-ceremony": one contribution by the build machine */
+  setup?: "ceremony" | "predates-ceremony";
+}
+interface Pins { about?: Record<string, string>; ptau: Record<string, { power: number; sha256: string; seconds?: number; setup?: string }>; circuits: Record<string, Pin> }
 
-const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const readPins = (): Pins => (existsSync(PINS) ? JSON.parse(readFileSync(PINS, "utf8")) as Pins : { ptau: {}, circuits: {} });
+const writePins = (pins: Pins) => writeFileSync(PINS, JSON.stringify(pins, null, 2) + "\n");
 
 function mainSource(spec: CircuitSpec): string {
   const filter = spec.filter === "match" ? "matches" : "lo, hi";
@@ -57,90 +77,329 @@ function compile(spec: CircuitSpec, out: string): { r1cs: string; wasm: string }
   return { r1cs: path.join(out, `${spec.name}.r1cs`), wasm };
 }
 
-async function ensurePtau(power: number, given: string | undefined, pins: Pins): Promise<string> {
-  if (given) return given;
-  // Any powers-of-tau file at least this large serves (a setup uses the part it needs).
-  for (let p = power; p <= 28; p++) {
-    const have = path.join(CIRCUITS_DIR, "artifacts", `pot${p}.ptau`);
-    if (existsSync(have)) return have;
-  }
-  const file = path.join(CIRCUITS_DIR, "artifacts", `pot${power}.ptau`);
-  console.log(`Generating powers of tau 2^${power} (locally, one contribution of fresh randomness)…`);
-  const t0 = Date.now();
-  const dir = mkdtempSync(path.join(tmpdir(), "ptau-"));
-  const cli = path.join(ROOT, "node_modules", ".bin", "snarkjs");
-  const run = (...args: string[]) => execFileSync(cli, args, { stdio: ["ignore", "ignore", "inherit"] });
-  run("powersoftau", "new", "bn128", String(power), path.join(dir, "0.ptau"));
-  run("powersoftau", "contribute", path.join(dir, "0.ptau"), path.join(dir, "1.ptau"), "--name=build", `-e=${randomBytes(32).toString("hex")}`);
-  run("powersoftau", "prepare", "phase2", path.join(dir, "1.ptau"), file);
-  rmSync(dir, { recursive: true, force: true });
-  pins.ptau[path.basename(file)] = { power, sha256: sha(file), seconds: Math.round((Date.now() - t0) / 1000) };
-  return file;
+/** The smallest power of tau a circuit's setup needs. */
+async function powerFor(r1cs: string): Promise<number> {
+  const info = await snarkjs.r1cs.info(r1cs);
+  let power = 1;
+  while (2 ** power < info.nConstraints + info.nPubInputs + info.nOutputs + 1) power++;
+  return power;
 }
 
-async function build(names: string[], large: boolean, ptauArg: string | undefined) {
+const specByName = (name: string): CircuitSpec => {
+  const spec = circuitSpecs.find((s) => s.name === name);
+  if (!spec) throw new CeremonyError(`no circuit ${name} (${circuitSpecs.map((s) => s.name).join(", ")})`);
+  return spec;
+};
+
+/** snarkjs reports some failures through its logger, others straight to the console. */
+const reason = (errors: string[]) => errors.join("; ") || "its reason is printed above";
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith("..") ? file : path.relative(process.cwd(), file));
+
+const describe = (s: Step) => `step ${s.order}: ${s.step}${s.name ? ` by ${s.name}` : ""}${s.contributionHash ? `, contribution hash ${s.contributionHash}` : ""}, SHA-256 ${s.sha256} (${s.seconds} s)`;
+
+// ---------------------------------------------------------------------------------------------
+// build: the demo and CI path, every party played in one run.
+
+async function build(names: string[], large: boolean, ptauArg: string | undefined, parties: string[]) {
   const pins = readPins();
+  const t = readTranscript();
   const specs = circuitSpecs.filter((s) => (names.length ? names.includes(s.name) : s.small || large));
+  const todo: { spec: CircuitSpec; r1cs: string; wasm: string; power: number }[] = [];
   for (const spec of specs) {
     const p = artifactPaths(spec.name);
-    const t0 = Date.now();
     console.log(`${spec.name}: compiling ${spec.main}…`);
     const { r1cs, wasm } = compile(spec, p.dir);
-    const info = await snarkjs.r1cs.info(r1cs);
     const before = pins.circuits[spec.name];
-    if (before && before.r1cs === sha(r1cs) && existsSync(p.zkey) && sha(p.zkey) === before.zkey) {
+    if (before?.setup === "ceremony" && before.r1cs === sha(r1cs) && existsSync(p.zkey) && sha(p.zkey) === before.zkey && t.phase2[spec.name]?.finalized?.zkey === before.zkey) {
       // Same constraint system: the setup stands. The WASM may still differ (it embeds source
       // line numbers for its error messages), so only its pin moves.
       pins.circuits[spec.name] = { ...before, wasm: sha(wasm) };
-      writeFileSync(PINS, JSON.stringify(pins, null, 2) + "\n");
+      writePins(pins);
       console.log(`${spec.name}: constraint system unchanged, setup kept; WASM re-pinned`);
       continue;
     }
-    let power = 1;
-    while (2 ** power < info.nConstraints + info.nPubInputs + info.nOutputs + 1) power++;
-    const ptau = await ensurePtau(Math.max(power, 12), ptauArg, pins);
-    console.log(`${spec.name}: ${info.nConstraints} constraints; Groth16 setup on ${path.basename(ptau)}…`);
-    const initial = `${p.zkey}.0`;
-    await snarkjs.zKey.newZKey(r1cs, ptau, initial, quiet);
-    await snarkjs.zKey.contribute(initial, p.zkey, "build", randomBytes(32).toString("hex"), quiet);
-    rmSync(initial);
-    const vkey = await snarkjs.zKey.exportVerificationKey(p.zkey);
-    mkdirSync(path.dirname(p.vkey), { recursive: true });
-    writeFileSync(p.vkey, JSON.stringify(vkey, null, 1) + "\n");
+    todo.push({ spec, r1cs, wasm, power: await powerFor(r1cs) });
+  }
+  if (!todo.length) return;
+  const power = Math.max(12, ...todo.map((c) => c.power));
+  const ptau = ptauArg ? await importPtau(ptauArg, t, pins) : await ceremonyPtau(power, t, pins, parties);
+  for (const { spec, r1cs } of todo) {
+    const t0 = Date.now();
     const ptauName = path.basename(ptau);
-    pins.ptau[ptauName] ??= { power: Number(/(\d+)/.exec(ptauName)?.[1] ?? 0), sha256: sha(ptau) };
-    pins.circuits[spec.name] = { constraints: info.nConstraints, r1cs: sha(r1cs), wasm: sha(wasm), zkey: sha(p.zkey), vkey: vkeyHash(vkey), ptau: ptauName };
-    writeFileSync(PINS, JSON.stringify(pins, null, 2) + "\n");
+    console.log(`${spec.name}: phase 2 on ${ptauName}, contributions from ${parties.join(", ")}, then the beacon…`);
+    const dir = mkdtempSync(path.join(tmpdir(), `${spec.name}-ceremony-`));
+    try {
+      let file = path.join(dir, "0.zkey");
+      await phase2New(t, spec.name, r1cs, ptau, file);
+      for (const [i, party] of parties.entries()) {
+        const out = path.join(dir, `${i + 1}.zkey`);
+        console.log(`  ${describe(await phase2Contribute(t, spec.name, party, file, out, false))}`);
+        rmSync(file);
+        file = out;
+      }
+      const out = path.join(dir, "final.zkey");
+      const beacon = stringBeacon(`quancheng-market circuits setup ceremony: phase 2 beacon for ${spec.name} on ${ptauName}`);
+      console.log(`  ${describe(await phase2Beacon(t, spec.name, file, out, beacon, false))}`);
+      await finalize(spec, out, t, pins);
+      writeTranscript(t);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     console.log(`${spec.name}: done in ${Math.round((Date.now() - t0) / 1000)} s`);
   }
 }
 
+/** A finished phase 1 of the transcript of at least this power whose file is here, or a new one run with every party. */
+async function ceremonyPtau(power: number, t: Transcript, pins: Pins, parties: string[]): Promise<string> {
+  const here = Object.entries(t.phase1)
+    .filter(([name, p1]) => p1.power >= power && existsSync(path.join(ARTIFACTS, name)) && phase1Final(p1)?.sha256 === sha(path.join(ARTIFACTS, name)))
+    .sort((a, b) => a[1].power - b[1].power)[0];
+  if (here) return path.join(ARTIFACTS, here[0]);
+  let name = `pot${power}-${new Date().toISOString().slice(0, 10)}.ptau`;
+  for (let i = 2; t.phase1[name]; i++) name = `pot${power}-${new Date().toISOString().slice(0, 10)}-${i}.ptau`;
+  const t0 = Date.now();
+  console.log(`phase 1 ${name}: powers of tau 2^${power}, contributions from ${parties.join(", ")}, then the beacon…`);
+  const dir = mkdtempSync(path.join(tmpdir(), "ptau-ceremony-"));
+  try {
+    let file = path.join(dir, "0.ptau");
+    await phase1New(t, name, power, file);
+    for (const [i, party] of parties.entries()) {
+      const out = path.join(dir, `${i + 1}.ptau`);
+      console.log(`  ${describe(await phase1Contribute(t, name, party, file, out, false))}`);
+      rmSync(file);
+      file = out;
+    }
+    const out = path.join(dir, "beacon.ptau");
+    console.log(`  ${describe(await phase1Beacon(t, name, file, out, stringBeacon(`quancheng-market circuits setup ceremony: phase 1 beacon for ${name}`), false))}`);
+    console.log("  preparing phase 2 (slow)…");
+    const final = path.join(ARTIFACTS, name);
+    console.log(`  ${describe(await phase1Prepare(t, name, out, final))}`);
+    pins.ptau[name] = { power, sha256: sha(final), seconds: Math.round((Date.now() - t0) / 1000), setup: "ceremony" };
+    writeTranscript(t);
+    writePins(pins);
+    return final;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A public powers-of-tau file (e.g. Perpetual Powers of Tau) as phase 1: verified, copied here, its chain recorded. */
+async function importPtau(file: string, t: Transcript, pins: Pins): Promise<string> {
+  const name = path.basename(file);
+  const here = path.join(ARTIFACTS, name);
+  if (phase1Final(t.phase1[name])?.sha256 === sha(file)) return existsSync(here) ? here : (copyFileSync(file, here), here);
+  console.log(`phase 1: verifying ${name} (snarkjs powersoftau verify)…`);
+  await phase1Import(t, file);
+  if (path.resolve(file) !== here) copyFileSync(file, here);
+  pins.ptau[name] = { power: ptauPower(here), sha256: sha(here), setup: "external" };
+  writeTranscript(t);
+  writePins(pins);
+  return here;
+}
+
+/**
+ * Ends a circuit's phase 2: checks the transcript (parties, beacon), that `zkey` is its last
+ * file and carries its chain, runs snarkjs's full check against the R1CS and the phase-1 file,
+ * then installs the proving key, exports the verification key and pins both.
+ */
+async function finalize(spec: CircuitSpec, zkey: string, t: Transcript, pins: Pins) {
+  const p2 = t.phase2[spec.name];
+  if (!p2 || p2.finalized) throw new CeremonyError(`no phase 2 of ${spec.name} under way (ceremony new --circuit ${spec.name})`);
+  const what = `phase 2 ${spec.name}`;
+  const problems = policyProblems(p2.steps, what);
+  if (sha(zkey) !== p2.steps.at(-1)?.sha256) problems.push(`${zkey} is not the file the transcript's last step wrote`);
+  problems.push(...keyChainProblems(p2, await zkeyChain(zkey), what));
+  const p = artifactPaths(spec.name);
+  const { r1cs, wasm } = compile(spec, p.dir);
+  if (sha(r1cs) !== p2.r1cs) problems.push(`${spec.name}: the circuit compiled now is not the one phase 2 started from`);
+  const ptau = path.join(ARTIFACTS, p2.ptau);
+  if (!existsSync(ptau) || sha(ptau) !== phase1Final(t.phase1[p2.ptau])?.sha256) problems.push(`${p2.ptau}: not here, or not the file phase 1 ended with`);
+  if (problems.length) throw new CeremonyError(problems.join("\n"));
+  console.log(`  verifying the proving key against the R1CS and ${p2.ptau} (snarkjs zkey verify)…`);
+  const full = await fullKeyCheck(r1cs, ptau, zkey);
+  const fullProblems = full.ok ? [...(full.circuitHash === p2.circuitHash ? [] : [`${what}: circuit hash differs`]), ...compareChains(expectedChain(p2.steps), full.links, what)] : [`${what}: snarkjs zkey verify failed: ${reason(full.errors)}`];
+  if (fullProblems.length) throw new CeremonyError(fullProblems.join("\n"));
+  if (path.resolve(zkey) !== p.zkey) copyFileSync(zkey, p.zkey);
+  const vkey = await snarkjs.zKey.exportVerificationKey(p.zkey);
+  mkdirSync(path.dirname(p.vkey), { recursive: true });
+  writeFileSync(p.vkey, JSON.stringify(vkey, null, 1) + "\n");
+  p2.finalized = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), zkey: sha(p.zkey), vkey: vkeyHash(vkey) };
+  const info = await snarkjs.r1cs.info(r1cs);
+  pins.circuits[spec.name] = { constraints: info.nConstraints, r1cs: sha(r1cs), wasm: sha(wasm), zkey: sha(p.zkey), vkey: vkeyHash(vkey), ptau: p2.ptau, setup: "ceremony" };
+  writePins(pins);
+  console.log(`  ${spec.name}: verified; proving key installed, verification key exported, hashes pinned`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ceremony: one step at a time, each party on its own machine.
+
+const usage = `usage:
+  npm run circuits -- build [name…] [--large] [--ptau file] [--parties a,b,…]
+  npm run circuits -- verify [--full]
+  npm run circuits -- ceremony <step> [--transcript file] …   (default transcript: circuits/ceremony/transcript.json)
+    phase 1 (powers of tau; ID names the final file circuits/artifacts/ID.ptau):
+      new        --phase1 ID --power N --out FILE
+      contribute --phase1 ID --name PARTY --in FILE --out FILE
+      beacon     --phase1 ID --in FILE --out FILE BEACON
+      prepare    --phase1 ID --in FILE
+    phase 2 (one circuit's proving key):
+      new        --circuit NAME [--phase1 ID] --out FILE
+      contribute --circuit NAME --name PARTY --in FILE --out FILE
+      beacon     --circuit NAME --in FILE --out FILE BEACON
+      finalize   --circuit NAME --in FILE        verify, install the proving key, export the verification key, pin
+    either phase:
+      check      (--phase1 ID | --circuit NAME) --in FILE
+    BEACON: --beacon HEX --beacon-source TEXT (e.g. a ledger checkpoint root) | --beacon-string TEXT; [--iterations N] (default ${BEACON_ITERATIONS_EXP})`;
+
+function beaconFrom(o: Record<string, string>): Beacon {
+  const iterationsExp = o.iterations ? Number(o.iterations) : BEACON_ITERATIONS_EXP;
+  if (o["beacon-string"] !== undefined) return { ...stringBeacon(o["beacon-string"]), iterationsExp };
+  if (!o.beacon || !/^([0-9a-f]{2})+$/i.test(o.beacon) || !o["beacon-source"]) throw new CeremonyError("the beacon: --beacon HEX with --beacon-source TEXT, or --beacon-string TEXT");
+  return { hash: o.beacon.toLowerCase(), iterationsExp, source: o["beacon-source"] };
+}
+
+async function ceremony(step: string | undefined, o: Record<string, string>) {
+  const transcriptFile = o.transcript ? path.resolve(o.transcript) : TRANSCRIPT_FILE;
+  const t = readTranscript(transcriptFile);
+  const pins = readPins();
+  const need = (k: string) => { const v = o[k]; if (!v) throw new CeremonyError(`${step} needs --${k}\n${usage}`); return v; };
+  const phase1 = o.phase1 ? (o.phase1.endsWith(".ptau") ? o.phase1 : `${o.phase1}.ptau`) : undefined;
+  const circuit = o.circuit ? specByName(o.circuit) : undefined;
+  if (!phase1 && !circuit) throw new CeremonyError(`name the phase: --phase1 ID or --circuit NAME\n${usage}`);
+  let done: Step | undefined;
+  const handOn = (s: Step) => console.log(`${describe(s)}\nPublish the contribution hash (the marketplace ledger); hand ${o.out} and the transcript (${shown(transcriptFile)}) to the next party.`);
+
+  if (step === "check") {
+    const input = need("in");
+    if (circuit) {
+      const p2 = t.phase2[circuit.name];
+      if (!p2) throw new CeremonyError(`no phase 2 of ${circuit.name} in the transcript`);
+      const problems = keyChainProblems(p2, await zkeyChain(input), `phase 2 ${circuit.name}`);
+      const ptau = path.join(ARTIFACTS, p2.ptau);
+      if (existsSync(ptau)) {
+        const dir = mkdtempSync(path.join(tmpdir(), `${circuit.name}-`));
+        try {
+          const full = await fullKeyCheck(compile(circuit, dir).r1cs, ptau, input);
+          if (!full.ok) problems.push(`snarkjs zkey verify failed: ${reason(full.errors)}`);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      } else console.log(`${p2.ptau} not here: checked the key's chain against the transcript, not its derivation from the R1CS and phase 1`);
+      const at = p2.steps.find((s) => s.sha256 === sha(input));
+      console.log(problems.length ? problems.join("\n") : `ok: ${at ? `the file of ${describe(at)}` : "not a file the transcript records"}`);
+      if (problems.length) process.exitCode = 1;
+    } else {
+      const p1 = t.phase1[phase1!];
+      if (!p1) throw new CeremonyError(`no phase 1 ${phase1} in the transcript`);
+      const { ok, links, errors } = await ptauChain(input);
+      const problems = ok ? compareChains(p1.chain ?? expectedChain(p1.steps), links, `phase 1 ${phase1}`) : [`snarkjs powersoftau verify failed: ${reason(errors)}`];
+      const at = p1.steps.find((s) => s.sha256 === sha(input));
+      console.log(problems.length ? problems.join("\n") : `ok: ${at ? `the file of ${describe(at)}` : "not a file the transcript records"}`);
+      if (problems.length) process.exitCode = 1;
+    }
+    return;
+  }
+
+  if (circuit) {
+    switch (step) {
+      case "new": {
+        const { r1cs } = compile(circuit, artifactPaths(circuit.name).dir);
+        const needed = await powerFor(r1cs);
+        const from = phase1 ?? Object.entries(t.phase1).filter(([, p1]) => p1.power >= needed && phase1Final(p1)).sort((a, b) => a[1].power - b[1].power)[0]?.[0];
+        if (!from) throw new CeremonyError(`no finished phase 1 of 2^${needed} or more in the transcript: run phase 1 first, or name one with --phase1`);
+        done = await phase2New(t, circuit.name, r1cs, path.join(ARTIFACTS, from), need("out"));
+        console.log(`${describe(done)}\nphase 2 of ${circuit.name} started on ${from}; hand ${o.out} and the transcript to the first party.`);
+        break;
+      }
+      case "contribute": handOn(done = await phase2Contribute(t, circuit.name, need("name"), need("in"), need("out"))); break;
+      case "beacon": handOn(done = await phase2Beacon(t, circuit.name, need("in"), need("out"), beaconFrom(o))); break;
+      case "finalize": await finalize(circuit, need("in"), t, pins); done = t.phase2[circuit.name]!.steps.at(-1); break;
+      default: throw new CeremonyError(usage);
+    }
+  } else {
+    const name = phase1!;
+    switch (step) {
+      case "new": done = await phase1New(t, name, Number(need("power")), need("out")); console.log(`${describe(done)}\nhand ${o.out} and the transcript to the first party.`); break;
+      case "contribute": handOn(done = await phase1Contribute(t, name, need("name"), need("in"), need("out"))); break;
+      case "beacon": handOn(done = await phase1Beacon(t, name, need("in"), need("out"), beaconFrom(o))); break;
+      case "prepare": {
+        const final = path.join(ARTIFACTS, name);
+        done = await phase1Prepare(t, name, need("in"), final);
+        pins.ptau[name] = { power: t.phase1[name]!.power, sha256: done.sha256, setup: "ceremony" };
+        writePins(pins);
+        console.log(`${describe(done)}\nphase 1 ${name} is finished: ${shown(final)} (publish it: phase 2 and anyone checking the keys need it)`);
+        break;
+      }
+      default: throw new CeremonyError(usage);
+    }
+  }
+  if (done) writeTranscript(t, transcriptFile);
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify: what CI runs.
+
 async function verify(full: boolean): Promise<boolean> {
   const pins = readPins();
+  const t = readTranscript();
   let ok = true;
-  const report = (good: boolean, line: string) => { console.log(`${good ? "ok  " : "FAIL"} ${line}`); ok &&= good; };
+  const report = (good: boolean, line: string, problems: string[] = []) => {
+    console.log(`${good ? "ok  " : "FAIL"} ${line}${good ? "" : problems.map((p) => `\n       ${p}`).join("")}`);
+    ok &&= good;
+  };
+  const phase1Done = new Set<string>();
   for (const spec of circuitSpecs) {
     const pin = pins.circuits[spec.name];
     const p = artifactPaths(spec.name);
     if (!pin) { report(!spec.small, `${spec.name}: no pinned hashes${spec.small ? "" : " (large: build with --large)"}`); continue; }
     const vkey = JSON.parse(readFileSync(p.vkey, "utf8")) as object;
     report(vkeyHash(vkey) === pin.vkey, `${spec.name}: committed verification key matches its pin`);
+    const p2 = pin.setup === "ceremony" ? t.phase2[spec.name] : undefined;
+    if (pin.setup !== "ceremony") {
+      // Tolerated for the large circuits only, and said: docs/proofs.md, artifacts.json "about".
+      const line = `${spec.name}: setup predates the ceremony (one contribution by the build machine: whoever ran it could forge its proofs); redo with npm run circuits -- build --large`;
+      if (spec.small) report(false, line);
+      else console.log(`warn ${line}`);
+    } else if (!p2?.finalized) {
+      report(false, `${spec.name}: the transcript records no finished ceremony for it`);
+    } else {
+      checkTranscript(spec.name, pin, p2, t, pins, phase1Done, report);
+    }
     if (!existsSync(p.zkey)) { report(!spec.small, `${spec.name}: proving key not present${spec.small ? "" : " (large: build with --large)"}`); continue; }
     report(readFileSync(p.source, "utf8") === mainSource(spec), `${spec.name}: main component is ${spec.main}`);
     report(sha(p.wasm) === pin.wasm, `${spec.name}: WASM present is the pinned one`);
     report(sha(p.zkey) === pin.zkey, `${spec.name}: proving key is the pinned one`);
     report(vkeyHash(await snarkjs.zKey.exportVerificationKey(p.zkey)) === pin.vkey, `${spec.name}: proving key exports the committed verification key`);
+    if (p2) {
+      const chain = await zkeyChain(p.zkey);
+      const problems = keyChainProblems(p2, chain, spec.name);
+      report(!problems.length, `${spec.name}: proving key carries the transcript's chain (circuit hash ${p2.circuitHash.slice(0, 12)}…, ${chain.links.map((l) => l.name).join(" → ")}), each contribution bound to the ones before`, problems);
+    }
     const tmp = mkdtempSync(path.join(tmpdir(), `${spec.name}-`));
     try {
       const rebuilt = compile(spec, tmp);
       report(sha(rebuilt.r1cs) === pin.r1cs, `${spec.name}: recompiled R1CS is the pinned one`);
       report(sha(rebuilt.wasm) === pin.wasm, `${spec.name}: recompiled WASM is the pinned one`);
-      const ptau = path.join(CIRCUITS_DIR, "artifacts", pin.ptau);
-      if (full && existsSync(ptau)) {
-        report(sha(ptau) === pins.ptau[pin.ptau]?.sha256, `${pin.ptau}: is the pinned powers of tau`);
-        report(await snarkjs.zKey.verifyFromR1cs(rebuilt.r1cs, ptau, p.zkey, quiet), `${spec.name}: proving key is this circuit's setup on ${pin.ptau}`);
+      const ptau = path.join(ARTIFACTS, pin.ptau);
+      if (existsSync(ptau)) {
+        if (!phase1Done.has(`file:${pin.ptau}`)) {
+          phase1Done.add(`file:${pin.ptau}`);
+          report(sha(ptau) === pins.ptau[pin.ptau]?.sha256, `${pin.ptau}: is the pinned powers of tau`);
+          const p1 = t.phase1[pin.ptau];
+          if (p1) {
+            const { ok: good, links, errors } = await ptauChain(ptau);
+            const problems = good ? compareChains(p1.chain ?? expectedChain(p1.steps), links, pin.ptau) : [`snarkjs powersoftau verify failed: ${reason(errors)}`];
+            report(!problems.length, `${pin.ptau}: its contribution chain verifies (snarkjs powersoftau verify) and is the transcript's (${links.map((l) => l.name).join(" → ")})`, problems);
+          }
+        }
+        const check = await fullKeyCheck(rebuilt.r1cs, ptau, p.zkey);
+        const problems = !check.ok ? [`snarkjs zkey verify failed: ${reason(check.errors)}`]
+          : p2 ? [...(check.circuitHash === p2.circuitHash ? [] : ["circuit hash differs from the transcript's"]), ...compareChains(expectedChain(p2.steps), check.links, spec.name)] : [];
+        report(!problems.length, `${spec.name}: proving key is this circuit's setup on ${pin.ptau}${p2 ? " with the transcript's contributions" : ""} (snarkjs zkey verify)`, problems);
       } else if (full) {
-        console.log(`skip ${spec.name}: ${pin.ptau} not present, proving key not checked against it`);
+        report(false, `${spec.name}: --full needs ${pin.ptau} in circuits/artifacts/ to check the proving key against the R1CS and phase 1`);
+      } else {
+        console.log(`skip ${spec.name}: ${pin.ptau} not here (not in git): the key's derivation from the R1CS and phase 1, its contributions' proofs of knowledge and the beacon's key are not re-checked (verify --full where the file is)`);
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -149,14 +408,71 @@ async function verify(full: boolean): Promise<boolean> {
   return ok;
 }
 
+/** What the transcript alone must show for a circuit set up by the ceremony, and its phase 1 (once). */
+function checkTranscript(name: string, pin: Pin, p2: Phase2, t: Transcript, pins: Pins, phase1Done: Set<string>, report: (good: boolean, line: string, problems?: string[]) => void) {
+  const policy = policyProblems(p2.steps, `phase 2 ${name}`);
+  const parties = p2.steps.filter((s) => s.step === "contribute").map((s) => s.name).join(", ");
+  report(!policy.length, `${name}: transcript: phase 2 by ${parties}, closed by a beacon (2^${p2.steps.find((s) => s.step === "beacon")?.beacon?.iterationsExp ?? "?"} iterations)`, policy);
+  const ends = [
+    ...(p2.steps.at(-1)?.sha256 === pin.zkey && p2.finalized?.zkey === pin.zkey ? [] : ["its last file is not the pinned proving key"]),
+    ...(p2.finalized?.vkey === pin.vkey ? [] : ["its verification key is not the pinned one"]),
+    ...(p2.r1cs === pin.r1cs ? [] : ["it started from another R1CS"]),
+    ...(p2.ptau === pin.ptau ? [] : [`it started from ${p2.ptau}, the pin says ${pin.ptau}`]),
+  ];
+  report(!ends.length, `${name}: transcript ends with the pinned proving and verification keys, from the pinned R1CS and ${pin.ptau}`, ends);
+  if (phase1Done.has(pin.ptau)) return;
+  phase1Done.add(pin.ptau);
+  const p1 = t.phase1[pin.ptau];
+  const final = phase1Final(p1);
+  const problems = !p1 ? ["not in the transcript"] : [
+    ...(p1.source === "ceremony" ? policyProblems(p1.steps, `phase 1 ${pin.ptau}`) : []),
+    ...(final?.sha256 === pins.ptau[pin.ptau]?.sha256 ? [] : ["does not end with the pinned file"]),
+  ];
+  const by = p1?.source === "external" ? `external file, ${p1.chain?.length ?? 0} contributions` : p1?.steps.filter((s) => s.step === "contribute").map((s) => s.name).join(", ");
+  report(!problems.length, `${pin.ptau}: transcript: phase 1 (2^${p1?.power}) by ${by}, closed by a beacon, ending with the pinned file`, problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const VALUED = new Set(["ptau", "parties", "transcript", "phase1", "circuit", "power", "name", "in", "out", "beacon", "beacon-source", "beacon-string", "iterations"]);
+
+function parseArgs(args: string[]) {
+  const options: Record<string, string> = {};
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("--")) { positional.push(a); continue; }
+    const [key, inline] = a.slice(2).split(/=(.*)/s) as [string, string | undefined];
+    if (!VALUED.has(key)) { flags.add(key); continue; }
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new CeremonyError(`--${key} needs a value\n${usage}`);
+    options[key] = value;
+  }
+  return { options, flags, positional };
+}
+
 const [command = "verify", ...rest] = process.argv.slice(2);
-const flag = (f: string) => rest.includes(f);
-const ptauAt = rest.indexOf("--ptau");
-const names = rest.filter((a, i) => !a.startsWith("--") && (ptauAt < 0 || i !== ptauAt + 1));
 try {
-  if (command === "build") await build(names, flag("--large"), ptauAt >= 0 ? path.resolve(rest[ptauAt + 1]!) : undefined);
-  else if (command === "verify") { if (!(await verify(flag("--full")))) process.exitCode = 1; }
-  else { console.error("usage: npm run circuits -- build [name…] [--large] [--ptau file] | verify [--full]"); process.exitCode = 2; }
+  const { options, flags, positional } = parseArgs(rest);
+  if (command === "build") {
+    const parties = options.parties ? options.parties.split(",").map((s) => s.trim()).filter(Boolean) : DEMO_PARTIES;
+    if (!parties.includes("supervisor") || !parties.includes("operator") || parties.filter((p) => p.startsWith("holder:")).length < 2) {
+      throw new CeremonyError("--parties: the supervisor, at least two holders (holder:NAME) and the operator");
+    }
+    await build(positional, flags.has("large"), options.ptau ? path.resolve(options.ptau) : undefined, parties);
+  } else if (command === "verify") {
+    if (!(await verify(flags.has("full")))) process.exitCode = 1;
+  } else if (command === "ceremony") {
+    await ceremony(positional[0], options);
+  } else {
+    console.error(usage);
+    process.exitCode = 2;
+  }
+} catch (e) {
+  if (!(e instanceof CeremonyError)) throw e;
+  console.error(e.message);
+  process.exitCode = 1;
 } finally {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 }

@@ -225,6 +225,18 @@ export const bindSubjectRequest = z.object({
   nonce: z.string().min(16).max(64),
 });
 export type BindSubjectRequest = z.infer<typeof bindSubjectRequest>;
+/** A holder enrols a browser key at its own node, proving with a MAC under the node's enrolment code (keysDir/holder-codes.json). */
+export const enrolHolderRequest = z.object({
+  type: z.literal("enrol-holder"),
+  nodeId: z.string(),
+  publicJwk: z.record(z.string(), z.unknown()),
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  nonce: z.string().min(16).max(64),
+});
+export type EnrolHolderRequest = z.infer<typeof enrolHolderRequest>;
+
 /** The node's receipt: the binding's hash (salted: it names no one) goes on the ledger. */
 export const bindSubjectResponse = z.object({ type: z.literal("subject-bound"), nodeId: z.string(), thumbprint: z.string(), bindingHash: z.string().regex(/^[0-9a-f]{64}$/) });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, signOut } from "./session";
+import { nodeCode, signIn, signOut } from "./session";
 
 test("a bank asks a citizen for her social-insurance record, she approves from the link, the bank opens the envelope, she sees the use", async ({ page }) => {
   test.setTimeout(120_000);
@@ -17,11 +17,20 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   const link = await row.getByRole("link", { name: "Approval link" }).getAttribute("href");
   await signOut(page);
 
-  // Zhang Wei opens the link (or scans the QR code) and approves once.
+  // Zhang Wei opens the link (or scans the QR code). First she links her own key (made in this
+  // browser, never readable) at each holder with the activation code that holder gave her.
   await signIn(page, "zhang.wei@quancheng.example");
   await page.goto(link!);
+  for (const [holder, name] of [["jinan-social-security", "Jinan Social Insurance Center"], ["jinan-housing-fund", "Jinan Housing Provident Fund Center"]] as const) {
+    const linkRow = page.getByTestId("linked-holders").locator("tr", { hasText: name });
+    await linkRow.getByLabel("Activation code").fill(await nodeCode(holder, "activation", "QC-SUBJ-0001"));
+    await linkRow.getByRole("button", { name: "Link my key" }).click();
+    await expect(page.getByTestId("linked-holders").locator("tr", { hasText: name })).toContainText("linked (this browser)");
+  }
+  // Then she approves once: her key signs the consent, naming the bank's envelope key she is shown.
   const ask = page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first();
   await expect(ask).toContainText("mortgage underwriting");
+  await expect(ask.getByTestId("envelope-key")).toContainText("Will be sealed to the buyer's key");
   await ask.getByRole("button", { name: "Approve (once)" }).click();
   await expect(page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first()).toContainText("approved");
   await signOut(page);
@@ -39,6 +48,7 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   // Her safe box shows the use, with the envelope's hash that is on the ledger.
   await signIn(page, "zhang.wei@quancheng.example");
   await page.goto("/subject");
+  await page.getByRole("button", { name: "Ask the holders (signed by my key)" }).click();
   await expect(page.getByTestId("records")).toContainText("Pension and medical insurance contributions");
   await expect(page.getByTestId("records")).toContainText("Housing provident fund deposits");
   await expect(page.getByTestId("deliveries")).toContainText("Quancheng Commercial Bank");

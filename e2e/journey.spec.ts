@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
-import { signIn, signOut } from "./session";
+import { nodeCode, signIn, signOut } from "./session";
 
 test("register → build → approve → find → order → holder approves → encrypted query", async ({ page }) => {
   test.setTimeout(240_000);
@@ -60,6 +60,15 @@ test("register → build → approve → find → order → holder approves → 
   await signIn(page, "central-hospital@quancheng.example");
   await page.getByTestId("approvals").locator("tr", { hasText: "insurance pricing" }).first().getByRole("button", { name: "Approve" }).click();
   await expect(page.getByText("No request waits for your approval.")).toBeVisible();
+  // The hospital also approves the product at its own node (which otherwise answers nothing for it):
+  // it enrols this browser's key with the code its node printed, then signs the policy change.
+  const policies = page.getByTestId("node-policies");
+  await expect(policies).toContainText("signed by the node");
+  await policies.getByLabel("Enrolment code printed by your node").fill(await nodeCode("jinan-central-hospital", "enrolment"));
+  await policies.getByRole("button", { name: "Enrol this browser at the node" }).click();
+  const product = policies.locator("tr", { hasText: "Emergency claims by district" });
+  await product.getByRole("button", { name: "Approve at my node" }).click();
+  await expect(policies.locator("tr", { hasText: "Emergency claims by district" })).toContainText("approved at the node");
   await signOut(page);
 
   // 5. The bank runs an encrypted query on it and decrypts the result in the browser.

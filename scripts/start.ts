@@ -13,7 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import { describeDb, openDatabase } from "../server/db/client";
 import { isAppError } from "../server/errors";
-import { demoActivationCodes, startDemoNodes, type RunningNode } from "../computation/demo/nodes";
+import { demoActivationCodes, demoEnrolmentCodes, startDemoNodes, type RunningNode } from "../computation/demo/nodes";
 import { ledgerSigningKey, marketSigningKey } from "../server/keys";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
 import { seedDemoQueryWorld } from "../server/seed/demo-queries";
@@ -108,6 +108,8 @@ async function main() {
       for (const n of nodes) console.log(`  node ${n.spec.name.padEnd(24)} ${n.url}  ${n.spec.rows.toLocaleString("en")} rows (${n.spec.file})`);
       console.log("  Activation codes the holders issued to the demo citizens (to link their keys in their safe box):");
       for (const c of demoActivationCodes(dataDir)) console.log(`    ${c.subjectRef}  ${c.holder.padEnd(24)} ${c.code}`);
+      console.log("  Enrolment codes the nodes issued to their holders (to approve products at the node from the holder's console):");
+      for (const c of demoEnrolmentCodes(dataDir)) console.log(`    ${c.holder.padEnd(36)} ${c.code}`);
       printAccounts(accounts, DEMO_PASSWORD, `http://${host}:${port}`);
     }
   } finally {

@@ -133,9 +133,14 @@ export async function importPrivateJwk(jwk: JsonWebKey): Promise<CryptoKey> {
  * over the node, their subject reference and the key's thumbprint. The marketplace relays it
  * but, never seeing the code, cannot bind a key of its own.
  */
-export async function bindingMac(activationCode: string, o: { nodeId: string; subjectRef: string; thumbprint: string }): Promise<string> {
+export const bindingMac = (activationCode: string, o: { nodeId: string; subjectRef: string; thumbprint: string }) => codeMac("bind-subject", activationCode, o);
+
+/** The same proof for a holder enrolling a browser key at its own node, with the enrolment code the node printed. */
+export const enrolmentMac = (code: string, o: { nodeId: string; thumbprint: string }) => codeMac("enrol-holder", code, o);
+
+async function codeMac(purpose: string, code: string, o: object): Promise<string> {
   const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", enc.encode(activationCode.trim().toUpperCase()), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`qc-market/v1/bind-subject\n${canonicalJson(o)}`));
+  const key = await crypto.subtle.importKey("raw", enc.encode(code.trim().toUpperCase()), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`qc-market/v1/${purpose}\n${canonicalJson(o)}`));
   return bytesToHex(new Uint8Array(mac));
 }

@@ -11,7 +11,12 @@ import { decryptVector, encryptVector, generateKeys } from "@/computation/he";
 import { vectorLength } from "@/computation/protocol";
 import { openDatabase, type Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
-import { claimNextJob, getQuery, httpNodeCall, runQueryJob, submitQuery, type NodeCall } from "@/server/queries/jobs";
+import { authorizationOf, claimNextJob, getQuery, httpNodeCall, prepareQuery, runQueryJob, submitQuery, type NodeCall } from "@/server/queries/jobs";
+import { registerBuyerSigningKey } from "@/server/queries/authorization";
+import { approveProduct, holderKey, type HolderKey } from "@/computation/demo/holder";
+import type { NodeDatasetPolicy } from "@/computation/policy";
+import { generateSigningKey, publicJwkOf, signStatement, type SigningPublicJwk } from "@/sdk/statements";
+import { randomUUID } from "node:crypto";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
@@ -35,6 +40,14 @@ export const policy: QueryPolicy = {
   privacy: { mode: "none" },
 };
 
+/** Each bench holder's own node policy: the same columns and bounds, no DP floor (results are checked exactly). */
+const nodePolicy: Omit<NodeDatasetPolicy, "products" | "version"> = {
+  dimensions: { g64: { values: G64, filterOps: [] }, g1024: { values: G1024, filterOps: [] } },
+  measures: { v: { min: 0, max: 10_000, aggregates: ["COUNT", "SUM", "AVG"] } },
+  never: [], minCohort: 1, maxGroups: 8192,
+  dp: { required: false, maxEpsilonPerQuery: 1, epsilonPerBuyer: 1, periodDays: 30 },
+};
+
 export const buyerQuery = (grouping: Grouping): BuyerQuery => ({
   groupBy: grouping === "none" ? [] : [grouping],
   measures: [{ column: "v", aggregate: "SUM" }, { column: "v", aggregate: "AVG" }],
@@ -47,7 +60,7 @@ export class CheckFailed extends Error {}
 /** One end-to-end run: wall times of its phases (ms) and what crossed the wire (bytes). */
 export interface E2eRun {
   total: number;
-  /** submitQuery: policy check, the buyer key's validation (one BFV encryption), the job row */
+  /** the buyer signs its plan; submitQuery: policy check, signature check, the buyer key's validation (one BFV encryption), the job row */
   submit: number;
   /** claim, then the signed requests until the last node's answer is parsed */
   nodes: number;
@@ -72,6 +85,8 @@ export interface Market {
   run(rows: number, nodes: number, grouping: Grouping, truth: Truth): Promise<E2eRun>;
   publicKey: string;
   secretKey: string;
+  /** the buyer's registered query-signing key (public half) */
+  signingJwk: SigningPublicJwk;
 }
 
 const validateKey = async (publicKey: string) => { await encryptVector(publicKey, [0n]); };
@@ -85,16 +100,23 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
 
   const maxNodes = Math.max(...data.nodeCounts);
   const configs: string[] = [];
+  const holderKeys: HolderKey[] = [];
   for (let i = 0; i < maxNodes; i++) {
     const datasets: Record<string, { kind: "csv"; path: string }> = {};
     for (const rows of data.rowCounts) for (const n of data.nodeCounts) if (i < n) datasets[datasetName(rows, n)] = { kind: "csv", path: data.file(rows, n, i) };
     const config = path.join(dir, `node-${i}.json`);
-    writeFileSync(config, JSON.stringify({ name: `bench-node-${i}`, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${i}`, marketplacePublicKey: marketKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets }));
+    // Each holder's own policy (what the product asks, no DP floor: the figures are checked exactly) and its key.
+    const holder = await holderKey(path.join(dir, `holder-${i}.json`));
+    holderKeys.push(holder);
+    writeFileSync(config, JSON.stringify({
+      name: `bench-node-${i}`, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${i}`, marketplacePublicKey: marketKey, ledgerPublicKey: ledgerSigningKey().publicKey, datasets,
+      policies: Object.fromEntries(Object.keys(datasets).map((d) => [d, nodePolicy])), holderKeys: [holder.publicJwk],
+    }));
     configs.push(config);
   }
   const nodes: RunningNode[] = [];
   const stops: (() => Promise<void>)[] = [];
-  const spec = (name: string): DemoNodeSpec => ({ holder: "", name, dataset: "", rows: 0, file: "", connector: {}, make: async () => {} });
+  const spec = (name: string): DemoNodeSpec => ({ holder: "", name, dataset: "", rows: 0, file: "", connector: {}, make: async () => {}, policy: () => nodePolicy });
   // startNode passes this process's environment on: with cpuProfDir each node preloads bench/lib/cpu-profile.mjs
   // and writes a V8 CPU profile when it exits (Node 20 does not allow --cpu-prof in NODE_OPTIONS).
   const nodeOptions = process.env.NODE_OPTIONS;
@@ -137,11 +159,19 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
   const buyer = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
   const buyerOrgId = buyer.memberships[0]!.organisationId;
   // Listed and ordered the way users do it (review, order, the holder's approval).
-  for (const productId of products.values()) {
+  for (const [name, productId] of products) {
     await listProduct(db.prisma, productId);
     await orderApproved(db.prisma, { productId, buyerOrgId });
+    const sources = nodes.slice(0, Number(/_n(\d+)$/.exec(name)![1]));
+    for (const [i, node] of sources.entries()) {
+      await approveProduct({ url: node.url, nodeId: node.nodeId, dataset: name, productId, sources: sources.map((x) => x.nodeId), key: holderKeys[i]! });
+    }
   }
   const { publicKey, secretKey } = await generateKeys();
+  // The buyer's query-signing key, registered on the ledger as the browser and the SDK do it.
+  const signingPair = await generateSigningKey(false);
+  const signingJwk = await publicJwkOf(signingPair.publicKey);
+  const { thumbprint } = await registerBuyerSigningKey(db.prisma, { buyerOrgId, publicJwk: signingJwk });
 
   async function run(rows: number, n: number, grouping: Grouping, truth: Truth): Promise<E2eRun> {
     const perNode: E2eRun["perNode"] = [];
@@ -162,7 +192,12 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
     };
 
     const t0 = now();
-    const job = await submitQuery(db.prisma, { productId: products.get(datasetName(rows, n))!, buyerOrgId, userId: buyer.id, query: buyerQuery(grouping), publicKey, validateKey });
+    // What the buyer's browser or SDK does: get the plan, sign {query, product, plan hash, key hash, ε}, submit.
+    const productId = products.get(datasetName(rows, n))!;
+    const prepared = await prepareQuery(db.prisma, { productId, buyerOrgId, query: buyerQuery(grouping) });
+    const statement = authorizationOf({ queryId: randomUUID(), productId, buyerOrgId, plan: prepared.plan, publicKey, epsilon: prepared.epsilon });
+    const signature = await signStatement(signingPair.privateKey, statement);
+    const job = await submitQuery(db.prisma, { productId, buyerOrgId, userId: buyer.id, query: buyerQuery(grouping), publicKey, validateKey, queryId: statement.queryId, signature, signingKey: thumbprint });
     const t1 = now();
     const claimed = await claimNextJob(db.prisma);
     if (claimed !== job.id) throw new Error(`claimed job ${claimed}, expected ${job.id}`);
@@ -182,7 +217,7 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
   }
 
   const stopNodes = async () => { await Promise.all(stops.map((stop) => stop())); };
-  return { db, nodes, stopNodes, run, publicKey, secretKey };
+  return { db, nodes, stopNodes, run, publicKey, secretKey, signingJwk };
 }
 
 /** The decoded result must equal the plaintext truth exactly: counts, sums in cents, and AVG. */

@@ -11,7 +11,15 @@ import { csvRecords } from "@/computation/aggregate/csv";
 import { addCiphertexts, decryptVector, encryptVector, maskCiphertexts } from "@/computation/he";
 import { aggregateRequest, vectorLength, type AggregatePlan, type AggregateRequest } from "@/computation/protocol";
 import { generateEd25519, privateKeyFromPem, ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
-import { slotMask } from "@/server/queries/jobs";
+import { authorizationOf, slotMask } from "@/server/queries/jobs";
+import { freshCheckpoint, queryEvidence, supervisionProofs } from "@/server/queries/authorization";
+import type { Planned } from "@/server/queries/policy";
+import { activeSuspensions, checkFreshCheckpoint, checkQueryEvidence } from "@/computation/node/evidence";
+import { NodeJournal } from "@/computation/node/journal";
+import { checkPlan, nodeDatasetPolicy } from "@/computation/policy";
+import { generateSigningKey, planHash, signStatement } from "@/sdk/statements";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import type { Database } from "@/server/db/client";
 import { timeMedian } from "../lib/report";
 
@@ -23,10 +31,14 @@ export async function profileNode(file: string, plan: AggregatePlan, publicKey: 
   const market = generateEd25519();
   const marketKey = privateKeyFromPem(market.privatePem), marketPub = ed25519PublicFromBase64(market.publicKey);
   const issuedAt = Date.now();
+  // Evidence of the size a real one has: two ledger entries with 20-hash inclusion proofs (a 10^6-leaf ledger).
+  const entry = { index: 0, body: "x".repeat(400), proof: Array.from({ length: 20 }, () => "0".repeat(64)) };
+  const { dataset: _dataset, ...productPlan } = plan;
   const request: AggregateRequest = {
-    type: "aggregate", queryId: randomUUID(), nodeId: market.publicKey, plan, publicKey, issuedAt, expiresAt: issuedAt + 120_000, nonce: randomUUID(),
+    type: "aggregate", queryId: randomUUID(), nodeId: market.publicKey, productId: randomUUID(), plan: productPlan, publicKey, issuedAt, expiresAt: issuedAt + 120_000, nonce: randomUUID(),
     ledger: { checkpoint: { origin: "bench", size: 0, root: "0".repeat(64), timestamp: issuedAt, signature: "" }, fromSize: 0, proof: [] },
     peers: Array.from({ length: peers }, () => ({ nodeId: generateEd25519().publicKey, x25519: generateX25519().publicKey })),
+    authorization: { statement: {}, signature: "x".repeat(86), entry, keyEntry: entry }, supervision: [],
   };
   const body = JSON.stringify(signPayload("market-request", request, marketKey));
   add(`parse + verify the signed request (${Math.round(body.length / 1024)} KiB: JSON.parse, Ed25519 over canonical JSON, zod)`, await timeMedian(reps, async () => {
@@ -84,5 +96,46 @@ export async function profileMarket(db: Database, plan: AggregatePlan, vector: b
   }) });
   steps.push({ side: "marketplace", step: "validate the buyer's key on submit (encryptVector of one value)", ms: await timeMedian(reps, async () => { await encryptVector(keys.publicKey, [0n]); }) });
   steps.push({ side: "buyer", step: "decryptVector", ms: await timeMedian(reps, async () => { await decryptVector(keys.secretKey, masked, vectorLength(plan)); }) });
+  return steps;
+}
+
+/**
+ * What the trust checks add (docs/architecture.md, "Threat model"), on a real query of the run:
+ * the marketplace assembling the evidence (a fresh checkpoint, two inclusion proofs, the
+ * supervision entries), a node checking it (inclusion proofs, the buyer's ECDSA signature, the
+ * holder's policy) and journalling its answer (fsync), and the buyer signing its plan.
+ */
+export async function profileTrust(db: Database, keysDir: string, reps: number): Promise<Step[]> {
+  const steps: Step[] = [];
+  const job = await db.prisma.queryJob.findFirstOrThrow({ where: { status: "SUCCEEDED" }, orderBy: { createdAt: "desc" }, include: { product: { include: { sources: { include: { node: true } } } } } });
+  const planned = job.plan as unknown as Planned;
+  const statement = authorizationOf({ queryId: job.id, productId: job.productId, buyerOrgId: job.buyerOrgId, plan: planned.plan, publicKey: job.publicKey, epsilon: job.epsilon });
+  let evidence: { authorization: Awaited<ReturnType<typeof queryEvidence>>; supervision: Awaited<ReturnType<typeof supervisionProofs>> } | null = null;
+  let checkpoint = await freshCheckpoint(db.prisma);
+  steps.push({ side: "marketplace", step: "assemble a query's evidence (fresh checkpoint, 2 inclusion proofs, supervision entries; once per query)", ms: await timeMedian(reps, async () => {
+    checkpoint = await freshCheckpoint(db.prisma);
+    evidence = { authorization: await queryEvidence(db.prisma, job, statement, checkpoint.size), supervision: await supervisionProofs(db.prisma, [job.buyerOrgId, job.productId], checkpoint.size) };
+  }) });
+  const peers = job.product.sources.map((s) => s.node.signingKey);
+  const policy = nodeDatasetPolicy.parse({
+    dimensions: Object.fromEntries(planned.plan.groupBy.map((d) => [d.name, d.kind === "category" ? { values: d.values } : { edges: d.edges }])),
+    measures: Object.fromEntries(planned.plan.ranges.map((r) => [r.column, { min: r.min, max: r.max, aggregates: ["COUNT", "SUM", "AVG"] }])),
+    minCohort: 1, dp: { required: false, maxEpsilonPerQuery: 1, epsilonPerBuyer: 1 }, products: { [job.productId]: { sources: peers } },
+  });
+  steps.push({ side: "node", step: "check the buyer's authorisation (2 inclusion proofs, ECDSA P-256), suspensions, the holder's policy", ms: await timeMedian(reps, async () => {
+    checkFreshCheckpoint(checkpoint, Date.now());
+    await checkQueryEvidence(evidence!.authorization, checkpoint, { queryId: job.id, productId: job.productId, plan: planned.plan, publicKey: job.publicKey });
+    if (activeSuspensions(evidence!.supervision, checkpoint, [job.buyerOrgId, job.productId]).length) throw new Error("suspended");
+    checkPlan(policy, { productId: job.productId, plan: { ...planned.plan, dataset: "d" }, epsilon: job.epsilon, peers });
+  }) });
+  mkdirSync(keysDir, { recursive: true });
+  const journal = new NodeJournal(path.join(keysDir, "bench-journal.jsonl"));
+  steps.push({ side: "node", step: "journal the answer (append + fsync: once per query id, ε per buyer)", ms: await timeMedian(reps, async () => {
+    journal.append({ t: "answered", q: randomUUID(), planHash: planHash(planned.plan), dataset: "d", buyer: job.buyerOrgId, eps: 0, at: Date.now(), groups: 1 });
+  }) });
+  const pair = await generateSigningKey(false);
+  steps.push({ side: "buyer", step: "sign the plan (SHA-256 of the plan, ECDSA P-256)", ms: await timeMedian(reps, async () => {
+    await signStatement(pair.privateKey, { ...statement, planHash: planHash(planned.plan) });
+  }) });
   return steps;
 }

@@ -78,15 +78,29 @@ export async function approveProduct(o: { url: string; nodeId: string; dataset: 
   return statement.version;
 }
 
+/** 16 characters of an unambiguous 32-symbol alphabet (b % 32 is unbiased): 80 bits. */
+function newCode(): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  return [...randomBytes(16)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
 /** Issue an activation code for a person at a node (keysDir/activation-codes.json); the holder hands it to the person out of band. */
 export function issueActivationCode(keysDir: string, subjectRef: string): string {
   const file = path.join(keysDir, "activation-codes.json");
   const all = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as Record<string, string[]> : {};
-  // 16 characters of an unambiguous alphabet: 80 bits.
-  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // 32 symbols: b % 32 is unbiased
-  const code = [...randomBytes(16)].map((b) => alphabet[b % alphabet.length]).join("");
+  const code = newCode();
   all[subjectRef] = [...(all[subjectRef] ?? []), code];
   mkdirSync(keysDir, { recursive: true });
   writeFileSync(file, JSON.stringify(all, null, 2), { mode: 0o600 });
+  return code;
+}
+
+/** Issue an enrolment code with which the holder links a browser key to its node (keysDir/holder-codes.json). */
+export function issueEnrolmentCode(keysDir: string): string {
+  const file = path.join(keysDir, "holder-codes.json");
+  const codes = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as string[] : [];
+  const code = newCode();
+  mkdirSync(keysDir, { recursive: true });
+  writeFileSync(file, JSON.stringify([...codes, code]), { mode: 0o600 });
   return code;
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { CLAIM_COLUMNS, CLAIM_SQL, claims, housingDeposits, socialContributions, taxRecords, writeCsv, writeSqlite } from "./generate";
-import { claimsNodePolicy, holderKey, issueActivationCode, personNodePolicy, taxNodePolicy } from "./holder";
+import { claimsNodePolicy, holderKey, issueActivationCode, issueEnrolmentCode, personNodePolicy, taxNodePolicy } from "./holder";
 
 export type DemoNodeSpec = {
   holder: string; name: string; dataset: string; rows: number;
@@ -107,4 +107,14 @@ export function demoActivationCodes(dataDir: string): { subjectRef: string; hold
     }
   }
   return out;
+}
+
+/** Each demo node's enrolment code, with which its holder links a browser key from the console (issued once). */
+export function demoEnrolmentCodes(dataDir: string): { holder: string; code: string }[] {
+  return demoNodeSpecs.map((spec) => {
+    const keysDir = path.join(dataDir, "nodes", spec.holder, "keys");
+    const file = path.join(keysDir, "holder-codes.json");
+    const codes = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as string[] : [issueEnrolmentCode(keysDir)];
+    return { holder: spec.holder, code: codes[codes.length - 1]! };
+  });
 }

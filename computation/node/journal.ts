@@ -19,7 +19,8 @@ export type JournalEntry =
   | { t: "consent-used"; nonce: string; at: number }
   | { t: "bound"; subject: string; thumbprint: string; jwk: SigningPublicJwk; at: number }
   | { t: "activation-used"; subject: string; code: string }
-  | { t: "policy"; dataset: string; version: number; policy: unknown; by: string; at: number };
+  | { t: "policy"; dataset: string; version: number; policy: unknown; by: string; at: number }
+  | { t: "holder-key"; thumbprint: string; jwk: SigningPublicJwk; code: string; at: number };
 
 export class NodeJournal {
   readonly answered = new Map<string, Extract<JournalEntry, { t: "answered" }>>();
@@ -28,6 +29,9 @@ export class NodeJournal {
   readonly bindings = new Map<string, { thumbprint: string; jwk: SigningPublicJwk }[]>();
   private readonly activations = new Set<string>();
   readonly policies = new Map<string, { version: number; policy: unknown }>();
+  /** browser keys the holder enrolled with an enrolment code (beside config holderKeys) */
+  readonly holderKeys = new Map<string, SigningPublicJwk>();
+  private readonly enrolmentCodes = new Set<string>();
   /** query ids being computed right now: a concurrent duplicate is refused before it starts */
   private readonly inflight = new Set<string>();
 
@@ -47,6 +51,7 @@ export class NodeJournal {
       case "bound": this.bindings.set(e.subject, [...(this.bindings.get(e.subject) ?? []).filter((b) => b.thumbprint !== e.thumbprint), { thumbprint: e.thumbprint, jwk: e.jwk }]); break;
       case "activation-used": this.activations.add(`${e.subject}:${e.code}`); break;
       case "policy": this.policies.set(e.dataset, { version: e.version, policy: e.policy }); break;
+      case "holder-key": this.holderKeys.set(e.thumbprint, e.jwk); this.enrolmentCodes.add(e.code); break;
     }
   }
 
@@ -79,6 +84,7 @@ export class NodeJournal {
 
   consentUsesOf(nonce: string) { return this.consentUses.get(nonce) ?? 0; }
   activationUsed(subject: string, code: string) { return this.activations.has(`${subject}:${code}`); }
+  enrolmentUsed(code: string) { return this.enrolmentCodes.has(code); }
 
   /** ε already charged on a dataset since `since` (ms): by one buyer, and by all. */
   spent(dataset: string, buyer: string, since: number): { buyer: number; total: number } {

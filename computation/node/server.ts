@@ -15,6 +15,7 @@
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
  *   GET  /v1/policy     → Signed<{ policies }>: the holder's policy per dataset (public, signed by the node)
  *   POST /v1/policy     ← a policy change signed by the holder's own key → Signed<{ dataset, version }>
+ *   POST /v1/holder/enrol ← EnrolHolderRequest (MAC under the node's enrolment code) → Signed<{ thumbprint }>: a holder's browser key
  *   POST /v1/subject/bind ← BindSubjectRequest (MAC under the holder's activation code) → Signed<{ bindingHash }>
  *   POST /v1/aggregate  ← Signed<AggregateRequest>  → Signed<AggregateResponse>
  *   POST /v1/contribution ← Signed<ContributionRequest> → Signed<{ rows }>: this node's rows in the released groups of a query it answered
@@ -35,7 +36,7 @@ import { maskCounts } from "../aggregate/masks";
 import { laplaceShare } from "../aggregate/noise";
 import { encryptVector } from "../he";
 import {
-  aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
+  aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, enrolHolderRequest, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
   subjectRecordsRequest, type AggregateResponse, type AnswerCommitment, type LedgerEntryProof, type LedgerHead,
 } from "../protocol";
 import { checkPlan, nodeDatasetPolicy, PolicyRefusal, type NodeDatasetPolicy } from "../policy";
@@ -44,7 +45,7 @@ import { NodeProofs } from "../zk/service";
 import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
 import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
 import {
-  bindingMac, consentStatement, planHash, signingKeyThumbprint, signingPublicJwk, subjectRecordsStatement, verifyStatement, type Statement,
+  bindingMac, consentStatement, enrolmentMac, planHash, signingKeyThumbprint, signingPublicJwk, subjectRecordsStatement, verifyStatement, type Statement,
 } from "@/sdk/statements";
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
 import type { NodeConfig } from "./config";
@@ -259,6 +260,28 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     throw new NodeRefusal(403, "BAD_ACTIVATION", "The activation code does not match one this holder issued for this person (or it was used).");
   }
 
+  /** Enrolment codes the node issued to its holder (keysDir/holder-codes.json), read afresh. */
+  function enrolmentCodes(): string[] {
+    const file = path.join(config.keysDir, "holder-codes.json");
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as string[]).map((c) => c.trim().toUpperCase()) : [];
+  }
+  /** The holder's keys: those in the config file and those it enrolled from its browser. */
+  const holderKeys = () => [...config.holderKeys, ...journal.holderKeys.values()];
+
+  async function handleEnrolHolder(body: unknown) {
+    const req = accept(enrolHolderRequest, body);
+    let thumbprint: string;
+    try { thumbprint = await signingKeyThumbprint(req.publicJwk); } catch { throw new NodeRefusal(400, "BAD_KEY", "The key is not a P-256 public signing key."); }
+    const given = Buffer.from(req.mac, "hex");
+    for (const code of enrolmentCodes()) {
+      if (journal.enrolmentUsed(code)) continue;
+      if (!timingSafeEqual(Buffer.from(await enrolmentMac(code, { nodeId: identity.nodeId, thumbprint }), "hex"), given)) continue;
+      journal.append({ t: "holder-key", thumbprint, jwk: signingPublicJwk.parse(req.publicJwk), code, at: now() });
+      return signPayload("node-response", { type: "holder-enrolled", nodeId: identity.nodeId, thumbprint }, identity.signingKey);
+    }
+    throw new NodeRefusal(403, "BAD_ENROLMENT", "The enrolment code does not match one this node issued (or it was used).");
+  }
+
   async function handleContribution(body: unknown) {
     const req = accept(contributionRequest, body);
     const answered = journal.answered.get(req.queryId);
@@ -386,9 +409,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     }
   }
 
-  function policyDocument() {
+  async function policyDocument() {
     const policies = Object.fromEntries(Object.keys(config.datasets).map((name) => [name, policyOf(name)]));
-    return signPayload("node-response", { type: "node-policy", nodeId: identity.nodeId, policies }, identity.signingKey);
+    const holders = await Promise.all(holderKeys().map((k) => signingKeyThumbprint(k)));
+    return signPayload("node-response", { type: "node-policy", nodeId: identity.nodeId, policies, holderKeys: holders }, identity.signingKey);
   }
 
   /** A policy change signed by one of the holder's own keys (config holderKeys): applied here, whatever the marketplace's database says. */
@@ -397,7 +421,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (statement.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This change is for another node.");
     if (!config.datasets[statement.dataset]) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${statement.dataset}.`);
     let signer: string | null = null;
-    for (const k of config.holderKeys) if (await verifyStatement(k, statement, signature)) signer = await signingKeyThumbprint(k);
+    for (const k of holderKeys()) if (await verifyStatement(k, statement, signature)) signer = await signingKeyThumbprint(k);
     if (!signer) throw new NodeRefusal(403, "NOT_SIGNED_BY_HOLDER", "The change is not signed by a key of this node's holder.");
     const current = Math.max(config.policies[statement.dataset]?.version ?? 0, journal.policies.get(statement.dataset)?.version ?? 0);
     if (statement.version <= current) throw new NodeRefusal(409, "STALE_POLICY", `The policy is at version ${current}; a change must carry a higher one.`);
@@ -417,10 +441,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
-      if (req.method === "GET" && req.url === "/v1/policy") return send(200, policyDocument());
+      if (req.method === "GET" && req.url === "/v1/policy") return send(200, await policyDocument());
       const handlers = {
         "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords,
-        "/v1/subject/bind": handleBindSubject, "/v1/policy": handlePolicyChange,
+        "/v1/subject/bind": handleBindSubject, "/v1/policy": handlePolicyChange, "/v1/holder/enrol": handleEnrolHolder,
         "/v1/commitment": handleCommitment, "/v1/audit/chain": handleAuditChain, "/v1/audit/prove": handleAuditProve,
       } as const;
       if (req.method === "POST" && req.url && Object.hasOwn(handlers, req.url)) {

@@ -160,7 +160,7 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/holder/enrol" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
 
 export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
   const res = await fetch(`${url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });

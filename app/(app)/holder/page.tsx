@@ -5,6 +5,7 @@ import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { ApprovalActions } from "./approvals";
 import { RegisterNodeForm } from "./register-node";
+import { NodePolicies } from "./node-policy";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
@@ -43,6 +44,7 @@ export default async function HolderHome() {
           )}
         </section>
       )}
+      {nodes && nodes.length > 0 && <NodePolicies />}
       {nodes && (
         <section className="panel">
           <p><Link className="primary" href="/holder/resources">{t.resources.manage}</Link></p>

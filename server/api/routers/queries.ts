@@ -3,6 +3,7 @@ import { z } from "zod";
 import { encryptVector } from "@/computation/he";
 import { aggregates } from "@/computation/protocol";
 import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
+import { applyNodePolicy, applyNodePolicyInput, enrolHolderKey, enrolHolderKeyInput, holderNodePolicies } from "../../nodes/policies";
 import { getQuery, prepareQuery, submitQuery } from "../../queries/jobs";
 import { listBuyerSigningKeys, registerBuyerSigningKey, retireBuyerSigningKey } from "../../queries/authorization";
 import { buyerQuery, queryPolicy } from "../../queries/policy";
@@ -80,6 +81,20 @@ export const buyerQueryRouter = {
 const nodeOut = z.object({ id: z.string(), name: z.string(), url: z.string(), signingKey: z.string(), agreementKey: z.string(), active: z.boolean(), lastSeenAt: z.date().nullable() });
 
 export const holderNodeRouter = {
+  /** Each node's policy as the node itself signed it, and the products over it, approved there or not. */
+  nodePolicies: holderProcedure
+    .output(z.array(z.object({
+      nodeId: z.string(), name: z.string(), nodeKey: z.string(), error: z.string().nullable(),
+      document: z.object({ payload: z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()) }), signature: z.string() }).nullable(),
+      products: z.array(z.object({ productId: z.string(), name: z.string(), nameZh: z.string().nullable(), status: z.string(), dataset: z.string(), sources: z.array(z.string()), sourceNames: z.array(z.string()), approved: z.boolean() })),
+    })))
+    .query(({ ctx }) => holderNodePolicies(ctx.prisma, ctx.active.organisation.id)),
+  /** Link this browser's key to the holder's node (MAC under the node's enrolment code; the code stays in the browser). */
+  enrolKey: holderProcedure.input(enrolHolderKeyInput).output(z.object({ thumbprint: z.string() }))
+    .mutation(({ ctx, input }) => enrolHolderKey(ctx.prisma, { ...input, holderOrgId: ctx.active.organisation.id })),
+  /** Relay a policy change signed in the holder's browser; the node checks the signature and applies it. */
+  applyPolicy: holderProcedure.input(applyNodePolicyInput).output(z.object({ dataset: z.string(), version: z.number().int() }))
+    .mutation(({ ctx, input }) => applyNodePolicy(ctx.prisma, { ...input, holderOrgId: ctx.active.organisation.id })),
   nodes: holderProcedure.output(z.array(nodeOut)).query(({ ctx }) => listNodes(ctx.prisma, ctx.active.organisation.id)),
   registerNode: holderProcedure.input(registerNodeInput).output(nodeOut)
     .mutation(({ ctx, input }) => registerNode(ctx.prisma, { ...input, organisationId: ctx.active.organisation.id })),

@@ -66,9 +66,12 @@ test("register → build → approve → find → order → holder approves → 
   await expect(policies).toContainText("signed by the node");
   await policies.getByLabel("Enrolment code printed by your node").fill(await nodeCode("jinan-central-hospital", "enrolment"));
   await policies.getByRole("button", { name: "Enrol this browser at the node" }).click();
+  await expect(policies.getByTestId("enrolled")).toBeVisible();
   const product = policies.locator("tr", { hasText: "Emergency claims by district" });
+  await expect(product).toContainText("awaiting your approval");
   await product.getByRole("button", { name: "Approve at my node" }).click();
   await expect(policies.locator("tr", { hasText: "Emergency claims by district" })).toContainText("approved at the node");
+  await expect(policies.locator("tr", { hasText: "Emergency claims by district" })).not.toContainText("awaiting");
   await signOut(page);
 
   // 5. The bank runs an encrypted query on it and decrypts the result in the browser.

@@ -155,7 +155,8 @@ export const en = {
     title: "Your policy at your nodes", note: "What each node allows, as the node itself signed it. A product over your data runs only once you approve it here, with its exact sources; the approval is signed in this browser with a key enrolled at your node and applied by the node, not by the marketplace.",
     signed: "signed by the node", notSigned: "NOT signed by the node", summary: "version {version}, k ≥ {k}, {dp}", dp: "differential privacy required, ε ≤ {eps} per query, {budget} per buyer per period", noDp: "no DP floor",
     none: "no policy: answers no aggregate query", code: "Enrolment code printed by your node", enrol: "Enrol this browser at the node", enrolFirst: "Enrol this browser at the node first (with its enrolment code).",
-    sources: "Sources: {names}", approved: "approved at the node", notApproved: "not approved at the node", approve: "Approve at my node",
+    sources: "Sources: {names}", approved: "approved at the node", notApproved: "awaiting your approval", approve: "Approve at my node",
+    enrolled: "This browser's key is enrolled at this node: it can sign your policy changes.",
   },
   approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
   nodes: {
@@ -372,7 +373,8 @@ export const zh: Dictionary = {
     title: "您在计算节点上的策略", note: "每个节点允许做什么，以节点自己的签名为准。使用您数据的数据产品须经您在此批准（含其全部数据源）才能运行；批准由本浏览器中在节点登记的密钥签名，由节点而非市场执行。",
     signed: "节点已签名", notSigned: "节点未签名", summary: "版本 {version}，k ≥ {k}，{dp}", dp: "要求差分隐私，每次查询 ε ≤ {eps}，每个购买方每周期 {budget}", noDp: "无差分隐私下限",
     none: "无策略：不响应任何聚合查询", code: "节点打印的登记码", enrol: "在节点登记本浏览器", enrolFirst: "请先用登记码在节点登记本浏览器。",
-    sources: "数据源：{names}", approved: "已在节点批准", notApproved: "未在节点批准", approve: "在我的节点批准",
+    sources: "数据源：{names}", approved: "已在节点批准", notApproved: "待您批准", approve: "在我的节点批准",
+    enrolled: "本浏览器的密钥已在该节点登记：可签署您的策略变更。",
   },
   approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
   nodes: {

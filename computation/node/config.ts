@@ -45,6 +45,8 @@ export const nodeConfig = z.object({
   holderKeys: z.array(signingPublicJwk).default([]),
   /** rows per chunk of this node's dataset commitments (a chunk circuit of that size must be built); default 16 */
   chunkRows: z.number().int().positive().optional(),
+  /** "sealed": every POST must be sealed to the node's key; default: plain JSON also from loopback (the demo) */
+  transport: z.enum(["sealed", "sealed-or-loopback"]).default("sealed-or-loopback"),
   /** largest request body accepted (the buyer's public key dominates) */
   maxRequestBytes: z.number().int().positive().default(4_000_000),
 }).refine((c) => c.marketplacePublicKey || c.marketplacePublicKeyFile, { message: "Set marketplacePublicKey or marketplacePublicKeyFile." })

@@ -8,6 +8,7 @@
  *  - a person's record only under that person's own signed consent, against the key bound at
  *    this node, spent once in this node's own journal;
  *  - nothing for a buyer or product the supervisor suspended on the ledger.
+ * Bodies are sealed to the node's X25519 key (computation/transport.ts); plain JSON only on loopback.
  * It runs the plan on the holder's own data, adds its noise share, masks its counts, encrypts
  * the rest under the buyer's key, and signs the answer. No row and no plaintext subtotal leaves.
  *
@@ -54,6 +55,9 @@ import type { NodeIdentity } from "./identity";
 import { NodeJournal } from "./journal";
 import { ReplayGuard } from "./replay";
 import { NodeWitness, WitnessRefusal } from "./witness";
+import { openRequest, SEALED_TYPE, sealedBody, type SealedBody } from "../transport";
+
+const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
 /** The column every person-level dataset keys its records by (the subject's opaque identifier). */
 export const SUBJECT_COLUMN = "subject_ref";
@@ -432,9 +436,11 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   }
 
   const server = http.createServer(async (req, res) => {
+    // A sealed request (computation/transport.ts) gets a sealed answer, refusals included.
+    let sealAnswer: ((answer: string) => SealedBody) | null = null;
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-      res.end(JSON.stringify(body));
+      res.writeHead(status, { "content-type": sealAnswer ? SEALED_TYPE : "application/json", "cache-control": "no-store" });
+      res.end(sealAnswer ? JSON.stringify(sealAnswer(JSON.stringify(body))) : JSON.stringify(body));
     };
     try {
       if (req.method === "GET" && req.url === "/v1/identity") {
@@ -457,6 +463,17 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         }
         let body: unknown;
         try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The body is not JSON."); }
+        if ((req.headers["content-type"] ?? "").startsWith(SEALED_TYPE)) {
+          const sealed = sealedBody.safeParse(body);
+          if (!sealed.success) throw new NodeRefusal(400, "BAD_REQUEST", "A sealed body is { v, epk, iv, ct, tag }.");
+          let opened: ReturnType<typeof openRequest>;
+          try { opened = openRequest(identity.agreementKey, identity.agreementPublic, sealed.data); } catch { throw new NodeRefusal(400, "NOT_SEALED_TO_THIS_NODE", "The body is not sealed to this node's key (or was altered on the way)."); }
+          sealAnswer = opened.seal;
+          try { body = JSON.parse(opened.json); } catch { throw new NodeRefusal(400, "BAD_REQUEST", "The sealed body is not JSON."); }
+        } else if (config.transport === "sealed" || !isLoopback(req.socket.remoteAddress)) {
+          // Counts, consents and envelopes never cross a real network in the clear.
+          throw new NodeRefusal(426, "SEAL_REQUIRED", `Seal requests to this node's key (${SEALED_TYPE}); plain JSON is accepted only on loopback.`);
+        }
         return send(200, await handlers[req.url as keyof typeof handlers](body));
       }
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });

@@ -14,7 +14,7 @@ import type { LedgerHead } from "@/computation/protocol";
 import type { SignedCheckpoint } from "@/sdk/ledger";
 import type { PrismaClient } from "../db/generated/client";
 
-type NodeRef = { url: string; signingKey: string; name: string };
+type NodeRef = { url: string; signingKey: string; name: string; agreementKey: string };
 type Path = Parameters<NodeCall>[3];
 
 /** Fresh request envelope fields: addressee, validity and a random nonce. */
@@ -45,7 +45,7 @@ export async function callWitnessed<T>(db: PrismaClient, node: NodeRef & { id: s
 
 export async function callNode<T>(node: NodeRef, path: Path, request: unknown, schema: z.ZodType<T>, o: { call?: NodeCall; timeoutMs?: number; signed?: boolean } = {}): Promise<{ payload: T; signature: string }> {
   const body = o.signed === false ? request : signPayload("market-request", request, marketSigningKey().privateKey);
-  const res = await (o.call ?? httpNodeCall)(node.url, body, AbortSignal.timeout(o.timeoutMs ?? 30_000), path)
+  const res = await (o.call ?? httpNodeCall)(node.url, body, AbortSignal.timeout(o.timeoutMs ?? 30_000), path, node.agreementKey)
     .catch((e: Error) => { throw new AppError("UNAVAILABLE", "NODE_UNREACHABLE", `The holder's node ${node.name} did not answer: ${e.message}`); });
   if (res.status !== 200) {
     const err = (res.json as { error?: { code?: string; message?: string; size?: number } } | null)?.error;

@@ -4,6 +4,7 @@ import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { createQueryProduct } from "../queries/products";
 import { queryPolicy } from "../queries/policy";
+import { assertSourcesAllow } from "./node-fit";
 
 export const productDraftInput = z.object({
   slug: z.string().regex(/^[a-z0-9-]{3,60}$/, { error: "Use 3–60 lowercase letters, digits and dashes." }),
@@ -30,6 +31,9 @@ export async function createProductFromResources(db: PrismaClient, o: { develope
     const missing = columns.filter((c) => !fields.has(c));
     if (missing.length) throw new AppError("BAD_INPUT", "FIELD_MISSING", `Resource ${r.name} has no field ${missing.join(", ")}.`);
   }
+  const sources = resources.map((r) => ({ nodeId: r.nodeId!, dataset: r.dataset! }));
+  // Only what every source's holder allows at its own node (its signed policy).
+  await assertSourcesAllow(db, input.policy, sources);
   const { resourceIds: _r, ...rest } = input;
-  return createQueryProduct(db, { ...rest, developerOrgId: o.developerOrgId, sources: resources.map((r) => ({ nodeId: r.nodeId!, dataset: r.dataset! })) });
+  return createQueryProduct(db, { ...rest, developerOrgId: o.developerOrgId, sources });
 }

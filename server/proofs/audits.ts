@@ -31,7 +31,7 @@ export const MAX_SAMPLE = 64;
 export const PROVE_ALL_BELOW = 8;
 const AUDIT_TIMEOUT_MS = 15 * 60_000;
 
-type Node = { id: string; name: string; url: string; signingKey: string; organisationId: string };
+type Node = { id: string; name: string; url: string; signingKey: string; agreementKey: string; organisationId: string };
 
 function signedRequest(payload: Record<string, unknown>) {
   const issuedAt = Date.now();
@@ -44,7 +44,7 @@ class NodeFailure extends Error {}
 async function ask(call: NodeCall, node: Node, path: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
   let res: { status: number; json: unknown };
   try {
-    res = await call(node.url, signedRequest(payload), AbortSignal.timeout(timeoutMs), path as Parameters<NodeCall>[3]);
+    res = await call(node.url, signedRequest(payload), AbortSignal.timeout(timeoutMs), path as Parameters<NodeCall>[3], node.agreementKey);
   } catch (e) {
     throw new NodeFailure(`node ${node.name} did not answer (${(e as Error).message})`);
   }

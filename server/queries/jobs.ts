@@ -25,6 +25,7 @@ import { planHash, sha256Hex, type QueryAuthorization } from "@/sdk/statements";
 import { checkBuyerSignature, freshCheckpoint, queryEvidence, supervisionProofs } from "./authorization";
 import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
 import { AppError } from "../errors";
+import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
 import { marketSigningKey } from "../keys";
 import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
@@ -160,11 +161,28 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/holder/enrol" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove") => Promise<{ status: number; json: unknown }>;
+export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/holder/enrol" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove", sealTo?: string) => Promise<{ status: number; json: unknown }>;
 
-export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
-  const res = await fetch(`${url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
-  return { status: res.status, json: await res.json().catch(() => null) };
+/**
+ * POST to a node. With the node's registered X25519 key the body is sealed to it and the answer
+ * opened here (computation/transport.ts): nothing readable crosses the wire. Without one (a
+ * test's stand-in), plain JSON, which a node accepts only on loopback.
+ */
+export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate", sealTo) => {
+  const endpoint = `${url.replace(/\/$/, "")}${path}`;
+  if (!sealTo) {
+    const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }
+  const sealed = sealRequest(sealTo, JSON.stringify(body));
+  const res = await fetch(endpoint, { method: "POST", headers: { "content-type": SEALED_TYPE }, body: JSON.stringify(sealed.body), signal });
+  const answer = sealedBody.safeParse(await res.json().catch(() => null));
+  if (!answer.success) return { status: res.status, json: null };
+  try {
+    return { status: res.status, json: JSON.parse(sealed.open(answer.data)) as unknown };
+  } catch {
+    return { status: res.status, json: null }; // altered on the way: reported as a malformed answer
+  }
 };
 
 /** Which slots belong to released groups: 1 keeps a slot, 0 zeroes it. */
@@ -222,7 +240,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
           ledger, ...(await evidenceFor(ledger.checkpoint)),
         };
         try {
-          res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal);
+          res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal, "/v1/aggregate", s.node.agreementKey);
         } catch (e) {
           throw new Error(`Node ${s.node.name} did not answer: ${(e as Error).message}`);
         }
@@ -265,7 +283,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     const contributions = await Promise.all(sources.map(async (s) => {
       const issuedAt = Date.now();
       const request: ContributionRequest = { type: "contribution", queryId: job.id, nodeId: s.node.signingKey, released, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url") };
-      const res = await call(s.node.url, signPayload("market-request", request, privateKey), AbortSignal.timeout(NODE_TIMEOUT_MS), "/v1/contribution");
+      const res = await call(s.node.url, signPayload("market-request", request, privateKey), AbortSignal.timeout(NODE_TIMEOUT_MS), "/v1/contribution", s.node.agreementKey);
       const signed = res.json as { payload: unknown; signature: unknown } | null;
       if (res.status !== 200 || !signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(s.node.signingKey))) {
         throw new Error(`Node ${s.node.name} did not report its contribution (${res.status}).`);

@@ -1,7 +1,5 @@
 /** Orders, holder approvals and entitlements: every state and every refusal. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateX25519 } from "@/computation/aggregate/masks";
-import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
 import { decideApproval, placeOrder, consumeEntitlement } from "@/server/orders/orders";
@@ -12,7 +10,11 @@ import { reviewProduct, setProductTerms, submitProduct } from "@/server/products
 import { reclassifyResource, registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { backends } from "../setup/databases";
+import { claimsNode } from "../setup/parties";
 import { claimFields as fields, lookups, reason } from "../setup/fixtures";
 
 
@@ -21,11 +23,18 @@ for (const backend of backends) {
     let db: Database;
     const id: Record<string, string> = {};
     let n = 0;
+    let nodeId = "";
+    const dir = mkdtempSync(path.join(tmpdir(), "orders-"));
+    let node: Awaited<ReturnType<typeof claimsNode>>;
+    const nodes: Awaited<ReturnType<typeof claimsNode>>[] = [];
 
     /** A listed product over one hospital resource with the given sharing class and pricing. */
     async function listed(sharing: "CONDITIONAL" | "UNCONDITIONAL", pricing: Parameters<typeof setProductTerms>[1]["pricing"]) {
       n++;
-      const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: `node-${n}`, url: "http://127.0.0.1:9", signingKey: generateEd25519().publicKey, agreementKey: generateX25519().publicKey });
+      // Each product over its own node, as before; products are checked against that node's own policy.
+      const own = await claimsNode(dir, `${backend.name}-${n}`);
+      nodes.push(own);
+      const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: `node-${n}`, url: own.url, signingKey: own.nodeId, agreementKey: own.agreementKey });
       const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: `Claims ${n}`, domain: "health", updateCycle: "DAILY", sharing, fields, nodeId: node.id, dataset: "claims" });
       const p = await createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `orders-${n}`, name: `Claims product ${n}`, policy: claimsPolicy, resourceIds: [r.id] });
       await setProductTerms(db.prisma, { productId: p.id, developerOrgId: id.dev!, pricing, shares: { developerBps: 3000, operatorBps: 1000, holdersBps: 6000 }, licence: "Aggregates for pricing only; no re-identification.", purposes: ["insurance pricing"] });
@@ -43,11 +52,21 @@ for (const backend of backends) {
         hospitalUser: await user("central-hospital@quancheng.example"), devUser: await user("developer@quancheng.example"),
         opUser: await user("operator@quancheng.example"), insurerUser: await user("insurer@quancheng.example"), taxUser: await user("tax@quancheng.example"),
       });
+      // Products are checked against the hospital node's own policy when they are made: a real node answers.
+      process.env.DATA_DIR ??= dir;
+      node = await claimsNode(dir, backend.name);
+      nodeId = (await registerNode(db.prisma, { organisationId: id.hospital!, name: `node-${backend.name}`, url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey })).id;
     });
-    afterAll(async () => { await db?.close(); });
+    afterAll(async () => { for (const x of [node, ...nodes]) await x?.close(); await db?.close(); rmSync(dir, { recursive: true, force: true }); });
     const provider = offlineProvider();
     const cancelOrder = (o: { orderId: string; buyerOrgId: string; userId: string }) => cancelPaid(db.prisma, { ...o, provider });
     const pay = (orderId: string) => startPayment(db.prisma, provider, { orderId, buyerOrgId: id.insurer!, userId: id.insurerUser!, baseUrl: "http://localhost" });
+
+    it("refuses to make a product its source's node would refuse (the node's own signed policy)", async () => {
+      const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: `Claims strict ${backend.name}`, domain: "health", updateCycle: "DAILY", sharing: "CONDITIONAL", fields, nodeId, dataset: "claims" });
+      const noDp = { ...claimsPolicy, privacy: { mode: "none" as const } };
+      expect(await reason(createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `strict-${backend.name}`, name: "No DP", policy: noDp, resourceIds: [r.id] }))).toBe("SOURCE_POLICY_REFUSES");
+    });
 
     it("waits for the holder's approval of conditional data, then enforces the quota", async () => {
       const { productId } = await listed("CONDITIONAL", { model: "SUBSCRIPTION", priceMinor: 100_000, quota: 2, periodDays: 30 });

@@ -4,8 +4,6 @@
  * onboarding and payouts as transfers grouped by period. Nothing here calls the real Stripe.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateX25519 } from "@/computation/aggregate/masks";
-import { generateEd25519 } from "@/computation/signing";
 import type { Database } from "@/server/db/client";
 import { journalBalances } from "@/server/money/journal";
 import { cancelOrder, recognizeDelivery, startPayment } from "@/server/money/payments";
@@ -21,7 +19,11 @@ import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
 import { listProduct } from "@/server/seed/flows";
 import { startStripeStandin, type StripeStandin } from "../setup/stripe-standin";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { backends } from "../setup/databases";
+import { claimsNode } from "../setup/parties";
 import { claimFields, lookups } from "../setup/fixtures";
 
 const SECRET = "whsec_test_flow";
@@ -33,6 +35,8 @@ describe("the money flow through Stripe (stand-in)", () => {
   const id: Record<string, string> = {};
   let productId = "";
 
+  const dir = mkdtempSync(path.join(tmpdir(), "stripe-flow-"));
+  let claims: Awaited<ReturnType<typeof claimsNode>>;
   beforeAll(async () => {
     standin = await startStripeStandin();
     provider = stripeProvider({ secretKey: standin.secretKey, webhookSecret: SECRET, connectWebhookSecret: SECRET, apiHost: standin.host, apiPort: standin.port, apiProtocol: "http", maxNetworkRetries: 0 });
@@ -43,13 +47,16 @@ describe("the money flow through Stripe (stand-in)", () => {
       hospital: await org("jinan-central-hospital"), dev: await org("baotu-data-studio"), insurer: await org("mingshui-insurance"),
       insurerUser: (await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" } })).id,
     });
-    const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: "stripe-node", url: "http://127.0.0.1:9", signingKey: generateEd25519().publicKey, agreementKey: generateX25519().publicKey });
+    // Products are checked against the hospital node's own policy when they are made: a real node answers.
+    process.env.DATA_DIR ??= dir;
+    claims = await claimsNode(dir);
+    const node = await registerNode(db.prisma, { organisationId: id.hospital!, name: "stripe-node", url: claims.url, signingKey: claims.nodeId, agreementKey: claims.agreementKey });
     const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: "Claims for Stripe tests", domain: "health", updateCycle: "DAILY", sharing: "UNCONDITIONAL",
       fields: claimFields, nodeId: node.id, dataset: "claims" });
     productId = (await createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: "stripe-claims", name: "Claims (Stripe)", policy: claimsPolicy, resourceIds: [r.id] })).id;
     await listProduct(db.prisma, productId);
   });
-  afterAll(async () => { await db?.close(); await standin?.close(); });
+  afterAll(async () => { await claims?.close(); await db?.close(); await standin?.close(); rmSync(dir, { recursive: true, force: true }); });
 
   const hook = (raw: string, sig: string) => receiveWebhook(db.prisma, provider, raw, sig);
   const newOrder = async () => {

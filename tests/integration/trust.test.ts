@@ -26,7 +26,7 @@ import { recordEvent } from "@/server/ledger/events";
 import { lift, suspend } from "@/server/ledger/supervision";
 import { registerNode } from "@/server/nodes/nodes";
 import { entryProofAt, freshCheckpoint, queryEvidence, registerBuyerSigningKey, supervisionProofs } from "@/server/queries/authorization";
-import { authorizationOf, claimNextJob, getQuery, ledgerHeadFor, runQueryJob } from "@/server/queries/jobs";
+import { authorizationOf, claimNextJob, getQuery, httpNodeCall, ledgerHeadFor, runQueryJob } from "@/server/queries/jobs";
 import type { Planned, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { registerResource } from "@/server/resources/resources";
@@ -38,7 +38,7 @@ import type { QuerySigner } from "@/sdk/signed-query";
 import { bindingMac, planHash, sha256Hex, signStatement, type ConsentStatement, type QueryAuthorization } from "@/sdk/statements";
 import { backends } from "../setup/databases";
 import { lookups, reason } from "../setup/fixtures";
-import { approveAtNodes, approveSigned, buyerSigner, linkPerson, partyKey, signedSubmit, writeNodeConfig, type PartyKey } from "../setup/parties";
+import { approveAtNodes, approveSigned, buyerSigner, inProcessNode, linkPerson, partyKey, signedSubmit, writeNodeConfig, type PartyKey } from "../setup/parties";
 
 const dpPolicy: QueryPolicy = { ...claimsPolicy, minCohort: 10, privacy: { mode: "dp", epsilonPerBuyer: 50, maxEpsilonPerQuery: 2 } };
 const query = { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "AVG" as const }], epsilon: 1 };
@@ -315,6 +315,26 @@ describe("the holder's node decides, whatever the operator signs", () => {
     };
     expect((await post(social, "/v1/envelope", relay)).code).toBe("SUSPENDED");
     await lift(db.prisma, { supervisorOrgId: id.supervisor!, userId: id.supervisor!, suspensionId: bankSuspension.id, reason: "Cleared." });
+  });
+
+  it("keeps node traffic sealed to the node's registered key; a node set to 'sealed' refuses plain JSON", async () => {
+    const w = await writeNodeConfig(dir, { name: "sealed", datasets: { contributions: { kind: "csv", path: "people.csv" } }, policies: { contributions: personNodePolicy() }, extra: { transport: "sealed" } });
+    const n = await inProcessNode(w.config);
+    try {
+      const probe = { type: "subject-records", subjectRef: "QC-SUBJ-0001", nodeId: n.nodeId, issuedAt: Date.now(), nonce: randomBytes(24).toString("base64url") } as const;
+      const payload = { type: "subject-records", nodeId: n.nodeId, request: { statement: probe, signature: await signStatement(zhangKey.privateKey, probe) }, ...fresh() };
+      const plain = await post(n, "/v1/subject-records", payload);
+      expect(plain.status).toBe(426);
+      expect(plain.code).toBe("SEAL_REQUIRED");
+      // Sealed (what the marketplace sends): the node answers (here: she linked no key at this node), sealed back.
+      const sealed = await httpNodeCall(n.url, signPayload("market-request", { ...payload, ...fresh() }, marketSigningKey().privateKey), AbortSignal.timeout(5000), "/v1/subject-records", n.agreementKey);
+      expect((sealed.json as { error: { code: string } }).error.code).toBe("NOT_SIGNED_BY_PERSON");
+      // Sealed to another node's key: refused without being read.
+      const wrong = await httpNodeCall(n.url, signPayload("market-request", { ...payload, ...fresh() }, marketSigningKey().privateKey), AbortSignal.timeout(5000), "/v1/subject-records", social.agreementKey);
+      expect(wrong.status).toBe(400);
+    } finally {
+      await n.close();
+    }
   });
 
   it("changes a node's policy only on the holder's own signature; the policy is published signed by the node", async () => {

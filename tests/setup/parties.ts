@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { approveProduct, holderKey, issueActivationCode, type HolderKey } from "@/computation/demo/holder";
+import { approveProduct, claimsNodePolicy, holderKey, issueActivationCode, type HolderKey } from "@/computation/demo/holder";
 import { loadNodeConfig } from "@/computation/node/config";
 import { loadIdentity } from "@/computation/node/identity";
 import { createNodeServer } from "@/computation/node/server";
@@ -61,13 +61,13 @@ export async function approveSigned(db: PrismaClient, o: { userId: string; reque
 }
 
 /** Write a node config (the holder's policy and key in it) and return its path and the holder's key. */
-export async function writeNodeConfig(dir: string, o: { name: string; datasets: Record<string, unknown>; policies?: Record<string, unknown> }): Promise<{ config: string; holder: HolderKey; keysDir: string }> {
+export async function writeNodeConfig(dir: string, o: { name: string; datasets: Record<string, unknown>; policies?: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<{ config: string; holder: HolderKey; keysDir: string }> {
   mkdirSync(dir, { recursive: true });
   const holder = await holderKey(path.join(dir, `${o.name}-holder-key.json`));
   const config = path.join(dir, `${o.name}.json`);
   writeFileSync(config, JSON.stringify({
     name: o.name, listen: { host: "127.0.0.1", port: 0 }, keysDir: `keys-${o.name}`, marketplacePublicKey: marketSigningKey().publicKey, ledgerPublicKey: ledgerSigningKey().publicKey,
-    datasets: o.datasets, policies: o.policies ?? {}, holderKeys: [holder.publicJwk],
+    datasets: o.datasets, policies: o.policies ?? {}, holderKeys: [holder.publicJwk], ...o.extra,
   }));
   return { config, holder, keysDir: path.join(dir, `keys-${o.name}`) };
 }
@@ -84,4 +84,12 @@ export async function inProcessNode(config: string) {
 /** Approve a product at each of its source nodes, as each holder (its own key). */
 export async function approveAtNodes(productId: string, nodes: { url: string; nodeId: string; holder: HolderKey; dataset?: string }[]) {
   for (const n of nodes) await approveProduct({ url: n.url, nodeId: n.nodeId, dataset: n.dataset ?? "claims", productId, sources: nodes.map((x) => x.nodeId), key: n.holder });
+}
+
+/** A hospital node served in-process with the claims columns and the holder's claims policy (for suites that make products). */
+export async function claimsNode(dir: string, name = "claims") {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.csv`), "district,age,sex,diagnosis,claim_amount,month\n");
+  const { config, holder } = await writeNodeConfig(dir, { name, datasets: { claims: { kind: "csv", path: `${name}.csv` } }, policies: { claims: claimsNodePolicy() } });
+  return { ...(await inProcessNode(config)), holder };
 }

@@ -64,6 +64,7 @@ export function NodePolicies() {
                 </p>
               );
             })}
+            {enrolled && <p className="notice" data-testid="enrolled">{t.nodePolicy.enrolled}</p>}
             {doc && !enrolled && (
               <p style={{ display: "flex", gap: ".4rem", flexWrap: "wrap" }}>
                 <input aria-label={t.nodePolicy.code} placeholder={t.nodePolicy.code} value={codes[n.nodeId] ?? ""} onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ maxWidth: "16rem" }} />

@@ -8,7 +8,7 @@
  * An append-only JSON-lines file in keysDir, fsynced per entry, replayed at start. A torn
  * last line (a crash mid-write) is ignored: the entry it held never took effect.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import type { SigningPublicJwk } from "@/sdk/statements";
 
 export type JournalEntry =
@@ -32,15 +32,18 @@ export class NodeJournal {
   /** browser keys the holder enrolled with an enrolment code (beside config holderKeys) */
   readonly holderKeys = new Map<string, SigningPublicJwk>();
   private readonly enrolmentCodes = new Set<string>();
-  /** query ids being computed right now: a concurrent duplicate is refused before it starts */
-  private readonly inflight = new Set<string>();
+  /** queries being computed right now, with the ε they will charge: a concurrent duplicate is refused, and their ε counts against the budgets */
+  private readonly inflight = new Map<string, { dataset: string; buyer: string; eps: number }>();
 
   constructor(private readonly file: string) {
     if (!existsSync(file)) return;
-    for (const line of readFileSync(file, "utf8").split("\n")) {
+    const text = readFileSync(file, "utf8");
+    for (const line of text.split("\n")) {
       if (!line) continue;
       try { this.apply(JSON.parse(line) as JournalEntry); } catch { /* a torn final line */ }
     }
+    // End a torn line, so the next entry starts on a line of its own.
+    if (text.length > 0 && !text.endsWith("\n")) appendFileSync(file, "\n");
   }
 
   private apply(e: JournalEntry) {
@@ -66,10 +69,10 @@ export class NodeJournal {
     this.apply(e);
   }
 
-  /** Reserve a query id for computing; false if it was answered before or is being answered now. */
-  reserve(queryId: string): boolean {
+  /** Reserve a query id (and its ε) for computing; false if it was answered before or is being answered now. */
+  reserve(queryId: string, charge: { dataset: string; buyer: string; eps: number }): boolean {
     if (this.answered.has(queryId) || this.inflight.has(queryId)) return false;
-    this.inflight.add(queryId);
+    this.inflight.set(queryId, charge);
     return true;
   }
   release(queryId: string) { this.inflight.delete(queryId); }
@@ -86,11 +89,11 @@ export class NodeJournal {
   activationUsed(subject: string, code: string) { return this.activations.has(`${subject}:${code}`); }
   enrolmentUsed(code: string) { return this.enrolmentCodes.has(code); }
 
-  /** ε already charged on a dataset since `since` (ms): by one buyer, and by all. */
+  /** ε charged on a dataset since `since` (ms), counting queries being answered now: by one buyer, and by all. */
   spent(dataset: string, buyer: string, since: number): { buyer: number; total: number } {
     let b = 0, t = 0;
-    for (const a of this.answered.values()) {
-      if (a.dataset !== dataset || a.at < since) continue;
+    for (const a of [...[...this.answered.values()].filter((x) => x.at >= since), ...this.inflight.values()]) {
+      if (a.dataset !== dataset) continue;
       t += a.eps;
       if (a.buyer === buyer) b += a.eps;
     }

@@ -72,6 +72,12 @@ test("register → build → approve → find → order → holder approves → 
   await product.getByRole("button", { name: "Approve at my node" }).click();
   await expect(policies.locator("tr", { hasText: "Emergency claims by district" })).toContainText("approved at the node");
   await expect(policies.locator("tr", { hasText: "Emergency claims by district" })).not.toContainText("awaiting");
+  // It tightens its own policy from the console: signed here, applied by the node, shown as the node signed it.
+  await policies.getByText("Edit the policy (signed here, applied by the node)").click();
+  const editor = policies.getByLabel("Edit the policy (signed here, applied by the node) claims");
+  await editor.fill((await editor.inputValue()).replace('"minCohort": 10', '"minCohort": 11'));
+  await policies.getByRole("button", { name: "Sign and apply at the node" }).click();
+  await expect(policies).toContainText("k ≥ 11");
   await signOut(page);
 
   // 5. The bank runs an encrypted query on it and decrypts the result in the browser.

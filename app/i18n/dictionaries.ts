@@ -157,6 +157,7 @@ export const en = {
     none: "no policy: answers no aggregate query", code: "Enrolment code printed by your node", enrol: "Enrol this browser at the node", enrolFirst: "Enrol this browser at the node first (with its enrolment code).",
     sources: "Sources: {names}", approved: "approved at the node", notApproved: "awaiting your approval", approve: "Approve at my node",
     enrolled: "This browser's key is enrolled at this node: it can sign your policy changes.",
+    edit: "Edit the policy (signed here, applied by the node)", apply: "Sign and apply at the node", badJson: "The policy is not valid JSON.",
   },
   approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
   nodes: {
@@ -375,6 +376,7 @@ export const zh: Dictionary = {
     none: "无策略：不响应任何聚合查询", code: "节点打印的登记码", enrol: "在节点登记本浏览器", enrolFirst: "请先用登记码在节点登记本浏览器。",
     sources: "数据源：{names}", approved: "已在节点批准", notApproved: "待您批准", approve: "在我的节点批准",
     enrolled: "本浏览器的密钥已在该节点登记：可签署您的策略变更。",
+    edit: "编辑策略（在此签名，由节点执行）", apply: "签名并在节点执行", badJson: "策略不是有效的 JSON。",
   },
   approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
   nodes: {

@@ -32,7 +32,7 @@ import http from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { computeVector } from "../aggregate/index";
-import { createConnector } from "../aggregate/connectors";
+import { AggregateError, createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
 import { laplaceShare } from "../aggregate/noise";
 import { encryptVector } from "../he";
@@ -480,8 +480,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       send(404, { error: { code: "NOT_FOUND", message: "No such endpoint." } });
     } catch (e) {
       if (e instanceof NodeRefusal) return send(e.status, { error: { code: e.code, message: e.message, ...(e.size !== undefined ? { size: e.size } : {}) } });
+      // Errors of the aggregation name the code and the column, never a data value (it would leak one row).
+      if (e instanceof AggregateError) return send(422, { error: { code: e.code, message: `The data cannot answer this plan (${e.code}${e.column ? `, column ${e.column}` : ""}).` } });
       const err = e as { code?: string; message?: string };
-      // Errors of the aggregation or of HE input (a value out of range, a malformed key) are the caller's to fix.
+      // Errors of HE input (a malformed key) are the caller's to fix.
       if (err.code && typeof err.code === "string" && /^[A-Z_]+$/.test(err.code)) return send(422, { error: { code: err.code, message: err.message } });
       console.error(`[node ${config.name}]`, e);
       send(500, { error: { code: "INTERNAL", message: "The node failed to compute this request." } });

@@ -43,6 +43,19 @@ export function NodePolicies() {
     },
     onSuccess: () => void nodes.refetch(),
   });
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const edit = useMutation({
+    mutationFn: async (o: { nodeId: string; nodeKey: string; dataset: string; current: Policy; text: string; holderKeys: string[] }) => {
+      const key = (await getKeys(HOLDER_KEY)).find((k) => o.holderKeys.includes(k.thumbprint));
+      if (!key) throw new Error(t.nodePolicy.enrolFirst);
+      let policy: Record<string, unknown>;
+      try { policy = JSON.parse(o.text) as Record<string, unknown>; } catch { throw new Error(t.nodePolicy.badJson); }
+      const version = o.current.version + 1;
+      const statement = { type: "node-policy" as const, nodeId: o.nodeKey, dataset: o.dataset, version, policy: { ...policy, version } };
+      return client.holder.applyPolicy.mutate({ nodeId: o.nodeId, statement, signature: await signStatement(key.pair.privateKey, statement) });
+    },
+    onSuccess: () => void nodes.refetch(),
+  });
   if (!nodes.data) return null;
   return (
     <section className="panel" data-testid="node-policies">
@@ -59,9 +72,20 @@ export function NodePolicies() {
             {doc && Object.entries(doc.payload.policies).map(([dataset, p]) => {
               const policy = p as Policy | null;
               return (
-                <p key={dataset} className="muted">
-                  <code>{dataset}</code>: {policy ? fill(t.nodePolicy.summary, { version: String(policy.version), k: String(policy.minCohort), dp: policy.dp.required ? fill(t.nodePolicy.dp, { eps: String(policy.dp.maxEpsilonPerQuery), budget: String(policy.dp.epsilonPerBuyer) }) : t.nodePolicy.noDp }) : t.nodePolicy.none}
-                </p>
+                <div key={dataset}>
+                  <p className="muted">
+                    <code>{dataset}</code>: {policy ? fill(t.nodePolicy.summary, { version: String(policy.version), k: String(policy.minCohort), dp: policy.dp.required ? fill(t.nodePolicy.dp, { eps: String(policy.dp.maxEpsilonPerQuery), budget: String(policy.dp.epsilonPerBuyer) }) : t.nodePolicy.noDp }) : t.nodePolicy.none}
+                  </p>
+                  {policy && enrolled && genuine && (
+                    <details>
+                      <summary>{t.nodePolicy.edit}</summary>
+                      <textarea aria-label={`${t.nodePolicy.edit} ${dataset}`} rows={14} style={{ width: "100%", fontFamily: "monospace" }}
+                        value={drafts[`${n.nodeId}/${dataset}`] ?? JSON.stringify(policy, null, 2)} onChange={(e) => setDrafts({ ...drafts, [`${n.nodeId}/${dataset}`]: e.target.value })} />
+                      <button type="button" className="secondary" disabled={edit.isPending}
+                        onClick={() => edit.mutate({ nodeId: n.nodeId, nodeKey: n.nodeKey, dataset, current: policy, text: drafts[`${n.nodeId}/${dataset}`] ?? JSON.stringify(policy), holderKeys: doc.payload.holderKeys })}>{t.nodePolicy.apply}</button>
+                    </details>
+                  )}
+                </div>
               );
             })}
             {enrolled && <p className="notice" data-testid="enrolled">{t.nodePolicy.enrolled}</p>}
@@ -89,7 +113,7 @@ export function NodePolicies() {
           </div>
         );
       })}
-      {(enrol.error || approve.error) && <p className="error" role="alert">{errorText(t, enrol.error ?? approve.error)}</p>}
+      {(enrol.error || approve.error || edit.error) && <p className="error" role="alert">{errorText(t, enrol.error ?? approve.error ?? edit.error)}</p>}
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { approveProduct, holderKey, type HolderKey } from "@/computation/demo/ho
 import type { NodeDatasetPolicy } from "@/computation/policy";
 import { generateSigningKey, publicJwkOf, signStatement, type SigningPublicJwk } from "@/sdk/statements";
 import { randomUUID } from "node:crypto";
+import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
@@ -176,14 +177,16 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
   async function run(rows: number, n: number, grouping: Grouping, truth: Truth): Promise<E2eRun> {
     const perNode: E2eRun["perNode"] = [];
     let lastAnswer = 0;
-    const call: NodeCall = async (url, body, signal, path = "/v1/aggregate") => {
-      if (path !== "/v1/aggregate") return httpNodeCall(url, body, signal, path); // the contribution round: not part of these figures
+    const call: NodeCall = async (url, body, signal, path = "/v1/aggregate", sealTo) => {
+      if (path !== "/v1/aggregate" || !sealTo) return httpNodeCall(url, body, signal, path, sealTo); // the contribution round: not part of these figures
       const start = now();
-      const request = JSON.stringify(body);
-      const res = await fetch(`${url.replace(/\/$/, "")}/v1/aggregate`, { method: "POST", headers: { "content-type": "application/json" }, body: request, signal });
+      // Sealed to the node's key as the marketplace sends it (computation/transport.ts); sizes are of what crosses the wire.
+      const sealed = sealRequest(sealTo, JSON.stringify(body));
+      const request = JSON.stringify(sealed.body);
+      const res = await fetch(`${url.replace(/\/$/, "")}/v1/aggregate`, { method: "POST", headers: { "content-type": SEALED_TYPE }, body: request, signal });
       const text = await res.text();
       let json: unknown = null;
-      try { json = JSON.parse(text); } catch { /* reported by runQueryJob as a refusal */ }
+      try { json = JSON.parse(sealed.open(sealedBody.parse(JSON.parse(text)))); } catch { /* reported by runQueryJob as a refusal */ }
       const cts = (json as { payload?: { ciphertexts?: string[] } } | null)?.payload?.ciphertexts ?? [];
       const end = now();
       lastAnswer = Math.max(lastAnswer, end);

@@ -223,8 +223,9 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       authorization: await queryEvidence(db, job, statement, cp.size),
       supervision: await supervisionProofs(db, [job.buyerOrgId, job.productId], cp.size),
     });
-    const evidence = new Map<number, Awaited<ReturnType<typeof evidenceAt>>>();
-    const evidenceFor = async (cp: SignedCheckpoint) => evidence.get(cp.size) ?? evidence.set(cp.size, await evidenceAt(cp)).get(cp.size)!;
+    // Made once per checkpoint and shared by every node's request (the nodes ask in parallel).
+    const evidence = new Map<number, ReturnType<typeof evidenceAt>>();
+    const evidenceFor = (cp: SignedCheckpoint) => evidence.get(cp.size) ?? evidence.set(cp.size, evidenceAt(cp)).get(cp.size)!;
     const answers = await Promise.all(sources.map(async (s) => {
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
       // from the size it last saw. If our record of that size is stale, it tells us and we retry once.

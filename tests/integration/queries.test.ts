@@ -285,14 +285,17 @@ describe("encrypted aggregate queries across real node processes", () => {
     const { generateX25519, maskCounts } = await import("@/computation/aggregate/masks");
     const id = generateEd25519();
     const agreement = generateX25519();
+    const { openRequest, SEALED_TYPE } = await import("@/computation/transport");
     const evil = createServer(async (req, res) => {
       let body = "";
       for await (const c of req) body += c;
-      const { payload } = JSON.parse(body) as { payload: { queryId: string; peers: { nodeId: string; x25519: string }[] } };
+      // It opens what the marketplace sealed to its registered key, like any node.
+      const opened = openRequest(agreement.privateKeyObject, agreement.publicKey, JSON.parse(body));
+      const { payload } = JSON.parse(opened.json) as { payload: { queryId: string; peers: { nodeId: string; x25519: string }[] } };
       // Counts masked properly (so they add up); the ciphertext is not one.
       const maskedCounts = maskCounts({ queryId: payload.queryId, self: { nodeId: id.publicKey, x25519PrivateKey: agreement.privateKeyObject }, peers: payload.peers, counts: [0n] });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId: payload.queryId, nodeId: id.publicKey, maskedCounts, ciphertexts: ["bm90IGEgY2lwaGVydGV4dA=="], witnessedSize: 0 }, privateKeyFromPem(id.privatePem))));
+      res.writeHead(200, { "content-type": SEALED_TYPE });
+      res.end(JSON.stringify(opened.seal(JSON.stringify(signPayload("node-response", { type: "aggregate-result", queryId: payload.queryId, nodeId: id.publicKey, maskedCounts, ciphertexts: ["bm90IGEgY2lwaGVydGV4dA=="], witnessedSize: 0 }, privateKeyFromPem(id.privatePem))))));
     });
     await new Promise<void>((r) => evil.listen(0, "127.0.0.1", () => r()));
     try {

@@ -5,8 +5,9 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateX25519 } from "@/computation/aggregate/masks";
-import { generateEd25519 } from "@/computation/signing";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { earnings } from "@/server/dashboards";
@@ -22,6 +23,7 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { backends } from "../setup/databases";
+import { claimsNode } from "../setup/parties";
 import { claimFields as fields, lookups, reason } from "../setup/fixtures";
 
 
@@ -33,6 +35,8 @@ for (const backend of backends) {
     let productId = "";
     const count = () => db.prisma.journalEntry.count();
 
+    const dir = mkdtempSync(path.join(tmpdir(), "money-"));
+    const nodes: Awaited<ReturnType<typeof claimsNode>>[] = [];
     beforeAll(async () => {
       db = await backend.open();
       await seedDemoWorld(db.prisma);
@@ -42,14 +46,18 @@ for (const backend of backends) {
         insurer: await org("mingshui-insurance"), insurerUser: await user("insurer@quancheng.example"),
       });
       const resources = [];
+      // Products are checked against each source node's own policy when they are made: real nodes answer.
+      process.env.DATA_DIR ??= dir;
       for (const holder of [id.a!, id.b!]) {
-        const node = await registerNode(db.prisma, { organisationId: holder, name: `money-node`, url: "http://127.0.0.1:9", signingKey: generateEd25519().publicKey, agreementKey: generateX25519().publicKey });
+        const own = await claimsNode(dir, `${backend.name}-${holder.slice(0, 8)}`);
+        nodes.push(own);
+        const node = await registerNode(db.prisma, { organisationId: holder, name: `money-node`, url: own.url, signingKey: own.nodeId, agreementKey: own.agreementKey });
         resources.push((await registerResource(db.prisma, { holderOrgId: holder, name: "Claims for money tests", domain: "health", updateCycle: "DAILY", sharing: "UNCONDITIONAL", fields, nodeId: node.id, dataset: "claims" })).id);
       }
       productId = (await createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: "money-claims", name: "Claims (money)", policy: claimsPolicy, resourceIds: resources })).id;
       await listProduct(db.prisma, productId); // per query ¥200.00; operator 10 %, developer 25 %, holders 65 %
     });
-    afterAll(async () => { await db?.close(); });
+    afterAll(async () => { for (const n of nodes) await n.close(); await db?.close(); rmSync(dir, { recursive: true, force: true }); });
 
     const order = (quantity = 3) => placeOrder(db.prisma, { buyerOrgId: id.insurer!, userId: id.insurerUser!, productId, purpose: "insurance pricing", quantity });
     const pay = (orderId: string) => startPayment(db.prisma, provider, { orderId, buyerOrgId: id.insurer!, userId: id.insurerUser!, baseUrl: "http://localhost" });

@@ -22,10 +22,10 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   await signIn(page, "zhang.wei@quancheng.example");
   await page.goto(link!);
   for (const [holder, name] of [["jinan-social-security", "Jinan Social Insurance Center"], ["jinan-housing-fund", "Jinan Housing Provident Fund Center"]] as const) {
-    const linkRow = page.getByTestId("linked-holders").locator("tr", { hasText: name });
+    const linkRow = page.getByTestId("linked-holders").locator("li", { hasText: name });
     await linkRow.getByLabel("Activation code").fill(await nodeCode(holder, "activation", "QC-SUBJ-0001"));
     await linkRow.getByRole("button", { name: "Link my key" }).click();
-    await expect(page.getByTestId("linked-holders").locator("tr", { hasText: name })).toContainText("linked (this browser)");
+    await expect(page.getByTestId("linked-holders").locator("li", { hasText: name })).toContainText("linked (this browser)");
   }
   // Then she approves once: her key signs the consent, naming the bank's envelope key she is shown.
   const ask = page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first();

@@ -91,7 +91,7 @@ export function NodePolicies() {
             {enrolled && <p className="notice" data-testid="enrolled">{t.nodePolicy.enrolled}</p>}
             {doc && !enrolled && (
               <p style={{ display: "flex", gap: ".4rem", flexWrap: "wrap" }}>
-                <input aria-label={t.nodePolicy.code} placeholder={t.nodePolicy.code} value={codes[n.nodeId] ?? ""} onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ maxWidth: "16rem" }} />
+                <input aria-label={t.nodePolicy.code} placeholder={t.nodePolicy.code} value={codes[n.nodeId] ?? ""} onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ flex: "1 1 18rem", minWidth: 0 }} />
                 <button type="button" className="secondary" disabled={enrol.isPending || !(codes[n.nodeId] ?? "").trim()} onClick={() => enrol.mutate(n)}>{t.nodePolicy.enrol}</button>
               </p>
             )}

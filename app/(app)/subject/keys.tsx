@@ -60,22 +60,23 @@ export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
       <section className="panel" data-testid="linked-holders">
         <h2>{t.consent.keysTitle}</h2>
         <p className="muted">{t.consent.keysNote}</p>
-        <table><tbody>{nodes.data.map((n) => {
+        {/* Blocks that wrap, not a table: this is what a person sees on a phone after scanning the QR code. */}
+        <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>{nodes.data.map((n) => {
           const here = n.keys.some((k) => mine.includes(k));
           return (
-            <tr key={n.nodeId} data-node={n.name}>
-              <td>{n.holder}</td>
-              <td>{here ? <span className="notice">{t.consent.linkedHere}</span> : n.keys.length ? <span className="muted">{t.consent.linkedElsewhere}</span> : <span className="muted">{t.consent.notLinked}</span>}</td>
-              <td>{!here && (
-                <span style={{ display: "inline-flex", gap: ".4rem", flexWrap: "wrap" }}>
+            <li key={n.nodeId} data-node={n.name} style={{ display: "flex", flexWrap: "wrap", alignItems: "center", gap: ".4rem .8rem", padding: ".5rem 0", borderBottom: "1px solid var(--border, #e5e7eb)" }}>
+              <strong style={{ flex: "1 1 12rem" }}>{n.holder}</strong>
+              {here ? <span className="notice">{t.consent.linkedHere}</span> : <span className="muted">{n.keys.length ? t.consent.linkedElsewhere : t.consent.notLinked}</span>}
+              {!here && (
+                <span style={{ display: "flex", flexWrap: "wrap", gap: ".4rem", flex: "1 1 100%" }}>
                   <input aria-label={t.consent.activationCode} placeholder={t.consent.activationCode} value={codes[n.nodeId] ?? ""} autoComplete="one-time-code"
-                    onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ maxWidth: "14rem" }} />
+                    onChange={(e) => setCodes({ ...codes, [n.nodeId]: e.target.value })} style={{ flex: "1 1 10rem", minWidth: 0 }} />
                   <button type="button" className="secondary" disabled={link.isPending || !(codes[n.nodeId] ?? "").trim()} onClick={() => link.mutate(n)}>{t.consent.linkKey}</button>
                 </span>
-              )}</td>
-            </tr>
+              )}
+            </li>
           );
-        })}</tbody></table>
+        })}</ul>
         {link.error && <p className="error" role="alert">{errorText(t, link.error)}</p>}
       </section>
       <section className="panel" data-testid="records">

@@ -81,6 +81,9 @@ function fromB64url(s: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array([...bin].map((c) => c.charCodeAt(0)));
 }
 
+/** A fresh random nonce for a statement (32 bytes, base64url): a consent's nullifier, a request's freshness. */
+export const newNonce = () => toB64url(crypto.getRandomValues(new Uint8Array(32)));
+
 /** SHA-256 (hex) of a string's UTF-8 bytes. */
 export const sha256Hex = (s: string) => bytesToHex(sha256(new TextEncoder().encode(s)));
 /** What the buyer signs for a plan: the SHA-256 of its canonical JSON. */

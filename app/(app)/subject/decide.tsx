@@ -1,13 +1,12 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { signStatement, type ConsentStatement } from "@/sdk/statements";
+import { newNonce, signStatement, type ConsentStatement } from "@/sdk/statements";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { DecideWithReason } from "../_decide";
 import { linkedKey } from "./keys";
 
-const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /**
  * Approve by signing the consent with the person's own key (linked at the holder's node), over
@@ -26,7 +25,7 @@ export function DecideConsent({ requestId }: { requestId: string }) {
       const d = draft.data!;
       const key = await linkedKey(nodes.data?.find((n) => n.nodeId === d.nodeId)?.keys ?? []);
       if (!key) throw new Error(t.consent.linkFirst);
-      const statement = { ...(d.draft as Omit<ConsentStatement, "nonce">), nonce: nonce() } as ConsentStatement;
+      const statement = { ...(d.draft as Omit<ConsentStatement, "nonce">), nonce: newNonce() } as ConsentStatement;
       return client.subject.decideConsent.mutate({ requestId, decision: "approve", statement, signature: await signStatement(key.pair.privateKey, statement) });
     },
     onSuccess: () => router.refresh(),

@@ -7,13 +7,12 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { bindingMac, publicJwkOf, signStatement, type SubjectRecordsStatement } from "@/sdk/statements";
+import { bindingMac, newNonce, publicJwkOf, signStatement, type SubjectRecordsStatement } from "@/sdk/statements";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { getKeys, newKey, PERSON_KEY } from "../../_lib/signer";
 import type { StoredKey } from "../../_lib/keystore";
 
-const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** This browser's person key (one for all holders), made on first use. */
 async function personKey(): Promise<StoredKey> {
@@ -48,7 +47,7 @@ export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
       for (const n of nodes.data ?? []) {
         const key = await linkedKey(n.keys);
         if (!key) continue;
-        const statement: SubjectRecordsStatement = { type: "subject-records", subjectRef, nodeId: n.nodeKey, issuedAt: Date.now(), nonce: nonce() };
+        const statement: SubjectRecordsStatement = { type: "subject-records", subjectRef, nodeId: n.nodeKey, issuedAt: Date.now(), nonce: newNonce() };
         requests.push({ nodeId: n.nodeId, statement, signature: await signStatement(key.pair.privateKey, statement) });
       }
       return client.subject.records.mutate({ requests });

@@ -236,6 +236,13 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     return signPayload("node-response", { type: "subject-records-result", nodeId: identity.nodeId, subjectRef: st.subjectRef, datasets }, identity.signingKey);
   }
 
+  /** The unused code, if any, under which `mac` was made (constant-time comparison). */
+  async function codeProven(codes: string[], mac: string, macOf: (code: string) => Promise<string>): Promise<string | null> {
+    const given = Buffer.from(mac, "hex");
+    for (const code of codes) if (timingSafeEqual(Buffer.from(await macOf(code), "hex"), given)) return code;
+    return null;
+  }
+
   /** The activation codes the holder issued (keysDir/activation-codes.json: { subjectRef: [code…] }), read afresh so the holder's CLI can add some. */
   function activationCodes(subjectRef: string): string[] {
     const file = path.join(config.keysDir, "activation-codes.json");
@@ -249,11 +256,9 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     const req = accept(bindSubjectRequest, body);
     let thumbprint: string;
     try { thumbprint = await signingKeyThumbprint(req.publicJwk); } catch { throw new NodeRefusal(400, "BAD_KEY", "The key is not a P-256 public signing key."); }
-    const given = Buffer.from(req.mac, "hex");
-    for (const code of activationCodes(req.subjectRef)) {
-      if (journal.activationUsed(req.subjectRef, code)) continue;
-      const expected = Buffer.from(await bindingMac(code, { nodeId: identity.nodeId, subjectRef: req.subjectRef, thumbprint }), "hex");
-      if (!timingSafeEqual(expected, given)) continue;
+    const code = await codeProven(activationCodes(req.subjectRef).filter((c) => !journal.activationUsed(req.subjectRef, c)), req.mac,
+      (c) => bindingMac(c, { nodeId: identity.nodeId, subjectRef: req.subjectRef, thumbprint }));
+    if (code) {
       journal.append({ t: "activation-used", subject: req.subjectRef, code });
       const at = now();
       journal.append({ t: "bound", subject: req.subjectRef, thumbprint, jwk: signingPublicJwk.parse(req.publicJwk), at });
@@ -276,10 +281,8 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     const req = accept(enrolHolderRequest, body);
     let thumbprint: string;
     try { thumbprint = await signingKeyThumbprint(req.publicJwk); } catch { throw new NodeRefusal(400, "BAD_KEY", "The key is not a P-256 public signing key."); }
-    const given = Buffer.from(req.mac, "hex");
-    for (const code of enrolmentCodes()) {
-      if (journal.enrolmentUsed(code)) continue;
-      if (!timingSafeEqual(Buffer.from(await enrolmentMac(code, { nodeId: identity.nodeId, thumbprint }), "hex"), given)) continue;
+    const code = await codeProven(enrolmentCodes().filter((c) => !journal.enrolmentUsed(c)), req.mac, (c) => enrolmentMac(c, { nodeId: identity.nodeId, thumbprint }));
+    if (code) {
       journal.append({ t: "holder-key", thumbprint, jwk: signingPublicJwk.parse(req.publicJwk), code, at: now() });
       return signPayload("node-response", { type: "holder-enrolled", nodeId: identity.nodeId, thumbprint }, identity.signingKey);
     }

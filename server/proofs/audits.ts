@@ -213,24 +213,26 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
     if (earlier) {
       bundle = auditBundle.parse(earlier.bundle);
       sample = earlier.sample;
-    } else try {
-      const chain = await ask(call, node, "/v1/audit/chain", { type: "audit-chain", ...base }, 5 * 60_000);
-      const parsedChain = z.array(z.string().regex(/^\d{1,78}$/)).min(2).max(1_000_001).safeParse(chain.accs);
-      if (!parsedChain.success || chain.queryId !== job.id) throw new NodeFailure(`node ${node.name} sent a malformed chain`);
-      const accs = parsedChain.data;
-      sample = drawSample(accs.length - 1, audit.sampleBps);
-      await db.audit.update({ where: { id: auditId }, data: { chunks: accs.length - 1, sample } });
-      const proven = await ask(call, node, "/v1/audit/prove", { type: "audit-prove", ...base, chunks: sample, released, k }, AUDIT_TIMEOUT_MS);
-      bundle = {
-        commitment: { root: registered.root, treeRoot: registered.treeRoot, rows: registered.rows, chunkRows: registered.chunkRows, schema: registered.schema as AuditBundle["commitment"]["schema"] },
-        plan, finalAcc: contribution.finalAcc, accs, sample, chunks: proven.chunks as AuditBundle["chunks"], release: proven.release as AuditBundle["release"],
-        // The release proof states the node's exact rows in the released groups; the contribution it
-        // reported for the split carries Laplace noise, so the two must agree within that noise.
-        released, k, rows: String((proven.release as { publicSignals?: unknown[] }).publicSignals?.[2] ?? ""), reported: contribution.rows.toString(),
-      };
-    } catch (e) {
-      if (!(e instanceof NodeFailure)) throw e;
-      return await finish(db, auditId, { status: "FAILED", flagged: true, sample, reason: `The node could not prove: ${e.message}` });
+    } else {
+      try {
+        const chain = await ask(call, node, "/v1/audit/chain", { type: "audit-chain", ...base }, 5 * 60_000);
+        const parsedChain = z.array(z.string().regex(/^\d{1,78}$/)).min(2).max(1_000_001).safeParse(chain.accs);
+        if (!parsedChain.success || chain.queryId !== job.id) throw new NodeFailure(`node ${node.name} sent a malformed chain`);
+        const accs = parsedChain.data;
+        sample = drawSample(accs.length - 1, audit.sampleBps);
+        await db.audit.update({ where: { id: auditId }, data: { chunks: accs.length - 1, sample } });
+        const proven = await ask(call, node, "/v1/audit/prove", { type: "audit-prove", ...base, chunks: sample, released, k }, AUDIT_TIMEOUT_MS);
+        bundle = {
+          commitment: { root: registered.root, treeRoot: registered.treeRoot, rows: registered.rows, chunkRows: registered.chunkRows, schema: registered.schema as AuditBundle["commitment"]["schema"] },
+          plan, finalAcc: contribution.finalAcc, accs, sample, chunks: proven.chunks as AuditBundle["chunks"], release: proven.release as AuditBundle["release"],
+          // The release proof states the node's exact rows in the released groups; the contribution it
+          // reported for the split carries Laplace noise, so the two must agree within that noise.
+          released, k, rows: String((proven.release as { publicSignals?: unknown[] }).publicSignals?.[2] ?? ""), reported: contribution.rows.toString(),
+        };
+      } catch (e) {
+        if (!(e instanceof NodeFailure)) throw e;
+        return await finish(db, auditId, { status: "FAILED", flagged: true, sample, reason: `The node could not prove: ${e.message}` });
+      }
     }
     const { keys, pins } = circuitKeys();
     const provable = statementFor(plan, bundle.commitment.schema);

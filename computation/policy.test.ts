@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { claimsNodePolicy } from "./demo/holder";
-import { checkPlan, nodeDatasetPolicy, PolicyRefusal, requiredNoiseScales } from "./policy";
+import { checkPlan, nodeDatasetPolicy, PolicyRefusal, requiredNoise } from "./policy";
 import type { AggregatePlan } from "./protocol";
 
 const A = "A".repeat(43) + "=", B = "B".repeat(43) + "=";
@@ -10,7 +10,7 @@ const base: AggregatePlan = {
   dataset: "claims", groupBy: [{ name: "district", kind: "category", values: ["历下区", "市中区"] }], filters: [],
   stats: [{ kind: "sum", column: "claim_amount", scale: 0 }], ranges: [{ column: "claim_amount", min: 0, max: 200_000 }], noise: null,
 };
-const withNoise = (plan: AggregatePlan, epsilon: number): AggregatePlan => ({ ...plan, noise: { parties: 1, scales: requiredNoiseScales(plan, epsilon) } });
+const withNoise = (plan: AggregatePlan, epsilon: number): AggregatePlan => ({ ...plan, noise: requiredNoise(plan, epsilon) });
 const code = (f: () => void) => { try { f(); return "OK"; } catch (e) { expect(e).toBeInstanceOf(PolicyRefusal); return (e as PolicyRefusal).code; } };
 const check = (plan: AggregatePlan, o: { epsilon?: number; peers?: string[]; productId?: string } = {}) =>
   code(() => checkPlan(policy, { productId: o.productId ?? product, plan, epsilon: o.epsilon ?? 1, peers: o.peers ?? [A, B] }));
@@ -40,9 +40,20 @@ describe("a node's own policy check", () => {
   it("requires DP at the holder's floor: ε within its limit and noise at least what ε and the bounds need", () => {
     expect(check(base)).toBe("DP_REQUIRED");
     expect(check(withNoise(base, 1), { epsilon: 5 })).toBe("EPSILON_TOO_LARGE");
-    expect(check(withNoise(base, 1), { epsilon: 0 })).toBe("EPSILON_TOO_LARGE");
+    expect(check(withNoise(base, 1), { epsilon: 0 })).toBe("EPSILON_TOO_SMALL");
+    expect(check(withNoise(base, 1e-9), { epsilon: 1e-9 })).toBe("EPSILON_TOO_SMALL"); // no free queries
+    expect(check({ ...withNoise(base, 1), noise: { ...withNoise(base, 1).noise!, selection: 0.5 } })).toBe("NOISE_TOO_SMALL"); // keep-or-suppress needs its share too
     expect(check(withNoise(base, 2), { epsilon: 1 })).toBe("NOISE_TOO_SMALL"); // calibrated for a larger ε than charged
     expect(check(withNoise(base, 0.5), { epsilon: 1 })).toBe("OK"); // more noise than needed is fine
+  });
+  it("makes a person the privacy unit: the person column is never usable, DP is required, noise scales with rows per person", () => {
+    const person = nodeDatasetPolicy.parse({ ...claimsNodePolicy({ dpRequired: false }), person: { column: "patient", maxRows: 4 }, dp: { ...claimsNodePolicy().dp, required: true }, products: { [product]: { sources: [A, B] } } });
+    const at = (plan: AggregatePlan, epsilon = 1) => code(() => checkPlan(person, { productId: product, plan, epsilon, peers: [A, B] }));
+    expect(at(base)).toBe("DP_REQUIRED");
+    expect(at(withNoise(base, 1))).toBe("NOISE_TOO_SMALL"); // calibrated for one row per person
+    expect(at({ ...base, noise: requiredNoise(base, 1, 4) })).toBe("OK");
+    expect(at({ ...base, groupBy: [{ name: "patient", kind: "category", values: ["p1"] }], noise: requiredNoise(base, 1, 4) })).toBe("DIMENSION_NOT_ALLOWED");
+    expect(nodeDatasetPolicy.safeParse({ ...claimsNodePolicy({ dpRequired: false }), person: { column: "patient", maxRows: 4 } }).success).toBe(false);
   });
   it("never lets a column marked never-usable be declared usable", () => {
     expect(nodeDatasetPolicy.safeParse({ ...claimsNodePolicy(), never: ["district"] }).success).toBe(false);

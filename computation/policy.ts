@@ -11,6 +11,9 @@ import { aggregates, filterOps, groupCount, type AggregatePlan } from "./protoco
 
 const column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/);
 
+/** Default smallest ε per noised query, at the node and in the marketplace's floor (server/queries/floor.ts). */
+export const MIN_EPSILON = 0.05;
+
 export const nodeDatasetPolicy = z.object({
   /** raised by every change the holder signs; the higher version of the config file's and the signed one applies */
   version: z.number().int().min(0).default(0),
@@ -27,11 +30,19 @@ export const nodeDatasetPolicy = z.object({
   }).refine((m) => m.min <= m.max, { message: "min is above max" })),
   /** columns never usable in any way (person identifiers, anything personal) */
   never: z.array(column).default([]),
+  /**
+   * The privacy unit: when the dataset has a person column, each person contributes at most
+   * `maxRows` rows to any aggregate (the excess dropped at the node, deterministically, before
+   * aggregation) and every sensitivity is multiplied by `maxRows`. The column is never usable.
+   */
+  person: z.object({ column, maxRows: z.number().int().min(1).max(1000) }).optional(),
   /** minimum cohort k per released group */
   minCohort: z.number().int().min(1),
   maxGroups: z.number().int().min(1).max(8192).default(8192),
   dp: z.object({
     required: z.boolean(),
+    /** the smallest ε a noised query may claim: below it a query would be nearly free yet still cost the data something */
+    minEpsilonPerQuery: z.number().positive().optional(),
     maxEpsilonPerQuery: z.number().positive().max(10),
     /** ε one buyer may spend on this dataset per period, over every product */
     epsilonPerBuyer: z.number().positive(),
@@ -42,6 +53,9 @@ export const nodeDatasetPolicy = z.object({
   /** products the holder approved over this dataset, each with the exact set of source nodes (their ids) */
   products: z.record(z.uuid(), z.object({ sources: z.array(z.string().min(40).max(60)).min(1).max(64) })).default({}),
 }).superRefine((p, ctx) => {
+  if (p.person && !p.dp.required) ctx.addIssue({ code: "custom", path: ["dp", "required"], message: "a dataset with a person column is never usable without differential privacy" });
+  if (p.person && (p.dimensions[p.person.column] || p.measures[p.person.column])) ctx.addIssue({ code: "custom", message: `${p.person.column} is the person column: it may not be a dimension or measure` });
+  if ((p.dp.minEpsilonPerQuery ?? MIN_EPSILON) > p.dp.maxEpsilonPerQuery) ctx.addIssue({ code: "custom", path: ["dp"], message: "minEpsilonPerQuery is above maxEpsilonPerQuery" });
   for (const c of p.never) {
     if (p.dimensions[c] || p.measures[c]) ctx.addIssue({ code: "custom", message: `${c} is marked never usable but also listed as a dimension or measure` });
   }
@@ -53,15 +67,25 @@ export class PolicyRefusal extends Error {
 }
 const refuse = (code: string, message: string): never => { throw new PolicyRefusal(code, message); };
 
-/** Laplace scale each statistic needs at this ε (index 0 is the count), from the bounds the plan enforces. */
-export function requiredNoiseScales(plan: Pick<AggregatePlan, "stats" | "ranges">, epsilon: number): number[] {
-  const m = 1 + plan.stats.length;
-  return [1, ...plan.stats.map((s) => {
-    if (s.kind === "hist") return 1;
-    const r = plan.ranges.find((x) => x.column === s.column)!;
-    const peak = Math.max(Math.abs(r.min), Math.abs(r.max)) * 10 ** s.scale;
-    return s.kind === "sum" ? peak : peak * peak;
-  })].map((sensitivity) => (sensitivity * m) / epsilon);
+/**
+ * The noise a plan needs at ε (discrete Laplace scales, computation/aggregate/noise.ts): ε is
+ * split evenly over the released statistics per group (sequential composition; groups are
+ * disjoint, so across groups it composes in parallel): the selection count that decides
+ * keep-or-suppress, the count, and each stat. Sensitivities are per person: `rowsPerPerson`
+ * rows of at most the bounds' peak each.
+ */
+export function requiredNoise(plan: Pick<AggregatePlan, "stats" | "ranges">, epsilon: number, rowsPerPerson = 1): { scales: number[]; selection: number } {
+  const m = 2 + plan.stats.length;
+  const per = (sensitivity: number) => (sensitivity * rowsPerPerson * m) / epsilon;
+  return {
+    scales: [1, ...plan.stats.map((s) => {
+      if (s.kind === "hist") return 1;
+      const r = plan.ranges.find((x) => x.column === s.column)!;
+      const peak = Math.max(Math.abs(r.min), Math.abs(r.max)) * 10 ** s.scale;
+      return s.kind === "sum" ? peak : peak * peak;
+    })].map(per),
+    selection: per(1),
+  };
 }
 
 const statAggregates = { sum: ["SUM", "AVG", "VARIANCE", "STDDEV"], sumsq: ["VARIANCE", "STDDEV"], hist: ["HISTOGRAM"] } as const;
@@ -78,7 +102,7 @@ export function checkPlan(policy: NodeDatasetPolicy, o: { productId: string; pla
   if (got.length !== o.peers.length || want.join() !== got.join()) {
     refuse("PEERS_NOT_APPROVED", `The query's sources are not the ${want.length} the holder approved for this product.`);
   }
-  const never = new Set(policy.never);
+  const never = new Set([...policy.never, ...(policy.person ? [policy.person.column] : [])]);
   const { plan } = o;
 
   for (const d of plan.groupBy) {
@@ -110,15 +134,18 @@ export function checkPlan(policy: NodeDatasetPolicy, o: { productId: string; pla
   }
   if (plan.ranges.some((r) => !plan.stats.some((s) => s.column === r.column))) refuse("BAD_PLAN", "The plan declares bounds for a column it does not aggregate.");
 
-  if (policy.dp.required) {
+  if (policy.dp.required || policy.person) {
     if (!plan.noise) refuse("DP_REQUIRED", "The holder requires differential privacy on this dataset.");
-    if (!(o.epsilon > 0) || o.epsilon > policy.dp.maxEpsilonPerQuery) refuse("EPSILON_TOO_LARGE", `ε must be in (0, ${policy.dp.maxEpsilonPerQuery}] at this node.`);
+    if (o.epsilon > policy.dp.maxEpsilonPerQuery) refuse("EPSILON_TOO_LARGE", `ε must be at most ${policy.dp.maxEpsilonPerQuery} at this node.`);
   }
   if (plan.noise) {
-    if (!(o.epsilon > 0)) refuse("BAD_PLAN", "A noised plan needs the ε it was calibrated for.");
-    const need = requiredNoiseScales(plan, o.epsilon);
-    if (plan.noise.scales.length !== need.length || need.some((b, i) => plan.noise!.scales[i]! < b * (1 - 1e-9))) {
-      refuse("NOISE_TOO_SMALL", "The plan's noise is below what its ε and bounds require.");
+    // A nearly free query is refused: every noised query spends at least the floor.
+    const min = policy.dp.minEpsilonPerQuery ?? MIN_EPSILON;
+    if (!(o.epsilon >= min)) refuse("EPSILON_TOO_SMALL", `ε must be at least ${min} at this node.`);
+    const need = requiredNoise(plan, o.epsilon, policy.person?.maxRows ?? 1);
+    const short = (have: number, want: number) => have < want * (1 - 1e-9);
+    if (plan.noise.scales.length !== need.scales.length || need.scales.some((b, i) => short(plan.noise!.scales[i]!, b)) || short(plan.noise.selection, need.selection)) {
+      refuse("NOISE_TOO_SMALL", "The plan's noise is below what its ε, bounds and rows per person require.");
     }
   }
 }

@@ -45,15 +45,19 @@ export const filterSpec = z.object({
 });
 export type FilterSpec = z.infer<typeof filterSpec>;
 
-/** Declared range of a measure column; a value outside it makes the node refuse the query. */
+/** Declared range of a measure column: the node clamps every value into it (and imputes a missing one, docs/queries.md). */
 export const columnRange = z.object({ column: z.string(), min: z.number(), max: z.number() });
 
-/** Differential-privacy noise each node adds as its share (Laplace by infinite divisibility). */
+/**
+ * Differential-privacy noise each node adds (computation/aggregate/noise.ts: discrete Laplace,
+ * sampled exactly). Every node adds a full draw, so the noise holds even if all other sources
+ * collude with the buyer (docs/queries.md).
+ */
 export const noiseSpec = z.object({
-  /** number of nodes sharing the noise: each adds the difference of two Gamma(1/parties, b) draws */
-  parties: z.number().int().min(1).max(64),
-  /** Laplace scale b per statistic, in the statistic's own fixed-point units; index 0 is the count */
+  /** discrete Laplace scale b per block of the vector, in the block's own fixed-point units; index 0 is the count */
   scales: z.array(z.number().nonnegative()),
+  /** scale of the noisy count on which each group is kept or suppressed (its own share of ε) */
+  selection: z.number().positive(),
 }).nullable();
 
 export const aggregatePlan = z.object({
@@ -245,9 +249,13 @@ export const aggregateResponse = z.object({
   type: z.literal("aggregate-result"),
   queryId: z.string().uuid(),
   nodeId: z.string(),
-  /** count per group plus this node's pairwise masks, mod 2^64, as decimal strings (empty when it is the only source) */
+  /**
+   * count per group plus this node's pairwise masks, mod 2^64, as decimal strings (empty when it
+   * is the only source); under a noised plan each count first gets this node's selection noise,
+   * so the marketplace only ever learns noisy totals
+   */
   maskedCounts: z.array(z.string().regex(/^\d{1,20}$/)),
-  /** when the node is the product's only source it applies k itself and says which groups it suppressed */
+  /** when the node is the product's only source it applies k itself (on noisy counts under a noised plan) and says which groups it suppressed */
   suppressed: z.array(z.boolean()).optional(),
   /** BFV ciphertexts (base64), one per chunk of SLOTS slots of the vector */
   ciphertexts: z.array(z.string()).min(1).max(64),

@@ -28,11 +28,16 @@
  *   v·10^scale; sum adds r, sumsq adds r² (exactly, as big integers); hist counts the rows
  *   whose value lies in [edges[i], edges[i+1]) (a null or a value outside the edges adds
  *   to no bucket, the row still counts in the count block).
- * - Checks on contributing rows; any failure refuses the whole query with AggregateError
- *   VALUE_OUT_OF_RANGE naming the column and the offending value (never the row): a
- *   column of plan.ranges must hold a number within [min, max]; a sum/sumsq column must
- *   hold a number with |v·10^scale| < 2^53 (so the fixed-point value is exact); a hist
- *   column must hold a number or null.
+ * - Bounds, as Tumult Analytics and AWS Clean Rooms do: a column of plan.ranges is read
+ *   clamped into [min, max] everywhere in the plan, and a null or non-number in it is
+ *   imputed as the value of [min, max] nearest zero. No row is refused: nothing about a
+ *   row changes whether the query is answered (docs/queries.md). Bounds must keep
+ *   |bound·10^scale| < 2^53 (so every fixed-point value is exact). On a column without
+ *   bounds (never at a node: its policy requires them), a sum/sumsq skips a null, a
+ *   non-number, or a value with |v·10^scale| ≥ 2^53; a hist skips nulls and non-numbers.
+ * - The privacy unit (AggregateOptions.perPerson): when a dataset has a person column,
+ *   only each person's first `maxRows` rows count (file order in CSV, rowid in SQLite, row
+ *   text order in PostgreSQL), before filters; rows with a null person count as one person.
  */
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -63,7 +68,7 @@ export type RecordValues = Record<string, number | string | null>;
 
 export interface Connector {
   columns(): Promise<ColumnInfo[]>;
-  aggregate(plan: AggregatePlan): Promise<LocalAggregate>;
+  aggregate(plan: AggregatePlan, options?: AggregateOptions): Promise<LocalAggregate>;
   /**
    * The one record whose `keyColumn` text equals `key`, with `fields` only (for a consented
    * delivery; never used by aggregates). null when there is none; SOURCE_ERROR when the key
@@ -80,7 +85,10 @@ export interface Connector {
   close(): Promise<void>;
 }
 
-export type AggregateErrorCode = "UNKNOWN_COLUMN" | "VALUE_OUT_OF_RANGE" | "INVALID_PLAN" | "SOURCE_ERROR";
+export type AggregateErrorCode = "UNKNOWN_COLUMN" | "INVALID_PLAN" | "SOURCE_ERROR";
+
+/** How the node bounds each person's contribution (computation/policy.ts `person`). */
+export interface AggregateOptions { perPerson?: { column: string; maxRows: number } }
 
 /**
  * The node refuses the query. The message may reach the marketplace: it names a column
@@ -101,17 +109,8 @@ const TWO_53 = 9007199254740992;
 // ---------------------------------------------------------------------------------------
 // Plan preparation, shared by the three connectors
 
-/** Per-column checks applied to every contributing row. */
-interface ColumnCheck {
-  column: string;
-  /** null or non-number refused (ranges, sum, sumsq) */
-  requireNumber: boolean;
-  /** non-null non-number refused (hist) */
-  requireNumberIfPresent: boolean;
-  ranges: { min: number; max: number }[];
-  /** largest scale of a sum/sumsq on the column: |v·10^scale| must stay below 2^53 */
-  maxScale: number | null;
-}
+/** A bounded column: every value read clamped into [min, max], a missing one imputed. */
+interface Clamp { column: string; min: number; max: number; impute: number }
 
 interface PreparedPlan {
   plan: AggregatePlan;
@@ -119,7 +118,7 @@ interface PreparedPlan {
   widths: number[];
   /** every column the plan references, in order of first reference */
   columns: string[];
-  checks: ColumnCheck[];
+  clamps: Clamp[];
 }
 
 function invalid(message: string): never {
@@ -157,26 +156,19 @@ function preparePlan(input: unknown): PreparedPlan {
   plan.stats.forEach((s) => see(s.column));
   plan.ranges.forEach((r) => see(r.column));
 
-  const checks = new Map<string, ColumnCheck>();
-  const check = (column: string) => {
-    let c = checks.get(column);
-    if (!c) checks.set(column, (c = { column, requireNumber: false, requireNumberIfPresent: false, ranges: [], maxScale: null }));
-    return c;
-  };
+  // One bound per column: the intersection of the plan's ranges for it.
+  const clamps = new Map<string, Clamp>();
   for (const r of plan.ranges) {
-    const c = check(r.column);
-    c.requireNumber = true;
-    c.ranges.push({ min: r.min, max: r.max });
+    const c = clamps.get(r.column);
+    const min = Math.max(r.min, c?.min ?? -Infinity), max = Math.min(r.max, c?.max ?? Infinity);
+    if (!(min <= max)) invalid(`the ranges given for ${r.column} do not overlap`);
+    clamps.set(r.column, { column: r.column, min, max, impute: min > 0 ? min : max < 0 ? max : 0 });
   }
   for (const s of plan.stats) {
-    const c = check(s.column);
-    if (s.kind === "hist") c.requireNumberIfPresent = true;
-    else {
-      c.requireNumber = true;
-      c.maxScale = Math.max(c.maxScale ?? 0, s.scale);
-    }
+    const c = clamps.get(s.column);
+    if (s.kind !== "hist" && c && Math.max(Math.abs(c.min), Math.abs(c.max)) * 10 ** s.scale >= TWO_53) invalid(`the bounds of ${s.column} at scale ${s.scale} exceed what fixed point keeps exact`);
   }
-  return { plan, groups: groupCount(plan), widths: blockWidths(plan), columns, checks: [...checks.values()] };
+  return { plan, groups: groupCount(plan), widths: blockWidths(plan), columns, clamps: [...clamps.values()] };
 }
 
 /** UNKNOWN_COLUMN for the first referenced column the source does not have. */
@@ -185,9 +177,6 @@ function requireColumns(p: PreparedPlan, available: Iterable<string>) {
   for (const c of p.columns) if (!have.has(c)) throw new AggregateError("UNKNOWN_COLUMN", `Unknown column: ${c}`, c);
 }
 
-function outOfRange(column: string, value: string | null): never {
-  throw new AggregateError("VALUE_OUT_OF_RANGE", `A value of column ${column} is outside what the query allows: ${value === null ? "null" : JSON.stringify(value)}`, column, value);
-}
 
 function requireRecordColumns(available: string[], wanted: string[]) {
   for (const c of wanted) if (!available.includes(c)) throw new AggregateError("UNKNOWN_COLUMN", `The source has no column ${c}`, c);
@@ -280,7 +269,7 @@ class RowAggregator {
   private readonly multipliers: number[];
   private readonly counts: Float64Array;
   private readonly stats: { kind: "sum" | "sumsq" | "hist"; k: number; factor: number; edges: number[]; acc: ExactSums }[];
-  private readonly checks: (ColumnCheck & { k: number })[];
+  private readonly clamps: (Clamp & { k: number })[];
 
   /** index: column name → position in a record */
   constructor(private readonly p: PreparedPlan, index: Map<string, number>) {
@@ -295,25 +284,22 @@ class RowAggregator {
     this.stats = p.plan.stats.map((s, i) => ({
       kind: s.kind, k: k(s.column), factor: s.kind === "hist" ? 1 : 10 ** s.scale, edges: s.kind === "hist" ? s.edges : [], acc: new ExactSums(p.widths[i + 1]!),
     }));
-    this.checks = p.checks.map((c) => ({ ...c, k: k(c.column) }));
+    this.clamps = p.clamps.map((c) => ({ ...c, k: k(c.column) }));
   }
 
   add(row: Row) {
     const { nums, pos } = this;
     for (let i = 0; i < pos.length; i++) nums[i] = csvNumber(row[pos[i]!]!);
+    for (const c of this.clamps) {
+      const v = nums[c.k]!;
+      nums[c.k] = v === null ? c.impute : v < c.min ? c.min : v > c.max ? c.max : v;
+    }
     for (const f of this.filters) if (!f(row, nums)) return;
     let g = 0;
     for (let i = 0; i < this.dims.length; i++) {
       const d = this.dims[i]!(row, nums);
       if (d < 0) return;
       g += d * this.multipliers[i]!;
-    }
-    for (const c of this.checks) {
-      const v = nums[c.k]!;
-      const ok = v === null
-        ? !c.requireNumber && (!c.requireNumberIfPresent || row[pos[c.k]!] === null)
-        : c.ranges.every((r) => v >= r.min && v <= r.max) && (c.maxScale === null || (Math.abs(v) < TWO_53 && Math.abs(v * 10 ** c.maxScale) < TWO_53));
-      if (!ok) outOfRange(c.column, row[pos[c.k]!]!);
     }
     this.counts[g]!++;
     for (const s of this.stats) {
@@ -324,7 +310,10 @@ class RowAggregator {
         if (b >= 0) s.acc.add(g * (s.edges.length - 1) + b, 1);
         continue;
       }
-      const r = roundHalfAway(v! * s.factor);
+      // Without bounds (never at a node: its policy requires them), a null, a non-number or a value
+      // whose fixed point would not be exact adds nothing, as SQL's SUM skips NULL.
+      if (v === null || !(Math.abs(v * s.factor) < TWO_53)) continue;
+      const r = roundHalfAway(v * s.factor);
       if (s.kind === "sum") s.acc.add(g, r);
       else if (Math.abs(r) < 67108864) s.acc.add(g, r * r);
       else s.acc.addBig(g, BigInt(r) * BigInt(r));
@@ -424,11 +413,14 @@ export class CsvConnector implements Connector {
     return (header ?? []).map((name, i) => ({ name, type: numeric[i] && seen[i] ? "number" : "string" }));
   }
 
-  async aggregate(plan: AggregatePlan): Promise<LocalAggregate> {
+  async aggregate(plan: AggregatePlan, options: AggregateOptions = {}): Promise<LocalAggregate> {
     const p = preparePlan(plan);
     let agg: RowAggregator | null = null;
     let width = 0;
     let line = 1;
+    const bound = options.perPerson;
+    let personAt = -1;
+    const seen = new Map<string | null, number>();
     for await (const batch of this.records()) {
       for (const row of batch) {
         if (!agg) {
@@ -437,12 +429,23 @@ export class CsvConnector implements Connector {
           for (const c of p.columns) {
             if (names.indexOf(c) !== names.lastIndexOf(c)) throw new AggregateError("SOURCE_ERROR", `The CSV header has column ${c} more than once`, c);
           }
+          if (bound) {
+            personAt = names.indexOf(bound.column);
+            if (personAt < 0) throw new AggregateError("UNKNOWN_COLUMN", `Unknown column: ${bound.column}`, bound.column);
+          }
           agg = new RowAggregator(p, new Map(p.columns.map((c) => [c, names.indexOf(c)])));
           width = names.length;
           continue;
         }
         line++;
         if (row.length !== width) throw new AggregateError("SOURCE_ERROR", `CSV record ${line} has ${row.length} fields; the header has ${width}`);
+        if (bound) {
+          // Each person's first maxRows rows in file order; the rest are dropped before filters.
+          const person = row[personAt] ?? null;
+          const n = (seen.get(person) ?? 0) + 1;
+          seen.set(person, n);
+          if (n > bound.maxRows) continue;
+        }
         agg.add(row);
       }
     }
@@ -522,6 +525,11 @@ interface Dialect {
   sumsq(r: string): { exprs: string[]; decode: (v: bigint[]) => bigint };
   /** a barrier against subquery flattening, so per-row values are computed once */
   fence: string;
+  /** the scalar smaller / larger of two numbers */
+  least: string;
+  greatest: string;
+  /** a deterministic order of a table's rows within one person (alias t) */
+  rowOrder: string;
 }
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -556,6 +564,9 @@ const sqliteDialect: Dialect = {
     return { exprs, decode: (c) => c.reduce((acc, v, k) => acc + (v << BigInt(16 * k)), 0n) };
   },
   fence: " LIMIT -1",
+  least: "min",
+  greatest: "max",
+  rowOrder: "t.rowid",
 };
 
 const PG_INT = new Set(["int2", "int4", "int8"]);
@@ -582,6 +593,9 @@ const postgresDialect: Dialect = {
   sum: (r) => ({ exprs: [`COALESCE(sum(${r}), 0)`], decode: ([v]) => v! }),
   sumsq: (r) => ({ exprs: [`COALESCE(sum((${r})::numeric * (${r})::numeric), 0)`], decode: ([v]) => v! }),
   fence: " OFFSET 0",
+  least: "LEAST",
+  greatest: "GREATEST",
+  rowOrder: "t::text",
 };
 
 type SqlRow = (string | null)[];
@@ -600,15 +614,25 @@ interface BuiltQuery {
  * quoted; the only literals are integers the connector itself derives (slot indices,
  * group multipliers, 10^scale for a validated scale in 0..6).
  */
-function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>, d: Dialect): BuiltQuery {
+function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>, d: Dialect, options: AggregateOptions = {}): BuiltQuery {
   const params: (number | string)[] = [];
   const param = (v: number | string) => { params.push(v); return d.placeholder(params.length, v); };
   const k = (c: string) => p.columns.indexOf(c);
   const N = (c: string) => `r.n${k(c)}`;
   const T = (c: string) => `r.t${k(c)}`;
 
-  // level 0: every referenced column as a number and as text
-  const l0 = p.columns.map((c, i) => `${d.num(d.quote(c), meta.get(c)!)} AS n${i}, ${d.text(d.quote(c))} AS t${i}`);
+  // level 0: every referenced column as a number (clamped into its bounds, a missing one imputed) and as text
+  const l0 = p.columns.map((c, i) => {
+    const n = d.num(d.quote(c), meta.get(c)!);
+    const b = p.clamps.find((x) => x.column === c);
+    const clamped = b ? `${d.least}(${d.greatest}(COALESCE(${n}, ${param(b.impute)}), ${param(b.min)}), ${param(b.max)})` : n;
+    return `${clamped} AS n${i}, ${d.text(d.quote(c))} AS t${i}`;
+  });
+  // Each person's first maxRows rows only (the privacy unit), before filters.
+  const bound = options.perPerson;
+  const from = bound
+    ? `(SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.${d.quote(bound.column)} ORDER BY ${d.rowOrder}) AS qc_person_rank FROM ${table} t) b WHERE b.qc_person_rank <= ${Math.floor(bound.maxRows)}) p`
+    : table;
 
   // level 1: filters, group index, fixed-point inputs, histogram buckets, checks
   const where = p.plan.filters.map((f) => `(${filterSql(f, N(f.column), d.binary(T(f.column)), param)})`);
@@ -635,23 +659,12 @@ function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>
     if (s.kind === "hist") l1.push(`${bucketTree(n, s.edges)} AS h${i}`);
     else l1.push(`(CASE WHEN abs(${n}) < ${TWO_53} THEN ${n} * ${10 ** s.scale} END) AS x${i}`);
   });
-  p.checks.forEach((c, j) => {
-    const n = N(c.column), t = T(c.column);
-    const bad: string[] = [];
-    if (c.requireNumber) bad.push(`${n} IS NULL`);
-    if (c.requireNumberIfPresent) bad.push(`(${t} IS NOT NULL AND ${n} IS NULL)`);
-    for (const r of c.ranges) bad.push(`${n} < ${param(r.min)}`, `${n} > ${param(r.max)}`);
-    if (c.maxScale !== null) bad.push(`NOT (CASE WHEN abs(${n}) < ${TWO_53} THEN abs(${n} * ${10 ** c.maxScale}) < ${TWO_53} ELSE FALSE END)`);
-    l1.push(`(CASE WHEN ${bad.join(" OR ")} THEN 1 ELSE 0 END) AS b${j}`, `${t} AS v${j}`);
-  });
-
   // level 2: contributing rows only; fixed-point values rounded once per row
   const l2: string[] = ["s.g AS g"];
   p.plan.stats.forEach((s, i) => {
     if (s.kind === "hist") l2.push(`s.h${i} AS h${i}`);
     else l2.push(`(CASE WHEN abs(s.x${i}) < ${TWO_53} THEN ${d.round(`s.x${i}`)} END) AS x${i}`);
   });
-  p.checks.forEach((_, j) => l2.push(`s.b${j} AS b${j}`, `s.v${j} AS v${j}`));
 
   // level 3: per group
   const out: string[] = [d.asText("u.g"), d.asText("COUNT(*)")];
@@ -673,27 +686,13 @@ function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>
       });
     }
   });
-  p.checks.forEach((_, j) => out.push(d.asText(`SUM(u.b${j})`), `MIN(CASE WHEN u.b${j} = 1 THEN u.v${j} END)`));
 
   const sql = `SELECT ${out.map((e, i) => `${e} AS o${i}`).join(", ")} FROM (`
     + `SELECT ${l2.join(", ")} FROM (`
-    + `SELECT ${l1.join(", ")} FROM (SELECT ${l0.length ? l0.join(", ") : "1 AS one"} FROM ${table}${d.fence}) r`
+    + `SELECT ${l1.join(", ")} FROM (SELECT ${l0.length ? l0.join(", ") : "1 AS one"} FROM ${from}${d.fence}) r`
     + `${where.length ? ` WHERE ${where.join(" AND ")}` : ""}${d.fence}) s WHERE s.g IS NOT NULL${d.fence}) u GROUP BY u.g`;
 
   const decode = (rows: SqlRow[]): LocalAggregate => {
-    // refuse first: if any contributing row offends, no number leaves the connector
-    p.checks.forEach((c, j) => {
-      let bad = false, value: string | null = null;
-      for (const row of rows) {
-        const at = row.length - 2 * p.checks.length + 2 * j;
-        if (BigInt(row[at]!) > 0n) {
-          const v = row[at + 1] ?? null;
-          if (!bad || (v !== null && (value === null || compareCodePoints(v, value) < 0))) value = v;
-          bad = true;
-        }
-      }
-      if (bad) outOfRange(c.column, value);
-    });
     const counts = new Array<bigint>(p.groups).fill(0n);
     const blocks = p.widths.slice(1).map((w) => new Array<bigint>(w).fill(0n));
     for (const row of rows) {
@@ -776,11 +775,12 @@ export class SqliteConnector implements Connector {
     return this.withDb((_db, _t, cols) => cols.map(({ name, type }) => ({ name, type })));
   }
 
-  async aggregate(plan: AggregatePlan): Promise<LocalAggregate> {
+  async aggregate(plan: AggregatePlan, options: AggregateOptions = {}): Promise<LocalAggregate> {
     const p = preparePlan(plan);
     const built = await this.withDb((db, table, cols) => {
       requireColumns(p, cols.map((c) => c.name));
-      const q = buildQuery(p, table, new Map(cols.map((c) => [c.name, c])), sqliteDialect);
+      if (options.perPerson) requireRecordColumns(cols.map((c) => c.name), [options.perPerson.column]);
+      const q = buildQuery(p, table, new Map(cols.map((c) => [c.name, c])), sqliteDialect, options);
       const stmt = db.prepare(q.sql);
       try {
         stmt.bind(q.params);
@@ -875,11 +875,12 @@ export class PostgresConnector implements Connector {
     return (await this.describe()).cols.map(({ name, type }) => ({ name, type }));
   }
 
-  async aggregate(plan: AggregatePlan): Promise<LocalAggregate> {
+  async aggregate(plan: AggregatePlan, options: AggregateOptions = {}): Promise<LocalAggregate> {
     const p = preparePlan(plan);
     const { from, cols } = await this.describe();
     requireColumns(p, cols.map((c) => c.name));
-    const q = buildQuery(p, from, new Map(cols.map((c) => [c.name, c])), postgresDialect);
+    if (options.perPerson) requireRecordColumns(cols.map((c) => c.name), [options.perPerson.column]);
+    const q = buildQuery(p, from, new Map(cols.map((c) => [c.name, c])), postgresDialect, options);
     let rows: Record<string, unknown>[];
     try {
       ({ rows } = await this.db.query(q.sql, q.params));

@@ -32,18 +32,20 @@ describe("computeVector", () => {
     expect(vector).toHaveLength(vectorLength(plan));
   });
 
-  it("adds noise to the vector only, never to the counts used for k-anonymity", async () => {
-    const noisy = { ...plan, noise: { parties: 3, scales: [50, 5000, 50] } };
-    const { counts, vector } = await computeVector(csv(), noisy);
+  it("adds noise to the vector and to the selection counts, independently; exact counts stay in the node", async () => {
+    const noisy = { ...plan, noise: { scales: [50, 5000, 50], selection: 1e6 } };
+    const { counts, selection, vector } = await computeVector(csv(), noisy);
     expect(counts).toEqual([2n, 1n]);
+    expect(selection).not.toEqual([2n, 1n]);
     expect(vector).toHaveLength(8);
     expect(vector).not.toEqual([2n, 1n, 1175n, 2000n, 1n, 1n, 0n, 1n]);
-    const quiet = await computeVector(csv(), { ...plan, noise: { parties: 3, scales: [0, 0, 0] } });
+    const quiet = await computeVector(csv(), { ...plan, noise: { scales: [0, 0, 0], selection: 1e6 } });
     expect(quiet.vector).toEqual([2n, 1n, 1175n, 2000n, 1n, 1n, 0n, 1n]);
+    expect((await computeVector(csv(), plan)).selection).toEqual([2n, 1n]); // no DP: exact (open data only)
   });
 
   it("refuses a plan whose noise scales do not match its blocks, or that does not parse", async () => {
-    const e = await computeVector(csv(), { ...plan, noise: { parties: 1, scales: [1] } }).catch((x: unknown) => x);
+    const e = await computeVector(csv(), { ...plan, noise: { scales: [1], selection: 1 } }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AggregateError);
     expect((e as AggregateError).code).toBe("INVALID_PLAN");
     const f = await computeVector(csv(), { ...plan, groupBy: "sex" } as unknown as AggregatePlan).catch((x: unknown) => x);
@@ -55,8 +57,16 @@ describe("computeVector", () => {
     await expect(computeVector(liar, plan)).rejects.toThrow(/layout/);
   });
 
-  it("passes the connector's refusals through", async () => {
-    const e = await computeVector(csv(), { ...plan, ranges: [{ column: "amount", min: 0, max: 15 }] }).catch((x: unknown) => x);
-    expect([(e as AggregateError).code, (e as AggregateError).column, (e as AggregateError).value]).toEqual(["VALUE_OUT_OF_RANGE", "amount", "20"]);
+  it("clamps a value outside the bounds instead of refusing (no refusal depends on the data)", async () => {
+    const { vector } = await computeVector(csv(), { ...plan, ranges: [{ column: "amount", min: 0, max: 15 }] });
+    expect(vector.slice(2, 4)).toEqual([1175n, 1500n]); // M's 20 counts as 15
+  });
+
+  it("counts each person's first rows only, when the dataset has a person column", async () => {
+    const file = path.join(dir, "people.csv");
+    writeFileSync(file, "person,sex,amount\np1,F,1\np1,F,2\np1,F,4\np2,M,8\n,M,16\n,M,32\n");
+    const { counts, vector } = await computeVector(new CsvConnector(file), { ...plan, stats: [{ kind: "sum", column: "amount", scale: 0 }] }, { perPerson: { column: "person", maxRows: 2 } });
+    expect(counts).toEqual([2n, 3n]); // p1's third row dropped; the two rows without a person count as one person's
+    expect(vector).toEqual([2n, 3n, 3n, 56n]);
   });
 });

@@ -78,7 +78,7 @@ describe("pairwise masks", () => {
     expect(() => maskCounts({ queryId, self, peers: [{ ...peers[0]!, x25519: b!.publicKey }, peers[1]!], counts: [1n] })).toThrow(/not its own/);
     expect(() => maskCounts({ queryId, self, peers: [peers[0]!, peers[1]!, peers[1]!], counts: [1n] })).toThrow(/twice/);
     expect(() => maskCounts({ queryId, self, peers: [peers[0]!, { ...peers[1]!, x25519: "AAAA" }], counts: [1n] })).toThrow(/32 raw bytes/);
-    expect(() => maskCounts({ queryId, self, peers, counts: [-1n] })).toThrow();
+    expect(() => maskCounts({ queryId, self, peers, counts: [-(1n << 63n) - 1n] })).toThrow();
     expect(() => unmaskSum([["1"], ["1", "2"]])).toThrow();
     expect(() => unmaskSum([["18446744073709551616"]])).toThrow();
   });

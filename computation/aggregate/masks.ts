@@ -110,7 +110,8 @@ export function maskCounts(opts: MaskCountsOptions): string[] {
     ids.add(p.nodeId);
     if (p.nodeId === nodeId && p.x25519 !== ownPublic) throw new Error("The peer list gives this node an agreement key that is not its own");
   }
-  for (const c of opts.counts) if (c < 0n || c >= MOD) throw new Error("A count is outside 0..2^64-1");
+  // Signed: a noisy count may be below zero; the sum is read back as signed 64-bit.
+  for (const c of opts.counts) if (c < -(MOD >> 1n) || c >= MOD >> 1n) throw new Error("A count is outside the signed 64-bit range");
 
   const acc = opts.counts.slice();
   for (const p of peers) {

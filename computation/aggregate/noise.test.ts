@@ -1,68 +1,93 @@
 /**
- * Statistical checks with many draws and bounds of about six standard errors, so a correct
- * sampler fails with negligible probability while a wrong one (wrong shape, scale or
- * split) fails clearly.
+ * The discrete Laplace sampler against its distribution, at fixed seeds (reproducible: a
+ * failure is a real one, not bad luck). χ² goodness of fit over the central values with the
+ * tails pooled; the critical values are the 99.9 % quantiles, so a correct sampler passes these
+ * seeds and a wrong shape or scale fails clearly.
  */
 import { describe, expect, it } from "vitest";
-import { gammaSample, laplaceShare, noiseVector, uniform } from "./noise";
+import { bernoulliExp, discreteLaplace, discreteLaplacePmf, noiseVector, rationalScale, seededRandom } from "./noise";
 
 const DRAWS = 20_000;
 
-function moments(xs: number[]) {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
-  return { mean, variance };
+/** χ² statistic of observed draws against expected probabilities over cells -w..w, tails pooled into the end cells. */
+function chiSquare(draws: bigint[], pmf: (y: number) => number, w: number): { stat: number; cells: number } {
+  const observed = new Map<number, number>();
+  for (const d of draws) {
+    const y = Math.max(-w, Math.min(w, Number(d)));
+    observed.set(y, (observed.get(y) ?? 0) + 1);
+  }
+  let stat = 0;
+  let central = 0;
+  for (let y = -w + 1; y < w; y++) central += pmf(y);
+  for (let y = -w; y <= w; y++) {
+    const p = y === -w || y === w ? (1 - central) / 2 : pmf(y);
+    const e = p * draws.length;
+    stat += ((observed.get(y) ?? 0) - e) ** 2 / e;
+  }
+  return { stat, cells: 2 * w + 1 };
 }
 
-describe("distributed Laplace noise", () => {
-  it("sums 3 shares into Laplace(0, b): mean 0, variance 2b², P(|X| > b·ln 20) = 0.05", () => {
-    const b = 4;
-    const xs = Array.from({ length: DRAWS }, () => laplaceShare(b, 3) + laplaceShare(b, 3) + laplaceShare(b, 3));
-    const { mean, variance } = moments(xs);
-    // sd of the mean = b·sqrt(2/n) ≈ 0.04; sd of the variance ≈ 2b²·sqrt(5/n) ≈ 0.5
-    expect(Math.abs(mean)).toBeLessThan(0.25);
-    expect(variance).toBeGreaterThan(2 * b * b * 0.9);
-    expect(variance).toBeLessThan(2 * b * b * 1.1);
-    const tail = xs.filter((x) => Math.abs(x) > b * Math.log(1 / 0.05)).length / DRAWS;
-    expect(tail).toBeGreaterThan(0.04);
-    expect(tail).toBeLessThan(0.06);
-  });
+/** 99.9 % quantile of χ² with k degrees of freedom (Wilson–Hilferty). */
+const chi2Critical = (k: number) => k * (1 - 2 / (9 * k) + 3.09 * Math.sqrt(2 / (9 * k))) ** 3;
 
-  it("gives each share the variance of a 1/parties part: 2b²/parties", () => {
-    for (const parties of [1, 8]) {
-      const { mean, variance } = moments(Array.from({ length: DRAWS }, () => laplaceShare(1, parties)));
-      expect(Math.abs(mean)).toBeLessThan(6 * Math.sqrt(2 / parties / DRAWS));
-      // the share's kurtosis is 6 + 3(parties − 1) = 3 + 3·parties: heavier tails, wider bounds
-      const tolerance = 6 * Math.sqrt((2 + 3 * parties) / DRAWS);
-      expect(Math.abs(variance / (2 / parties) - 1)).toBeLessThan(tolerance);
+describe("discrete Laplace noise, sampled exactly", () => {
+  it("draws Bernoulli(exp(−γ)) at its rate, for γ below and above 1", () => {
+    const rng = seededRandom("bernoulli");
+    for (const [num, den] of [[1n, 3n], [5n, 2n]] as const) {
+      let hits = 0;
+      for (let i = 0; i < DRAWS; i++) if (bernoulliExp(rng, num, den)) hits++;
+      const p = Math.exp(-Number(num) / Number(den));
+      expect(Math.abs(hits / DRAWS - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / DRAWS));
     }
   });
 
-  it("samples Gamma with the right mean for shapes below and above 1", () => {
-    for (const shape of [1 / 64, 1 / 3, 2.5]) {
-      const { mean } = moments(Array.from({ length: DRAWS }, () => gammaSample(shape)));
-      expect(Math.abs(mean - shape)).toBeLessThan(6 * Math.sqrt(shape / DRAWS));
+  it("fits P(y) ∝ exp(−|y|/b) by χ² at fixed seeds, for small and large scales", () => {
+    for (const [b, seed, w] of [[0.7, "s1", 4], [3, "s2", 9], [25.5, "s3", 40]] as const) {
+      const rng = seededRandom(seed);
+      const draws = Array.from({ length: DRAWS }, () => discreteLaplace(b, rng));
+      const { stat, cells } = chiSquare(draws, (y) => discreteLaplacePmf(b, y), w);
+      expect(stat, `b = ${b}`).toBeLessThan(chi2Critical(cells - 1));
     }
   });
 
-  it("draws uniforms strictly inside (0, 1)", () => {
-    for (let i = 0; i < 2000; i++) {
-      const u = uniform();
-      expect(u > 0 && u < 1).toBe(true);
-    }
+  it("tells a wrong scale apart (the test has power)", () => {
+    const rng = seededRandom("power");
+    const draws = Array.from({ length: DRAWS }, () => discreteLaplace(3, rng));
+    const { stat, cells } = chiSquare(draws, (y) => discreteLaplacePmf(2.5, y), 9);
+    expect(stat).toBeGreaterThan(chi2Critical(cells - 1));
   });
 
-  it("lays the rounded shares over the blocks with their own scales", () => {
-    const plan = { stats: [{ kind: "sum" as const, column: "x", scale: 0 }, { kind: "hist" as const, column: "x", edges: [0, 1, 2] }], noise: { parties: 2, scales: [0, 1000, 0] } };
-    const v = noiseVector(plan, [3, 3, 6]);
+  it("sums n nodes' draws into the intended noise: mean 0, variance n·2q/(1−q)²", () => {
+    const b = 4, n = 3;
+    const rng = seededRandom("sum");
+    const sums = Array.from({ length: DRAWS }, () => Number(discreteLaplace(b, rng) + discreteLaplace(b, rng) + discreteLaplace(b, rng)));
+    const mean = sums.reduce((a, x) => a + x, 0) / DRAWS;
+    const variance = sums.reduce((a, x) => a + (x - mean) ** 2, 0) / (DRAWS - 1);
+    const { t, s } = rationalScale(b);
+    const q = Math.exp(-Number(s) / Number(t));
+    const one = (2 * q) / (1 - q) ** 2;
+    expect(Math.abs(mean)).toBeLessThan(5 * Math.sqrt((n * one) / DRAWS));
+    expect(Math.abs(variance / (n * one) - 1)).toBeLessThan(0.06);
+  });
+
+  it("never uses a scale smaller than asked, and refuses nonsense", () => {
+    for (const b of [0.01, 1 / 3, 7.77, 1e12]) {
+      const { t, s } = rationalScale(b);
+      expect(Number(t) / Number(s)).toBeGreaterThanOrEqual(b);
+    }
+    expect(discreteLaplace(0)).toBe(0n);
+    expect(() => discreteLaplace(-1)).toThrow();
+    expect(() => discreteLaplace(Number.NaN)).toThrow();
+  });
+
+  it("lays draws over the blocks with their own scales", () => {
+    const plan = { stats: [{ kind: "sum" as const, column: "x", scale: 0 }, { kind: "hist" as const, column: "x", edges: [0, 1, 2] }], noise: { scales: [0, 1000, 0], selection: 1 } };
+    const v = noiseVector(plan, [3, 3, 6], seededRandom("layout"));
     expect(v).toHaveLength(12);
     expect(v.slice(0, 3)).toEqual([0n, 0n, 0n]);
     expect(v.slice(6)).toEqual(new Array(6).fill(0n));
-    expect(v.slice(3, 6).every((x) => typeof x === "bigint")).toBe(true);
     expect(v.slice(3, 6).some((x) => x !== 0n)).toBe(true);
     expect(noiseVector({ ...plan, noise: null }, [3, 3, 6])).toEqual(new Array(12).fill(0n));
-    expect(() => noiseVector({ ...plan, noise: { parties: 2, scales: [1, 1] } }, [3, 3, 6])).toThrow(/scales/);
-    expect(() => laplaceShare(-1, 2)).toThrow();
-    expect(() => laplaceShare(1, 0)).toThrow();
+    expect(() => noiseVector({ ...plan, noise: { scales: [1, 1], selection: 1 } }, [3, 3, 6])).toThrow(/scales/);
   });
 });

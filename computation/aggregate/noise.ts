@@ -1,92 +1,127 @@
 /**
- * Distributed Laplace noise for differential privacy.
+ * Discrete Laplace noise, sampled exactly: integers and rationals only, no floating point.
  *
- * Why: no single party may hold the noise of a released statistic (the marketplace never
- * sees plaintexts, and a holder that knew the total noise could subtract it). Laplace is
- * infinitely divisible: if each of n parties adds G1 − G2 with G1, G2 ~ Gamma(1/n, b)
- * independent, the sum of the n shares is exactly Laplace(0, b). Each node adds its share
- * to its own vector before encryption, so the decrypted total carries the full noise.
+ * Why discrete and exact: the released slots are integers, and noise drawn in floating point
+ * leaks through its low-order bits (Mironov 2012). The discrete Laplace distribution with
+ * scale b, P(Y = y) ∝ exp(−|y|/b), gives ε-DP for integer queries of sensitivity Δ when
+ * b ≥ Δ/ε (Ghosh, Roughgarden, Sundararajan 2009), and Canonne, Kamath and Steinke (2020,
+ * "The Discrete Gaussian for Differential Privacy", Algorithms 1 and 2) sample it exactly
+ * from uniform integers. We follow their algorithms; every uniform comes from a CSPRNG
+ * (node:crypto), or from a seeded AES-CTR stream in tests (`seededRandom`).
  *
- * Sampling uses a CSPRNG (node:crypto) for every uniform: the noise protects individuals,
- * so it must not be predictable. Gamma draws use Marsaglia–Tsang (2000), with the
- * Gamma(a) = Gamma(a+1)·U^(1/a) boost for shape a < 1 (computed in the log domain).
+ * Scales arrive as numbers (a plan's b = Δ·m/ε); they are turned into the rational
+ * t/SCALE_DENOMINATOR with t = ⌈b·SCALE_DENOMINATOR⌉, never below b: the noise is never smaller
+ * than the plan asked for.
  *
- * Caveats: shares are rounded to integers (the slots are integers), so the total noise is
- * Laplace plus the sum of n rounding errors (each within ±0.5); and noise drawn in floating
- * point is not exactly Laplace in its low-order bits (Mironov 2012); rounding to integers
- * blunts that attack (as in the snapping mechanism) but this is not a formally verified
- * discrete mechanism.
+ * Every node adds a full draw (docs/queries.md, "t = n − 1"): the noise stays enough even if
+ * all the other sources collude with the buyer. The released total therefore carries the sum
+ * of n independent draws.
  */
-import { randomFillSync } from "node:crypto";
+import { createCipheriv, createHash, randomFillSync } from "node:crypto";
 import { noiseSpec, type AggregatePlan } from "../protocol";
 
-const POOL = new BigUint64Array(512);
-let poolAt = POOL.length;
-
-/** A uniform double in (0, 1) with 53 random bits, never 0 or 1. */
-export function uniform(): number {
-  if (poolAt === POOL.length) {
-    randomFillSync(POOL);
-    poolAt = 0;
-  }
-  const bits = POOL[poolAt++]! >> 11n;
-  return (Number(bits) + 0.5) / 9007199254740992;
+/** A source of uniform integers. */
+export interface RandomSource {
+  /** a uniform integer in [0, n), n ≥ 1 */
+  below(n: bigint): bigint;
 }
 
-let spareNormal: number | null = null;
-
-/** A standard normal draw (Box–Muller on CSPRNG uniforms). */
-export function standardNormal(): number {
-  if (spareNormal !== null) {
-    const z = spareNormal;
-    spareNormal = null;
-    return z;
-  }
-  const r = Math.sqrt(-2 * Math.log(uniform()));
-  const t = 2 * Math.PI * uniform();
-  spareNormal = r * Math.sin(t);
-  return r * Math.cos(t);
+/** Uniform integers by rejection from a byte stream: no modulo bias. */
+function fromBytes(fill: (buf: Uint8Array) => void): RandomSource {
+  const pool = new Uint8Array(4096);
+  let at = pool.length;
+  const byte = () => {
+    if (at === pool.length) { fill(pool); at = 0; }
+    return pool[at++]!;
+  };
+  return {
+    below(n: bigint): bigint {
+      if (n < 1n) throw new RangeError("below(n) needs n ≥ 1");
+      if (n === 1n) return 0n;
+      const bits = (n - 1n).toString(2).length;
+      const bytes = Math.ceil(bits / 8);
+      const mask = (1n << BigInt(bits)) - 1n;
+      for (;;) {
+        let x = 0n;
+        for (let i = 0; i < bytes; i++) x = (x << 8n) | BigInt(byte());
+        x &= mask;
+        if (x < n) return x;
+      }
+    },
+  };
 }
 
-/** Gamma(shape, 1) by Marsaglia–Tsang; shape > 0. */
-export function gammaSample(shape: number): number {
-  if (!(shape > 0) || !Number.isFinite(shape)) throw new RangeError("Gamma shape must be a positive number");
-  if (shape < 1) {
-    // Gamma(a) = Gamma(a + 1) · U^(1/a); in logs so that tiny values do not underflow early
-    const g = gammaSample(shape + 1);
-    return Math.exp(Math.log(g) + Math.log(uniform()) / shape);
-  }
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number, v: number;
-    do {
-      x = standardNormal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = uniform();
-    const x2 = x * x;
-    if (u < 1 - 0.0331 * x2 * x2) return d * v;
-    if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
-  }
+/** The operating system's CSPRNG: what nodes use. */
+export const secureRandom: RandomSource = fromBytes((buf) => randomFillSync(buf));
+
+/** A reproducible stream (AES-256-CTR keyed by SHA-256 of the seed), for tests at fixed seeds only. */
+export function seededRandom(seed: string): RandomSource {
+  const key = createHash("sha256").update(`noise-seed:${seed}`).digest();
+  const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
+  return fromBytes((buf) => { buf.set(cipher.update(Buffer.alloc(buf.length))); });
 }
 
-/** One party's share of Laplace(0, b) noise split among `parties`: G1 − G2, Gi ~ Gamma(1/parties, b). */
-export function laplaceShare(b: number, parties: number): number {
-  if (!(b >= 0) || !Number.isFinite(b)) throw new RangeError("The Laplace scale must be a finite number >= 0");
-  if (!Number.isInteger(parties) || parties < 1) throw new RangeError("parties must be a positive integer");
-  if (b === 0) return 0;
-  const a = 1 / parties;
-  return b * (gammaSample(a) - gammaSample(a));
+/** Bernoulli(num/den), 0 ≤ num ≤ den. */
+function bernoulli(rng: RandomSource, num: bigint, den: bigint): boolean {
+  return rng.below(den) < num;
+}
+
+/** Bernoulli(exp(−γ)) for γ = num/den in [0, 1] (CKS Algorithm 1: the least k with ¬Bernoulli(γ/k) is odd w.p. exp(−γ)). */
+function bernoulliExpAtMostOne(rng: RandomSource, num: bigint, den: bigint): boolean {
+  let k = 1n;
+  while (bernoulli(rng, num, den * k)) k++;
+  return k % 2n === 1n;
+}
+
+/** Bernoulli(exp(−num/den)) for num/den ≥ 0: exp(−γ) = exp(−1)^⌊γ⌋ · exp(−(γ − ⌊γ⌋)). */
+export function bernoulliExp(rng: RandomSource, num: bigint, den: bigint): boolean {
+  if (num < 0n || den <= 0n) throw new RangeError("bernoulliExp needs num ≥ 0, den > 0");
+  let rest = num;
+  for (; rest > den; rest -= den) if (!bernoulliExpAtMostOne(rng, 1n, 1n)) return false;
+  return bernoulliExpAtMostOne(rng, rest, den);
+}
+
+/** Denominator of the rational form of a scale: b becomes ⌈b·D⌉ / D. */
+export const SCALE_DENOMINATOR = 1024n;
+
+/** The rational t/s ≥ b used for a numeric scale b > 0. */
+export function rationalScale(b: number): { t: bigint; s: bigint } {
+  if (!(b > 0) || !Number.isFinite(b)) throw new RangeError("A discrete Laplace scale must be a finite number > 0");
+  return { t: BigInt(Math.ceil(b * Number(SCALE_DENOMINATOR))), s: SCALE_DENOMINATOR };
 }
 
 /**
- * This node's noise for a vector with the given block widths (blockWidths(plan)): each slot
- * of block j gets round(laplaceShare(scales[j], parties)); block 0 is the count block and
- * block 1 + i belongs to plan.stats[i]. All zeros when plan.noise is null.
+ * One draw of the discrete Laplace distribution with scale t/s: P(Y = y) ∝ exp(−|y|·s/t)
+ * (CKS Algorithm 2). b = 0 means no noise.
  */
-export function noiseVector(plan: Pick<AggregatePlan, "noise" | "stats">, widths: number[]): bigint[] {
+export function discreteLaplace(b: number, rng: RandomSource = secureRandom): bigint {
+  if (b === 0) return 0n;
+  const { t, s } = rationalScale(b);
+  for (;;) {
+    const u = rng.below(t);
+    if (!bernoulliExpAtMostOne(rng, u, t)) continue;
+    let v = 0n;
+    while (bernoulliExpAtMostOne(rng, 1n, 1n)) v++;
+    const y = (u + t * v) / s;
+    const negative = bernoulli(rng, 1n, 2n);
+    if (negative && y === 0n) continue;
+    return negative ? -y : y;
+  }
+}
+
+/** P(Y = y) of the discrete Laplace with scale t/s, in floating point: for tests and docs only, never for sampling. */
+export function discreteLaplacePmf(b: number, y: number): number {
+  const { t, s } = rationalScale(b);
+  const q = Math.exp(-Number(s) / Number(t));
+  return ((1 - q) / (1 + q)) * q ** Math.abs(y);
+}
+
+/**
+ * This node's noise for a vector with the given block widths (blockWidths(plan)): each slot of
+ * block j gets a discrete Laplace draw of scale scales[j]; block 0 is the count block and block
+ * 1 + i belongs to plan.stats[i]. All zeros when plan.noise is null.
+ */
+export function noiseVector(plan: Pick<AggregatePlan, "noise" | "stats">, widths: number[], rng: RandomSource = secureRandom): bigint[] {
   const noise = noiseSpec.parse(plan.noise);
   const total = widths.reduce((a, w) => a + w, 0);
   if (!noise) return new Array<bigint>(total).fill(0n);
@@ -95,7 +130,7 @@ export function noiseVector(plan: Pick<AggregatePlan, "noise" | "stats">, widths
   const out: bigint[] = [];
   widths.forEach((w, j) => {
     const b = noise.scales[j]!;
-    for (let i = 0; i < w; i++) out.push(BigInt(Math.round(laplaceShare(b, noise.parties))));
+    for (let i = 0; i < w; i++) out.push(discreteLaplace(b, rng));
   });
   return out;
 }

@@ -34,10 +34,10 @@ import { z } from "zod";
 import { computeVector } from "../aggregate/index";
 import { AggregateError, createConnector } from "../aggregate/connectors";
 import { maskCounts } from "../aggregate/masks";
-import { laplaceShare } from "../aggregate/noise";
+import { discreteLaplace } from "../aggregate/noise";
 import { encryptVector } from "../he";
 import {
-  aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, enrolHolderRequest, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
+  aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, groupCount, enrolHolderRequest, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
   subjectRecordsRequest, type AggregateResponse, type AnswerCommitment, type LedgerEntryProof, type LedgerHead,
 } from "../protocol";
 import { checkPlan, nodeDatasetPolicy, PolicyRefusal, type NodeDatasetPolicy } from "../policy";
@@ -55,12 +55,12 @@ import type { NodeIdentity } from "./identity";
 import { NodeJournal } from "./journal";
 import { ReplayGuard } from "./replay";
 import { NodeWitness, WitnessRefusal } from "./witness";
+import { SUBJECT_COLUMN } from "../subject";
 import { openRequest, SEALED_TYPE, sealedBody, type SealedBody } from "../transport";
 
 const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
-/** The column every person-level dataset keys its records by (the subject's opaque identifier). */
-export const SUBJECT_COLUMN = "subject_ref";
+export { SUBJECT_COLUMN };
 
 /** Longest validity a request may claim, and the clock skew tolerated. */
 const MAX_VALIDITY_MS = 5 * 60_000;
@@ -299,8 +299,9 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     if (seen.suppressed && seen.suppressed.some((s, g) => s === req.released[g])) throw new NodeRefusal(403, "NOT_RELEASED", "These are not the groups this node released.");
     if (!journal.serveOnce("contributed", req.queryId)) throw new NodeRefusal(409, "ALREADY_SERVED", "This node already reported its contribution to this query.");
     const exact = seen.counts.reduce((a, c, g) => (req.released[g] ? a + c : a), 0n);
-    // The operator learns a noisy count only (Laplace, ε = CONTRIBUTION_EPSILON, once per query), never a holder's exact one.
-    const noisy = exact + BigInt(Math.round(laplaceShare(1 / CONTRIBUTION_EPSILON, 1)));
+    // The operator learns a noisy count only (discrete Laplace, ε = CONTRIBUTION_EPSILON per person, once per query), never a holder's exact one.
+    const rowsPerPerson = policyOf(answered.dataset)?.person?.maxRows ?? 1;
+    const noisy = exact + discreteLaplace(rowsPerPerson / CONTRIBUTION_EPSILON);
     return signPayload("node-response", { type: "contribution-result", queryId: req.queryId, nodeId: identity.nodeId, rows: (noisy < 0n ? 0n : noisy).toString() }, identity.signingKey);
   }
 
@@ -378,16 +379,22 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       }
     }
     if (!journal.reserve(req.queryId, { dataset, buyer: statement.buyerOrgId, eps: epsilon })) throw new NodeRefusal(409, "QUERY_ANSWERED", "This node has already answered this query.");
+    // Spent before computing, as a consent is: a query that fails from here on still costs its ε,
+    // so a failure can never be a free look at the data.
+    journal.append({ t: "answered", q: req.queryId, planHash: planHash(plan), dataset, buyer: statement.buyerOrgId, eps: epsilon, at: now(), groups: groupCount(plan) });
+    journal.release(req.queryId);
     const connector = createConnector(config.datasets[dataset]!);
     try {
-      // Every node adds a full Laplace share (parties = 1): the noise stays enough even if all
-      // the other sources collude with the buyer (t = n − 1; docs/queries.md).
-      const { counts, vector } = await computeVector(connector, { ...plan, noise: plan.noise && { ...plan.noise, parties: 1 } });
+      // Every node adds a full noise draw: the noise stays enough even if all the other sources
+      // collude with the buyer (t = n − 1; docs/queries.md). Each person counts at most
+      // policy.person.maxRows rows (the privacy unit).
+      const { counts, selection, vector } = await computeVector(connector, plan, policy.person ? { perPerson: policy.person } : {});
       let suppressed: boolean[] | undefined;
       let maskedCounts: string[] = [];
       if (single) {
-        // The only source: its counts would be the totals in the clear, so it applies k itself.
-        suppressed = counts.map((n) => n < BigInt(policy.minCohort));
+        // The only source: its counts would be the totals in the clear, so it applies k itself,
+        // on noisy counts under a noised plan (a private keep-or-suppress decision).
+        suppressed = selection.map((n) => n < BigInt(policy.minCohort));
         const widths = blockWidths(plan);
         let at = 0;
         for (const w of widths) {
@@ -396,7 +403,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
           at += w;
         }
       } else {
-        maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts });
+        maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts: selection });
       }
       const ciphertexts = await encryptVector(req.publicKey, vector);
       let commitment: AnswerCommitment;
@@ -407,12 +414,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         console.error(`[node ${config.name}] cannot commit to this answer:`, e);
         commitment = { notProvable: `the node could not commit to its answer (${(e as Error).message.slice(0, 200)})` };
       }
-      journal.append({ t: "answered", q: req.queryId, planHash: planHash(plan), dataset, buyer: statement.buyerOrgId, eps: epsilon, at: now(), groups: counts.length });
       remember(req.queryId, counts, suppressed);
       const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ...(suppressed ? { suppressed } : {}), ciphertexts, witnessedSize, commitment };
       return signPayload("node-response", payload, identity.signingKey);
     } finally {
-      journal.release(req.queryId);
       await connector.close?.();
     }
   }

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { createQueryProduct } from "../queries/products";
 import { queryPolicy } from "../queries/policy";
 import { assertSourcesAllow } from "./node-fit";
+import { floorProblems } from "../queries/floor";
 
 export const productDraftInput = z.object({
   slug: z.string().regex(/^[a-z0-9-]{3,60}$/, { error: "Use 3–60 lowercase letters, digits and dashes." }),
@@ -32,6 +33,9 @@ export async function createProductFromResources(db: PrismaClient, o: { develope
     if (missing.length) throw new AppError("BAD_INPUT", "FIELD_MISSING", `Resource ${r.name} has no field ${missing.join(", ")}.`);
   }
   const sources = resources.map((r) => ({ nodeId: r.nodeId!, dataset: r.dataset! }));
+  // Never below the market's privacy floor for what the holders declared (server/queries/floor.ts).
+  const problems = floorProblems(input.policy, resources);
+  if (problems.length) throw new AppError("BAD_INPUT", "PRIVACY_FLOOR", `Below the market's privacy floor: ${problems.join("; ")}.`);
   // Only what every source's holder allows at its own node (its signed policy).
   await assertSourcesAllow(db, input.policy, sources);
   const { resourceIds: _r, ...rest } = input;

@@ -15,6 +15,8 @@ import { recordEvent, textHash } from "../ledger/events";
 import { canonicalJson } from "@/sdk/ledger";
 import { AppError } from "../errors";
 import { termsSchema } from "./schemas";
+import { assertFloor } from "../queries/floor";
+import { queryPolicy } from "../queries/policy";
 
 type Status = "DRAFT" | "SUBMITTED" | "REJECTED" | "LISTED" | "PAUSED";
 type ProductRow = Awaited<ReturnType<PrismaClient["dataProduct"]["findUniqueOrThrow"]>>;
@@ -38,6 +40,12 @@ async function move(db: PrismaClient, o: { productId: string; action: Action; ac
     o.guard?.(p);
     if (!t.from.includes(p.status)) {
       throw new AppError("CONFLICT", "ILLEGAL_TRANSITION", `A ${p.status.toLowerCase()} product cannot be ${o.action === "submit" ? "submitted" : `${o.action}d`}.`);
+    }
+    // Nothing below the privacy floor is submitted, listed or resumed (server/queries/floor.ts).
+    if (t.to === "SUBMITTED" || t.to === "LISTED") {
+      const policy = queryPolicy.safeParse(p.policy);
+      if (!policy.success) throw new AppError("BAD_INPUT", "BAD_POLICY", "The product's query policy is not valid.");
+      await assertFloor(tx, policy.data, await tx.productSource.findMany({ where: { productId: p.id }, select: { nodeId: true, dataset: true } }));
     }
     const moved = await tx.dataProduct.updateMany({ where: { id: p.id, status: p.status }, data: { status: t.to, ...o.data } });
     if (moved.count !== 1) throw new AppError("CONFLICT", "PRODUCT_CHANGED", "The product changed meanwhile: reload and try again.");

@@ -13,7 +13,7 @@ import type { QueryPolicy } from "../queries/policy";
 /** What in the product's policy the node's policy does not allow (empty: it fits). */
 export function productFitsNode(product: QueryPolicy, node: NodeDatasetPolicy): string[] {
   const problems: string[] = [];
-  const never = new Set(node.never);
+  const never = new Set([...node.never, ...(node.person ? [node.person.column] : [])]);
   for (const d of product.dimensions) {
     const n = node.dimensions[d.column];
     if (!n || never.has(d.column)) { problems.push(`${d.column} is not a dimension the holder allows`); continue; }
@@ -31,7 +31,10 @@ export function productFitsNode(product: QueryPolicy, node: NodeDatasetPolicy): 
   }
   if (product.minCohort < node.minCohort) problems.push(`minimum cohort ${product.minCohort} is below the holder's ${node.minCohort}`);
   if (product.maxGroups > node.maxGroups) problems.push(`up to ${product.maxGroups} groups, the holder allows ${node.maxGroups}`);
-  if (node.dp.required) {
+  if (node.person && product.privacy.mode === "dp" && (product.privacy.maxRowsPerPerson ?? 1) < node.person.maxRows) {
+    problems.push(`each person may contribute ${node.person.maxRows} rows at the holder's node: the product must count ${node.person.maxRows} rows per person, not ${product.privacy.maxRowsPerPerson ?? 1}`);
+  }
+  if (node.dp.required || node.person) {
     if (product.privacy.mode !== "dp") problems.push("the holder requires differential privacy");
     else if (product.privacy.maxEpsilonPerQuery > node.dp.maxEpsilonPerQuery) problems.push(`ε ${product.privacy.maxEpsilonPerQuery} per query is above the holder's ${node.dp.maxEpsilonPerQuery}`);
   }

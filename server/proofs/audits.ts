@@ -201,7 +201,9 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
     }
     const result = job.result as { suppressed: boolean[] } | null;
     const released = (result?.suppressed ?? []).map((s) => !s);
-    const k = product.sources.length === 1 ? policy.minCohort : 0;
+    // A single source applies k itself; under DP it decides on its noisy counts, so only an exact
+    // (open-data) plan's release can be proven against k.
+    const k = product.sources.length === 1 && !plan.noise ? policy.minCohort : 0;
     const base = { queryId: job.id, nodeId: node.signingKey, plan, root: registered.root };
     const t0 = Date.now();
     let bundle: AuditBundle;
@@ -268,14 +270,26 @@ export async function listAudits(db: PrismaClient, o: z.input<typeof auditListIn
   });
   const nodes = await db.computationNode.findMany({ where: { id: { in: [...new Set(audits.map((a) => a.nodeId))] } }, select: { id: true, name: true, organisation: { select: { name: true, nameZh: true } } } });
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  return audits.map((a) => ({ ...a, node: byId.get(a.nodeId)?.name ?? "?", holder: byId.get(a.nodeId)?.organisation ?? null }));
+  // A failed check's detail may quote a holder's exact figures: the supervisor's to read, not the buyer's.
+  const shown = (a: (typeof audits)[number]) => (o.supervisor || a.status !== "FAILED" ? a.reason : "A check failed; the supervisor holds the details.");
+  return audits.map((a) => ({ ...a, reason: shown(a), node: byId.get(a.nodeId)?.name ?? "?", holder: byId.get(a.nodeId)?.organisation ?? null }));
 }
 
+/**
+ * One audit. The supervisor sees everything: the bundle (chains, per-node figures) and each
+ * check's detail. A buyer sees the verdict, the checks' names and outcomes, and the bundle's
+ * hash (the one on the ledger): per-node figures are exact counts about a holder's rows, which
+ * the buyer's DP budget does not pay for.
+ */
 export async function getAudit(db: PrismaClient, o: { auditId: string; orgId: string; supervisor: boolean }) {
   const a = await db.audit.findUnique({ where: { id: o.auditId } });
   const job = a && await db.queryJob.findUnique({ where: { id: a.queryId }, select: { buyerOrgId: true } });
   if (!a || !job || (!o.supervisor && job.buyerOrgId !== o.orgId)) throw new AppError("NOT_FOUND", "AUDIT_NOT_FOUND", "No such audit that you may see.");
-  return { id: a.id, queryId: a.queryId, status: a.status, reason: a.reason, flagged: a.flagged, bundle: a.bundle as AuditBundle | null, checks: a.checks as { what: string; ok: boolean; detail?: string }[] | null };
+  const checks = a.checks as { what: string; ok: boolean; detail?: string }[] | null;
+  const bundleHash = a.bundle ? textHash(canonicalJson(a.bundle)) : null;
+  const verdict = { id: a.id, queryId: a.queryId, status: a.status, flagged: a.flagged, bundleHash };
+  if (o.supervisor) return { ...verdict, reason: a.reason, bundle: a.bundle as AuditBundle | null, checks };
+  return { ...verdict, reason: a.reason && a.status === "FAILED" ? "A check failed; the supervisor holds the details." : a.reason, bundle: null, checks: checks?.map(({ what, ok }) => ({ what, ok })) ?? null };
 }
 
 /** Delivered queries the supervisor may audit, newest first. */

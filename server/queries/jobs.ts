@@ -1,11 +1,13 @@
 /**
  * Encrypted aggregate queries as durable jobs.
  *
- *   submitQuery  checks the policy, charges ε and creates the job in one transaction
+ *   submitQuery  checks the policy and the privacy floor, charges ε (to the product's budget
+ *                and to each source dataset's, per buyer organisation) and creates the job in
+ *                one transaction
  *   runQueryJob  asks every source node (in parallel), verifies their signatures, sums the
- *                masked counts (learning only totals), zeroes groups below k in the summed
- *                ciphertexts, and stores the single result; any failure fails the whole
- *                query and gives the ε back
+ *                masked counts (learning only totals, noisy under DP), zeroes groups below k
+ *                in the summed ciphertexts, and stores the single result; any failure fails
+ *                the whole query; its ε comes back only if no node was asked to compute
  *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -29,6 +31,7 @@ import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
 import { marketSigningKey } from "../keys";
 import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
+import { assertFloor, floorSettings } from "./floor";
 
 const MAX_ATTEMPTS = 3;
 const NODE_TIMEOUT_MS = 120_000;
@@ -83,6 +86,8 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
   if (product.sources.length === 0 || product.sources.some((s) => !s.node.active)) {
     throw new AppError("UNAVAILABLE", "SOURCE_UNAVAILABLE", "A data source of this product is not available.");
   }
+  // The floor holds for every query, whatever was approved before the floor changed.
+  await assertFloor(db, policy, product.sources);
   const planned = planQuery(policy, opts.query);
   const statement = authorizationOf({ queryId: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, plan: planned.plan, publicKey: opts.publicKey, epsilon: planned.epsilon });
   await checkBuyerSignature(db, { statement, signature: opts.signature, signingKey: opts.signingKey });
@@ -93,7 +98,10 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
   return db.$transaction(async (tx) => {
     // The order's entitlement (quota, validity) and the ε budget are used together or not at all.
     const orderId = await consumeEntitlement(tx, { buyerOrgId: opts.buyerOrgId, productId: product.id });
-    if (policy.privacy.mode === "dp") await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
+    if (policy.privacy.mode === "dp") {
+      await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
+      await chargeDatasets(tx, { queryId: opts.queryId, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, sources: product.sources });
+    }
     const job = await tx.queryJob.create({
       data: {
         id: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey, orderId,
@@ -127,15 +135,41 @@ async function chargeEpsilon(tx: Prisma.TransactionClient, o: { productId: strin
   }
 }
 
-/** Mark a running job failed and give its ε and its use of the order back, exactly once. */
+/**
+ * Charge ε to each source dataset's account for this buyer organisation, shared by every product
+ * built on the dataset (a rolling window of floorSettings().periodDays). The buyer's organisation
+ * row is locked first, so two concurrent queries of one buyer cannot both fit the last ε.
+ */
+async function chargeDatasets(tx: Prisma.TransactionClient, o: { queryId: string; buyerOrgId: string; epsilon: number; sources: { nodeId: string; dataset: string }[] }) {
+  const f = floorSettings();
+  await tx.$queryRaw`SELECT 1 FROM "Organisation" WHERE "id" = ${o.buyerOrgId}::uuid FOR UPDATE`;
+  const since = new Date(Date.now() - f.periodDays * 86_400_000);
+  for (const s of o.sources) {
+    const charges = await tx.epsilonCharge.findMany({ where: { buyerOrgId: o.buyerOrgId, nodeId: s.nodeId, dataset: s.dataset, createdAt: { gte: since } }, orderBy: { createdAt: "asc" }, select: { epsilon: true, createdAt: true } });
+    const spent = charges.reduce((a, c) => a + c.epsilon, 0);
+    if (spent + o.epsilon > f.epsilonPerDataset + 1e-9) {
+      const refresh = charges[0] ? new Date(charges[0].createdAt.getTime() + f.periodDays * 86_400_000).toISOString().slice(0, 10) : "";
+      throw new AppError("CONFLICT", "BUDGET_EXHAUSTED", `Not enough privacy budget on dataset ${s.dataset}: this query needs ε ${o.epsilon}, ${Math.max(0, f.epsilonPerDataset - spent).toFixed(3)} of ${f.epsilonPerDataset} is left for your organisation over every product built on it${refresh ? ` (ε starts coming back on ${refresh})` : ""}.`);
+    }
+  }
+  await tx.epsilonCharge.createMany({ data: o.sources.map((s) => ({ queryId: o.queryId, buyerOrgId: o.buyerOrgId, nodeId: s.nodeId, dataset: s.dataset, epsilon: o.epsilon })) });
+}
+
+/**
+ * Mark a running job failed and give its use of the order back, exactly once. Its ε comes back
+ * only if no node was asked to compute: once one may have, the failure could depend on the
+ * data, and a free failure would be a free look at it.
+ */
 async function failJob(db: PrismaClient, jobId: string, message: string) {
   await db.$transaction(async (tx) => {
     const moved = await tx.queryJob.updateMany({ where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
     if (moved.count !== 1) return;
     const job = await tx.queryJob.findUniqueOrThrow({ where: { id: jobId } });
-    await recordEvent(tx, { type: "query.failed", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId }, data: { epsilonReturned: job.epsilon } });
+    const refund = job.epsilon > 0 && !job.computeStartedAt;
+    await recordEvent(tx, { type: "query.failed", actorOrgId: null, objectId: job.id, refs: { productId: job.productId, buyerOrgId: job.buyerOrgId }, data: { epsilonReturned: refund ? job.epsilon : 0 } });
     if (job.orderId) await returnEntitlement(tx, job.orderId);
-    if (job.epsilon > 0) {
+    if (refund) {
+      await tx.epsilonCharge.deleteMany({ where: { queryId: job.id } });
       await tx.$executeRaw`UPDATE "PrivacyBudget" SET "spent" = GREATEST("spent" - ${job.epsilon}, 0), "updatedAt" = now()
         WHERE "productId" = ${job.productId}::uuid AND "buyerOrgId" = ${job.buyerOrgId}::uuid`;
     }
@@ -226,6 +260,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     // Made once per checkpoint and shared by every node's request (the nodes ask in parallel).
     const evidence = new Map<number, ReturnType<typeof evidenceAt>>();
     const evidenceFor = (cp: SignedCheckpoint) => evidence.get(cp.size) ?? evidence.set(cp.size, evidenceAt(cp)).get(cp.size)!;
+    // From here a node may compute: the ε stays spent whatever happens next.
+    await db.queryJob.updateMany({ where: { id: job.id, computeStartedAt: null }, data: { computeStartedAt: new Date() } });
     const answers = await Promise.all(sources.map(async (s) => {
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
       // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
@@ -272,9 +308,12 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     // Only the totals are ever known here: each node's counts are hidden by its masks. A product's
     // only source sends no counts at all: it applies k itself and says which groups it suppressed.
     const single = sources.length === 1;
+    // Under DP every node adds a selection-noise draw to its counts: the totals here are noisy, and
+    // so is each keep-or-suppress decision. Without DP (open data only, server/queries/floor.ts) they are exact.
     const totals = single ? null : unmaskSum(answers.map((a) => a.maskedCounts));
+    const selectionSlack = planned.plan.noise ? BigInt(Math.ceil(sources.length * (20 * planned.plan.noise.selection + 1))) : 0n;
     // Masks that do not cancel (a node used other keys, or lied) show up as absurd totals.
-    if (totals?.some((n) => n < 0n || n > BigInt(policy.maxRowsTotal))) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
+    if (totals?.some((n) => n < -selectionSlack || n > BigInt(policy.maxRowsTotal) + selectionSlack)) throw new Error("The nodes' masked counts do not add up: a node answered inconsistently.");
     const suppressed = totals ? totals.map((n) => n < BigInt(policy.minCohort)) : answers[0]!.suppressed!;
     const summed = await addCiphertexts(answers.map((a) => a.ciphertexts));
     const ciphertexts = await maskCiphertexts(job.publicKey, summed, slotMask(planned.plan, suppressed));
@@ -298,11 +337,13 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       const c = answers[i]!.commitment;
       return !c ? { unprovable: "The node signed no commitment with its answer" } : "notProvable" in c ? { unprovable: c.notProvable } : { commitmentRoot: c.root, finalAcc: c.finalAcc, chunks: c.chunks };
     });
-    // Contributions carry each node's Laplace noise (ε = CONTRIBUTION_EPSILON): they must add up to
-    // the released totals within a bound that noise exceeds with probability below e^-20 per node.
+    // Contributions carry each node's discrete Laplace noise (ε = CONTRIBUTION_EPSILON per person): they
+    // must add up to the released (noisy) totals within a bound their noise exceeds with probability below e^-20 per draw.
     if (totals) {
       const releasedTotal = totals.reduce((a, n, g) => (released[g] ? a + n : a), 0n);
-      const slack = BigInt(Math.ceil(sources.length * (20 / CONTRIBUTION_EPSILON + 1)));
+      const rowsPerPerson = policy.privacy.mode === "dp" ? policy.privacy.maxRowsPerPerson ?? 1 : 1;
+      const releasedGroups = BigInt(released.filter(Boolean).length);
+      const slack = BigInt(Math.ceil(sources.length * (20 * rowsPerPerson / CONTRIBUTION_EPSILON + 1))) + (selectionSlack * releasedGroups);
       const reported = contributions.reduce((a, c) => a + c.rows, 0n);
       if (reported - releasedTotal > slack || releasedTotal - reported > slack) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
     }

@@ -9,7 +9,9 @@ import { z } from "zod";
 import {
   aggregates, dimensionSpec, filterOps, groupCount, type AggregatePlan, type FilterSpec, type StatSpec,
 } from "@/computation/protocol";
+import { requiredNoise } from "@/computation/policy";
 import { AppError } from "../errors";
+import { floorSettings } from "./floor";
 
 /** The largest magnitude a slot may reach: below t/2 of the BFV plain modulus (a 60-bit prime) with margin. */
 const SLOT_LIMIT = 2n ** 58n;
@@ -37,7 +39,11 @@ export const queryPolicy = z.object({
   maxRowsTotal: z.number().int().min(1),
   privacy: z.discriminatedUnion("mode", [
     z.object({ mode: z.literal("none") }),
-    z.object({ mode: z.literal("dp"), epsilonPerBuyer: z.number().positive(), maxEpsilonPerQuery: z.number().positive() }),
+    z.object({
+      mode: z.literal("dp"), epsilonPerBuyer: z.number().positive(), maxEpsilonPerQuery: z.number().positive(),
+      /** the privacy unit: rows one person may contribute (at least each source node's own bound); sensitivities scale with it */
+      maxRowsPerPerson: z.number().int().min(1).max(1000).optional(),
+    }),
   ]),
 }).superRefine((p, ctx) => {
   for (const m of p.measures) {
@@ -131,18 +137,13 @@ export function planQuery(policy: QueryPolicy, raw: BuyerQuery): Planned {
   let epsilon = 0;
   let noise: AggregatePlan["noise"] = null;
   if (policy.privacy.mode === "dp") {
+    const floor = floorSettings();
     epsilon = q.epsilon ?? Math.min(1, policy.privacy.maxEpsilonPerQuery);
     if (epsilon > policy.privacy.maxEpsilonPerQuery) refuse("EPSILON_TOO_LARGE", `ε ${epsilon} is above this product's limit of ${policy.privacy.maxEpsilonPerQuery} per query.`);
-    // Sequential composition over the statistics released per group (groups are disjoint,
-    // so across groups it composes in parallel): each gets ε/m, Laplace scale Δ·m/ε.
-    const m = 1 + stats.length;
-    const scales = [1, ...stats.map((s) => {
-      if (s.kind === "hist") return 1;
-      const r = measures.get(s.column)!;
-      const peak = Math.max(Math.abs(r.min), Math.abs(r.max)) * 10 ** s.scale;
-      return s.kind === "sum" ? peak : peak * peak;
-    })].map((sensitivity) => (sensitivity * m) / epsilon);
-    noise = { parties: 1, scales }; // parties is set per query to the number of sources
+    if (epsilon > floor.epsilonMax) refuse("EPSILON_TOO_LARGE", `ε ${epsilon} is above the market's limit of ${floor.epsilonMax} per query.`);
+    // A nearly free query would still cost the people in the data something: ε has a floor.
+    if (epsilon < floor.epsilonMin) refuse("EPSILON_TOO_SMALL", `ε ${epsilon} is below the market's floor of ${floor.epsilonMin} per query.`);
+    noise = requiredNoise({ stats, ranges }, epsilon, policy.privacy.maxRowsPerPerson ?? 1);
   }
   return { plan: { groupBy, filters, stats, ranges, noise }, outputs, epsilon, groups };
 }

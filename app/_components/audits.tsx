@@ -119,7 +119,9 @@ export function AuditProofs({ auditId }: { auditId: string }) {
           </p>
           <p className="muted">{t.audits.cli}</p>
         </>
-      ) : <p className="muted">{t.audits.noBundle}</p>}
+      ) : audit.data.bundleHash
+        ? <p className="muted" data-testid="bundle-hash" style={{ wordBreak: "break-all" }}>{fill(t.audits.bundleWithSupervisor, { hash: audit.data.bundleHash })}</p>
+        : <p className="muted">{t.audits.noBundle}</p>}
       {verify.error && <p className="error" role="alert">{verify.error.message}</p>}
       {verify.data && (
         <>

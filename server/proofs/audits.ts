@@ -289,7 +289,7 @@ export async function getAudit(db: PrismaClient, o: { auditId: string; orgId: st
   const bundleHash = a.bundle ? textHash(canonicalJson(a.bundle)) : null;
   const verdict = { id: a.id, queryId: a.queryId, status: a.status, flagged: a.flagged, bundleHash };
   if (o.supervisor) return { ...verdict, reason: a.reason, bundle: a.bundle as AuditBundle | null, checks };
-  return { ...verdict, reason: a.reason && a.status === "FAILED" ? "A check failed; the supervisor holds the details." : a.reason, bundle: null, checks: checks?.map(({ what, ok }) => ({ what, ok })) ?? null };
+  return { ...verdict, reason: a.reason && a.status === "FAILED" ? "A check failed; the supervisor holds the details." : a.reason, bundle: null, checks: checks?.map(({ what, ok }): { what: string; ok: boolean; detail?: string } => ({ what, ok })) ?? null };
 }
 
 /** Delivered queries the supervisor may audit, newest first. */

@@ -15,8 +15,17 @@ describe("query policy", () => {
     expect(p.plan.stats).toEqual([{ kind: "sum", column: "claim_amount", scale: 0 }, { kind: "sumsq", column: "claim_amount", scale: 0 }]);
     expect(p.outputs.map((o) => [o.sumBlock, o.sumsqBlock])).toEqual([[1, 2], [1, undefined]]);
     expect(p.plan.ranges).toEqual([{ column: "claim_amount", min: 0, max: 200_000 }]);
-    // ε/3 per statistic: count Δ=1, sum Δ=200000, sumsq Δ=200000².
-    expect(p.plan.noise!.scales).toEqual([6, 200_000 * 6, 200_000 ** 2 * 6]);
+    // ε/4 per statistic: the selection count and the count Δ=1, sum Δ=200000, sumsq Δ=200000².
+    expect(p.plan.noise!.scales).toEqual([8, 200_000 * 8, 200_000 ** 2 * 8]);
+    expect(p.plan.noise!.selection).toBe(8);
+    // Δ scales with the rows one person may contribute
+    const perPerson = planQuery({ ...claimsPolicy, privacy: { ...claimsPolicy.privacy, maxRowsPerPerson: 5 } as typeof claimsPolicy.privacy }, { measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 1 });
+    expect(perPerson.plan.noise).toEqual({ scales: [15, 200_000 * 15], selection: 15 });
+  });
+
+  it("keeps ε within the market's range per query: no nearly free queries", () => {
+    expect(() => planQuery(claimsPolicy, { epsilon: 1e-9 })).toThrow(/EPSILON_TOO_SMALL|below the market's floor/);
+    expect(() => planQuery(claimsPolicy, { epsilon: 0.05 })).not.toThrow();
   });
 
   it.each([

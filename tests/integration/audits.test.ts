@@ -32,7 +32,7 @@ import { claimsNodePolicy, type HolderKey } from "@/computation/demo/holder";
 import type { QuerySigner } from "@/sdk/signed-query";
 import { approveAtNodes, buyerSigner, signedSubmit, writeNodeConfig } from "../setup/parties";
 
-const policy: QueryPolicy = { ...claimsPolicy, minCohort: 5, privacy: { mode: "none" } };
+const policy: QueryPolicy = { ...claimsPolicy, minCohort: 10, privacy: { mode: "none" } };
 const provable: BuyerQuery = { groupBy: ["district"], filters: [{ column: "age", op: "between", value: [30, 60] }], measures: [{ column: "claim_amount", aggregate: "SUM" }] };
 
 describe("audits of delivered queries, with real nodes and real proofs", () => {
@@ -58,7 +58,7 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     const registered = [];
     const holderKeys: HolderKey[] = [];
     for (const h of holders) {
-      const { config, holder } = await writeNodeConfig(dir, { name: h.name, datasets: { claims: h.connector }, policies: { claims: claimsNodePolicy({ dpRequired: false, minCohort: 5 }) } });
+      const { config, holder } = await writeNodeConfig(dir, { name: h.name, datasets: { claims: h.connector }, policies: { claims: claimsNodePolicy({ dpRequired: false, minCohort: 10 }) } });
       holderKeys.push(holder);
       const node = await startNode(config, { name: h.name } as never);
       nodes.push(node);
@@ -140,8 +140,8 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     const queryId = await deliver(single, provable);
     const [a] = await audit(queryId, 100);
     expect(a!.status, a!.reason ?? "").toBe("PASSED");
-    expect(a!.bundle!.k).toBe(5);
-    expect(a!.checks!.at(-1)!.detail).toMatch(/each ≥ 5/);
+    expect(a!.bundle!.k).toBe(10);
+    expect(a!.checks!.at(-1)!.detail).toMatch(/each ≥ 10/);
   }, 300_000);
 
   it("says a query outside what the circuits prove is not provable, without flagging anyone", async () => {

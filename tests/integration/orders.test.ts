@@ -64,8 +64,11 @@ for (const backend of backends) {
 
     it("refuses to make a product its source's node would refuse (the node's own signed policy)", async () => {
       const r = await registerResource(db.prisma, { holderOrgId: id.hospital!, name: `Claims strict ${backend.name}`, domain: "health", updateCycle: "DAILY", sharing: "CONDITIONAL", fields, nodeId, dataset: "claims" });
+      const wider = { ...claimsPolicy, measures: [{ ...claimsPolicy.measures[0]!, max: 250_000 }] };
+      expect(await reason(createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `strict-${backend.name}`, name: "Wider bounds", policy: wider, resourceIds: [r.id] }))).toBe("SOURCE_POLICY_REFUSES");
+      // Below the market's own floor it never reaches the node: conditional claim records are never without DP.
       const noDp = { ...claimsPolicy, privacy: { mode: "none" as const } };
-      expect(await reason(createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `strict-${backend.name}`, name: "No DP", policy: noDp, resourceIds: [r.id] }))).toBe("SOURCE_POLICY_REFUSES");
+      expect(await reason(createProductFromResources(db.prisma, { developerOrgId: id.dev!, slug: `strict-${backend.name}`, name: "No DP", policy: noDp, resourceIds: [r.id] }))).toBe("PRIVACY_FLOOR");
     });
 
     it("waits for the holder's approval of conditional data, then enforces the quota", async () => {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimsNodePolicy, personNodePolicy, type HolderKey } from "@/computation/demo/holder";
+import { requiredNoise } from "@/computation/policy";
 import { CLAIM_COLUMNS, claims, writeCsv } from "@/computation/demo/generate";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
 import { generateKeys } from "@/computation/he";
@@ -191,11 +192,13 @@ describe("the holder's node decides, whatever the operator signs", () => {
     const [a, b] = nodes as [RunningNode, RunningNode];
     expect((await operatorQuery(a, { productId, plan: count, peers: [a], epsilon: 0 })).code).toBe("PEERS_NOT_APPROVED");
     expect((await operatorQuery(a, { productId, plan: count, peers: [a, b], epsilon: 0 })).code).toBe("DP_REQUIRED");
-    const byMonth: ProductPlan = { ...count, groupBy: [{ name: "month", kind: "category", values: ["2025-01"] }], noise: { parties: 1, scales: [1] } };
+    const byMonth: ProductPlan = { ...count, groupBy: [{ name: "month", kind: "category", values: ["2025-01"] }], noise: { scales: [2], selection: 2 } };
     expect((await operatorQuery(a, { productId, plan: byMonth, peers: [a, b], epsilon: 1 })).code).toBe("DIMENSION_NOT_ALLOWED");
-    const thin: ProductPlan = { ...count, noise: { parties: 1, scales: [0.001] } };
+    // A nearly free query: the node has its own ε floor, whatever the operator signs.
+    expect((await operatorQuery(a, { productId, plan: { ...count, noise: requiredNoise(count, 1e-9) }, peers: [a, b], epsilon: 1e-9 })).code).toBe("EPSILON_TOO_SMALL");
+    const thin: ProductPlan = { ...count, noise: { scales: [0.001], selection: 2 } };
     expect((await operatorQuery(a, { productId, plan: thin, peers: [a, b], epsilon: 1 })).code).toBe("NOISE_TOO_SMALL");
-    const ageSlice: ProductPlan = { ...count, filters: [{ column: "age", op: "between", value: [37, 37] }], noise: { parties: 1, scales: [1] } };
+    const ageSlice: ProductPlan = { ...count, filters: [{ column: "age", op: "between", value: [37, 37] }], noise: { scales: [2], selection: 2 } };
     expect((await operatorQuery(a, { productId, plan: ageSlice, peers: [a, b], epsilon: 1 })).code).toBe("FILTER_NOT_ALLOWED");
   });
 

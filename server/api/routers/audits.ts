@@ -25,7 +25,7 @@ export const auditRouter = createTRPCRouter({
     provingMs: z.number().int().nullable(), createdAt: z.date(), finishedAt: z.date().nullable(),
   }))).query(({ ctx, input }) => listAudits(ctx.prisma, { ...input, ...who(ctx) })),
   get: auditorProcedure.input(z.object({ auditId: z.uuid() })).output(z.object({
-    id: z.string(), queryId: z.string(), status, reason: z.string().nullable(), flagged: z.boolean(), bundle: z.unknown(), checks: z.array(check).nullable(),
+    id: z.string(), queryId: z.string(), status, reason: z.string().nullable(), flagged: z.boolean(), bundleHash: z.string().nullable(), bundle: z.unknown(), checks: z.array(check).nullable(),
   })).query(({ ctx, input }) => getAudit(ctx.prisma, { ...input, ...who(ctx) })),
   /** Delivered queries, newest first, with how many audits each has. */
   queries: supervisorProcedure.output(z.array(z.object({

@@ -8,6 +8,7 @@ import { holderResourceRouter } from "./resources";
 import { developerProductRouter, operatorProductRouter } from "./products";
 import { buyerOrderRouter, holderApprovalRouter } from "./orders";
 import { supervisionRouter } from "./ledger";
+import { budgetRow, privacyBudgets } from "../../queries/budgets";
 import { operatorMoneyRouter } from "./money";
 import { buyerConsentRouter, subjectConsentRouter } from "./consent";
 import {
@@ -34,9 +35,16 @@ const figures = {
     .query(({ ctx }) => buyerFigures(ctx.prisma, ctx.active.organisation.id)),
 };
 
-export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter, figures: figures.holder });
+/** ε spent per buyer and dataset, what is left and when it comes back (server/queries/budgets.ts). */
+const budgets = {
+  buyer: buyerProcedure.output(z.array(budgetRow)).query(({ ctx }) => privacyBudgets(ctx.prisma, { buyerOrgId: ctx.active.organisation.id })),
+  holder: holderProcedure.output(z.array(budgetRow)).query(({ ctx }) => privacyBudgets(ctx.prisma, { holderOrgId: ctx.active.organisation.id })),
+  supervisor: supervisorProcedure.output(z.array(budgetRow)).query(({ ctx }) => privacyBudgets(ctx.prisma, { all: true })),
+};
+
+export const holderRouter = createTRPCRouter({ ...home(holderProcedure, "HOLDER"), ...holderNodeRouter, ...holderResourceRouter, ...holderApprovalRouter, figures: figures.holder, privacyBudgets: budgets.holder });
 export const developerRouter = createTRPCRouter({ ...home(developerProcedure, "DEVELOPER"), ...developerProductRouter, usage: figures.developer, earnings: figures.developerEarnings });
 export const operatorRouter = createTRPCRouter({ ...home(operatorProcedure, "OPERATOR"), ...operatorProductRouter, ...operatorMoneyRouter });
-export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, ...buyerConsentRouter, figures: figures.buyer });
+export const buyerRouter = createTRPCRouter({ ...home(buyerProcedure, "BUYER"), ...buyerQueryRouter, ...buyerOrderRouter, ...buyerConsentRouter, figures: figures.buyer, privacyBudgets: budgets.buyer });
 export const subjectRouter = createTRPCRouter({ ...home(subjectProcedure, "SUBJECT"), ...subjectConsentRouter });
-export const supervisorRouter = createTRPCRouter({ ...home(supervisorProcedure, "SUPERVISOR"), ...supervisionRouter });
+export const supervisorRouter = createTRPCRouter({ ...home(supervisorProcedure, "SUPERVISOR"), ...supervisionRouter, privacyBudgets: budgets.supervisor });

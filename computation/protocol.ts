@@ -68,6 +68,8 @@ export const aggregatePlan = z.object({
   stats: z.array(statSpec).max(16),
   ranges: z.array(columnRange),
   noise: noiseSpec,
+  /** the product's minimum cohort: a product's only source suppresses below the larger of it and its own */
+  minCohort: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type AggregatePlan = z.infer<typeof aggregatePlan>;
 

@@ -152,6 +152,7 @@ export const en = {
     payoutTo: "Payouts to", invoice: "Invoice (PDF)", payoutReady: "✔ payout account ready", payoutMissing: "No payout account yet.", payoutSetup: "Set up payouts",
   },
   nodePolicy: {
+    account: "the node's own account: ε {spent} spent by all buyers in the last {days} days (total cap {total})",
     title: "Your policy at your nodes", note: "What each node allows, as the node itself signed it. A product over your data runs only once you approve it here, with its exact sources; the approval is signed in this browser with a key enrolled at your node and applied by the node, not by the marketplace.",
     signed: "signed by the node", notSigned: "NOT signed by the node", summary: "version {version}, k ≥ {k}, {dp}", dp: "differential privacy required, ε ≤ {eps} per query, {budget} per buyer per period", noDp: "no DP floor",
     none: "no policy: answers no aggregate query", code: "Enrolment code printed by your node", enrol: "Enrol this browser at the node", enrolFirst: "Enrol this browser at the node first (with its enrolment code).",
@@ -164,6 +165,11 @@ export const en = {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
     lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
     howto: "A node runs in your own domain next to your data: npm run node -- --config node.json. Raw rows and per-holder subtotals never leave it.",
+  },
+  budgets: {
+    title: "Privacy budgets (ε)", none: "No ε spent in the current window.",
+    explain: "ε is charged per buyer organisation and dataset, over every product built on it, in a rolling window of {days} days; each holder's node keeps its own account too and refuses what is over it.",
+    buyer: "Buyer", holder: "Holder", dataset: "Dataset", spent: "Spent / budget", left: "Left", queries: "Queries", refresh: "ε starts coming back",
   },
   query: {
     consoleTitle: "Encrypted query console", consoleIntro: "Ask aggregate questions of products across holders' nodes. Results are encrypted to a key made in your browser; only you can read them.",
@@ -371,6 +377,7 @@ export const zh: Dictionary = {
     payoutTo: "收款账户", invoice: "发票（PDF）", payoutReady: "✔ 收款账户已就绪", payoutMissing: "尚未设置收款账户。", payoutSetup: "设置收款账户",
   },
   nodePolicy: {
+    account: "节点自己的账本：近 {days} 天所有买方共用 ε {spent}（总额上限 {total}）",
     title: "您在计算节点上的策略", note: "每个节点允许做什么，以节点自己的签名为准。使用您数据的数据产品须经您在此批准（含其全部数据源）才能运行；批准由本浏览器中在节点登记的密钥签名，由节点而非市场执行。",
     signed: "节点已签名", notSigned: "节点未签名", summary: "版本 {version}，k ≥ {k}，{dp}", dp: "要求差分隐私，每次查询 ε ≤ {eps}，每个购买方每周期 {budget}", noDp: "无差分隐私下限",
     none: "无策略：不响应任何聚合查询", code: "节点打印的登记码", enrol: "在节点登记本浏览器", enrolFirst: "请先用登记码在节点登记本浏览器。",
@@ -383,6 +390,11 @@ export const zh: Dictionary = {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",
     lastSeen: "最近服务", never: "尚无", register: "登记节点", agreement: "密钥协商公钥",
     howto: "计算节点运行在您自己的域内、紧邻您的数据：npm run node -- --config node.json。原始数据和单方小计绝不离开。",
+  },
+  budgets: {
+    title: "隐私预算（ε）", none: "当前周期内尚未消耗 ε。",
+    explain: "ε 按买方机构与数据集计量，覆盖基于该数据集的所有产品，滚动周期 {days} 天；各持有方节点另有自己的账本，超出即拒绝。",
+    buyer: "买方", holder: "持有方", dataset: "数据集", spent: "已用 / 预算", left: "剩余", queries: "查询数", refresh: "ε 开始恢复",
   },
   query: {
     consoleTitle: "密态查询控制台", consoleIntro: "对跨多个持有方计算节点的数据产品发起聚合查询。结果以您浏览器中生成的密钥加密，只有您能解读。",

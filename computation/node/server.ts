@@ -14,7 +14,7 @@
  *
  *   GET  /v1/identity   → { name, nodeId, agreementKey, datasets }   (public)
  *   GET  /v1/witness    → { checkpoint, alarm }: the last ledger checkpoint this node accepted (public)
- *   GET  /v1/policy     → Signed<{ policies }>: the holder's policy per dataset (public, signed by the node)
+ *   GET  /v1/policy     → Signed<{ policies, accounts }>: the holder's policy per dataset and the ε all buyers spent on it this period (public, signed by the node)
  *   POST /v1/policy     ← a policy change signed by the holder's own key → Signed<{ dataset, version }>
  *   POST /v1/holder/enrol ← EnrolHolderRequest (MAC under the node's enrolment code) → Signed<{ thumbprint }>: a holder's browser key
  *   POST /v1/subject/bind ← BindSubjectRequest (MAC under the holder's activation code) → Signed<{ bindingHash }>
@@ -394,7 +394,8 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       if (single) {
         // The only source: its counts would be the totals in the clear, so it applies k itself,
         // on noisy counts under a noised plan (a private keep-or-suppress decision).
-        suppressed = selection.map((n) => n < BigInt(policy.minCohort));
+        const k = BigInt(Math.max(policy.minCohort, plan.minCohort ?? 0));
+        suppressed = selection.map((n) => n < k);
         const widths = blockWidths(plan);
         let at = 0;
         for (const w of widths) {
@@ -425,7 +426,12 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   async function policyDocument() {
     const policies = Object.fromEntries(Object.keys(config.datasets).map((name) => [name, policyOf(name)]));
     const holders = await Promise.all(holderKeys().map((k) => signingKeyThumbprint(k)));
-    return signPayload("node-response", { type: "node-policy", nodeId: identity.nodeId, policies, holderKeys: holders }, identity.signingKey);
+    // The node's own ε account per dataset: all buyers together, over the policy's period (no buyer named).
+    const accounts = Object.fromEntries(Object.keys(config.datasets).map((name) => {
+      const days = policyOf(name)?.dp.periodDays ?? 30;
+      return [name, { spent: Math.round(journal.spent(name, "", now() - days * 86_400_000).total * 1e9) / 1e9, periodDays: days }];
+    }));
+    return signPayload("node-response", { type: "node-policy", nodeId: identity.nodeId, policies, holderKeys: holders, accounts }, identity.signingKey);
   }
 
   /** A policy change signed by one of the holder's own keys (config holderKeys): applied here, whatever the marketplace's database says. */

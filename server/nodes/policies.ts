@@ -14,7 +14,7 @@ import { AppError } from "../errors";
 import type { NodeCall } from "../queries/jobs";
 import { callNode, freshFields } from "./call";
 
-const policyDoc = z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()) });
+const policyDoc = z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()), accounts: z.record(z.string(), z.object({ spent: z.number(), periodDays: z.number().int() })).optional() });
 export type NodePolicyDocument = { payload: z.infer<typeof policyDoc>; signature: string };
 
 /** A node's policy document, checked against its registered key. */

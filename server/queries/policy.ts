@@ -145,5 +145,5 @@ export function planQuery(policy: QueryPolicy, raw: BuyerQuery): Planned {
     if (epsilon < floor.epsilonMin) refuse("EPSILON_TOO_SMALL", `ε ${epsilon} is below the market's floor of ${floor.epsilonMin} per query.`);
     noise = requiredNoise({ stats, ranges }, epsilon, policy.privacy.maxRowsPerPerson ?? 1);
   }
-  return { plan: { groupBy, filters, stats, ranges, noise }, outputs, epsilon, groups };
+  return { plan: { groupBy, filters, stats, ranges, noise, minCohort: policy.minCohort }, outputs, epsilon, groups };
 }

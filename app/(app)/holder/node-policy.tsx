@@ -15,7 +15,7 @@ import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { getKeys, newKey } from "../../_lib/signer";
 
 const HOLDER_KEY = "holder-key";
-type Policy = { version: number; minCohort: number; dp: { required: boolean; maxEpsilonPerQuery: number; epsilonPerBuyer: number }; products: Record<string, { sources: string[] }> };
+type Policy = { version: number; minCohort: number; dp: { required: boolean; maxEpsilonPerQuery: number; epsilonPerBuyer: number; epsilonTotal?: number }; products: Record<string, { sources: string[] }> };
 
 export function NodePolicies() {
   const { t } = useI18n();
@@ -75,6 +75,7 @@ export function NodePolicies() {
                 <div key={dataset}>
                   <p className="muted">
                     <code>{dataset}</code>: {policy ? fill(t.nodePolicy.summary, { version: String(policy.version), k: String(policy.minCohort), dp: policy.dp.required ? fill(t.nodePolicy.dp, { eps: String(policy.dp.maxEpsilonPerQuery), budget: String(policy.dp.epsilonPerBuyer) }) : t.nodePolicy.noDp }) : t.nodePolicy.none}
+                    {policy && doc.payload.accounts?.[dataset] && <> · <span data-testid="node-account">{fill(t.nodePolicy.account, { spent: String(doc.payload.accounts[dataset]!.spent), days: String(doc.payload.accounts[dataset]!.periodDays), total: policy.dp.epsilonTotal !== undefined ? String(policy.dp.epsilonTotal) : "—" })}</span></>}
                   </p>
                   {policy && enrolled && genuine && (
                     <details>

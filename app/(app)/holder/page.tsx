@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { PayoutSetup } from "../_payouts";
+import { PrivacyBudgets } from "../../_components/privacy-budgets";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { ApprovalActions } from "./approvals";
@@ -9,7 +10,9 @@ import { NodePolicies } from "./node-policy";
 
 export default async function HolderHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [nodes, approvals, figures] = await Promise.all([unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals()), unlessForbidden(caller.holder.figures())]);
+  const [nodes, approvals, figures, budgets] = await Promise.all([
+    unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals()), unlessForbidden(caller.holder.figures()), unlessForbidden(caller.holder.privacyBudgets()),
+  ]);
   const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
   return (
     <RoleHome role="HOLDER">
@@ -45,6 +48,7 @@ export default async function HolderHome() {
         </section>
       )}
       {nodes && nodes.length > 0 && <NodePolicies />}
+      {budgets && <PrivacyBudgets rows={budgets} t={t} locale={locale} show="holder" />}
       {nodes && (
         <section className="panel">
           <p><Link className="primary" href="/holder/resources">{t.resources.manage}</Link></p>

@@ -1,4 +1,5 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
+import { PrivacyBudgets } from "../../_components/privacy-budgets";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { LedgerFeed } from "../ledger/feed";
@@ -8,8 +9,9 @@ import { AuditsConsole } from "./audits";
 /** The supervisor's console: statistics read from the ledger, suspensions, audits of delivered queries, and the live feed with proofs. */
 export default async function SupervisorHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [stats, suspensions, directory] = await Promise.all([
+  const [stats, suspensions, directory, budgets] = await Promise.all([
     unlessForbidden(caller.supervisor.statistics()), unlessForbidden(caller.supervisor.suspensions()), unlessForbidden(caller.supervisor.directory()),
+    unlessForbidden(caller.supervisor.privacyBudgets()),
   ]);
   const label = (x: { name: string; nameZh: string | null }) => (locale === "zh" && x.nameZh ? x.nameZh : x.name);
   const orgs = Object.fromEntries((directory?.orgs ?? []).map((o) => [o.id, label(o)]));
@@ -53,6 +55,7 @@ export default async function SupervisorHome() {
               products={directory.products.map((p) => ({ id: p.id, label: label(p) }))}
             />
           </section>
+          {budgets && <PrivacyBudgets rows={budgets} t={t} locale={locale} show="all" />}
           <AuditsConsole orgs={orgs} />
           <LedgerFeed mode="all" orgs={orgs} />
         </>

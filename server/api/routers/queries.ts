@@ -85,7 +85,7 @@ export const holderNodeRouter = {
   nodePolicies: holderProcedure
     .output(z.array(z.object({
       nodeId: z.string(), name: z.string(), nodeKey: z.string(), error: z.string().nullable(),
-      document: z.object({ payload: z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()) }), signature: z.string() }).nullable(),
+      document: z.object({ payload: z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()), accounts: z.record(z.string(), z.object({ spent: z.number(), periodDays: z.number().int() })).optional() }), signature: z.string() }).nullable(),
       products: z.array(z.object({ productId: z.string(), name: z.string(), nameZh: z.string().nullable(), status: z.string(), dataset: z.string(), sources: z.array(z.string()), sourceNames: z.array(z.string()), approved: z.boolean() })),
     })))
     .query(({ ctx }) => holderNodePolicies(ctx.prisma, ctx.active.organisation.id)),

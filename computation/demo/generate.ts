@@ -7,9 +7,9 @@ import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import initSqlJs from "sql.js";
 
-import { DISTRICTS } from "./districts";
+import { DISTRICTS, MAX_CLAIMS_PER_PATIENT } from "./districts";
 
-export { DISTRICTS };
+export { DISTRICTS, MAX_CLAIMS_PER_PATIENT };
 const DISTRICT_WEIGHTS = [0.14, 0.13, 0.11, 0.1, 0.17, 0.07, 0.11, 0.06, 0.08, 0.03];
 export const DIAGNOSES = ["circulatory", "respiratory", "digestive", "musculoskeletal", "injury", "neoplasm", "maternity", "other"];
 export const INDUSTRIES = ["manufacturing", "retail", "construction", "software", "logistics", "catering", "agriculture", "finance"];
@@ -34,22 +34,29 @@ const pick = <T,>(r: () => number, items: T[], weights?: number[]) => {
 };
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
-export type Claim = { district: string; age: number; sex: "F" | "M"; diagnosis: string; claim_amount: number; month: string };
+export type Claim = { patient_ref: string; district: string; age: number; sex: "F" | "M"; diagnosis: string; claim_amount: number; month: string };
 
+/**
+ * `rows` claims of patients of one hospital (`seed`): each patient (H<seed>-P<n>, an opaque
+ * reference) has a district, age and sex and 1 to MAX_CLAIMS_PER_PATIENT claims.
+ */
 export function* claims(seed: number, rows: number, districtBias = 0): Generator<Claim> {
   const r = prng(seed);
-  for (let i = 0; i < rows; i++) {
+  const weights = DISTRICT_WEIGHTS.map((w, j) => (j === districtBias ? w * 3 : w));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let made = 0;
+  for (let patient = 1; made < rows; patient++) {
     const age = Math.min(99, Math.max(0, Math.round(44 + 21 * normal(r))));
-    const diagnosis = pick(r, DIAGNOSES);
-    // Log-normal amounts, older patients and some diagnoses cost more; capped at the policy's range.
-    const base = 6.6 + age * 0.012 + (diagnosis === "neoplasm" ? 1.4 : diagnosis === "circulatory" ? 0.6 : 0);
-    const amount = Math.min(200_000, Math.round(Math.exp(base + 0.9 * normal(r)) * 100) / 100);
-    const weights = DISTRICT_WEIGHTS.map((w, j) => (j === districtBias ? w * 3 : w));
-    const total = weights.reduce((a, b) => a + b, 0);
-    yield {
-      district: pick(r, DISTRICTS, weights.map((w) => w / total)), age, sex: r() < 0.52 ? "F" : "M", diagnosis,
-      claim_amount: amount, month: `2026-${String(1 + Math.floor(r() * 10)).padStart(2, "0")}`,
-    };
+    const sex = r() < 0.52 ? "F" as const : "M" as const;
+    const district = pick(r, DISTRICTS, weights.map((w) => w / total));
+    const n = 1 + Math.floor(r() * MAX_CLAIMS_PER_PATIENT);
+    for (let k = 0; k < n && made < rows; k++, made++) {
+      const diagnosis = pick(r, DIAGNOSES);
+      // Log-normal amounts, older patients and some diagnoses cost more; capped at the policy's range.
+      const base = 6.6 + age * 0.012 + (diagnosis === "neoplasm" ? 1.4 : diagnosis === "circulatory" ? 0.6 : 0);
+      const amount = Math.min(200_000, Math.round(Math.exp(base + 0.9 * normal(r)) * 100) / 100);
+      yield { patient_ref: `H${seed}-P${patient}`, district, age, sex, diagnosis, claim_amount: amount, month: `2026-${String(1 + Math.floor(r() * 10)).padStart(2, "0")}` };
+    }
   }
 }
 
@@ -116,5 +123,5 @@ export function* housingDeposits(seed: number, people: number) {
   }
 }
 
-export const CLAIM_COLUMNS = ["district", "age", "sex", "diagnosis", "claim_amount", "month"];
-export const CLAIM_SQL = { district: "TEXT", age: "INTEGER", sex: "TEXT", diagnosis: "TEXT", claim_amount: "REAL", month: "TEXT" } as const;
+export const CLAIM_COLUMNS = ["patient_ref", "district", "age", "sex", "diagnosis", "claim_amount", "month"];
+export const CLAIM_SQL = { patient_ref: "TEXT", district: "TEXT", age: "INTEGER", sex: "TEXT", diagnosis: "TEXT", claim_amount: "REAL", month: "TEXT" } as const;

@@ -27,7 +27,11 @@ export async function holderKey(file: string): Promise<HolderKey> {
 type PolicyInput = Omit<NodeDatasetPolicy, "products" | "version" | "maxGroups" | "never"> & Partial<Pick<NodeDatasetPolicy, "products" | "version" | "maxGroups" | "never">>;
 
 /** The hospitals' policy for their claim records. */
-export const claimsNodePolicy = (o: { epsilonPerBuyer?: number; minCohort?: number; dpRequired?: boolean } = {}): PolicyInput => ({
+/**
+ * The hospitals' policy for their claim records. With `rowsPerPatient`, a patient is the privacy
+ * unit (the demo hospitals: each patient's first 3 claims count, sensitivities × 3).
+ */
+export const claimsNodePolicy = (o: { epsilonPerBuyer?: number; minCohort?: number; dpRequired?: boolean; rowsPerPatient?: number } = {}): PolicyInput => ({
   dimensions: {
     district: { values: DISTRICTS, filterOps: ["eq", "in"] },
     age: { edges: [0, 18, 30, 45, 60, 75, 120], filterOps: ["gte", "lt", "between"] },
@@ -36,6 +40,7 @@ export const claimsNodePolicy = (o: { epsilonPerBuyer?: number; minCohort?: numb
   },
   measures: { claim_amount: { min: 0, max: 200_000, aggregates: ["COUNT", "SUM", "AVG", "VARIANCE", "STDDEV", "HISTOGRAM"] } },
   never: [],
+  ...(o.rowsPerPatient ? { person: { column: "patient_ref", maxRows: o.rowsPerPatient } } : {}),
   minCohort: o.minCohort ?? 10,
   dp: { required: o.dpRequired ?? true, maxEpsilonPerQuery: 2, epsilonPerBuyer: o.epsilonPerBuyer ?? 100, periodDays: 30 },
 });

@@ -1,5 +1,5 @@
 /** Policy templates: the demo's claims policy, also offered to developers as a starting point. */
-import { DISTRICTS } from "@/computation/demo/districts";
+import { DISTRICTS, MAX_CLAIMS_PER_PATIENT } from "@/computation/demo/districts";
 import type { QueryPolicy } from "./policy";
 
 export const claimsPolicy: QueryPolicy = {
@@ -16,5 +16,6 @@ export const claimsPolicy: QueryPolicy = {
   maxGroups: 1024,
   minCohort: 10,
   maxRowsTotal: 1_000_000,
-  privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2 },
+  // A patient is the privacy unit: up to 3 claims each at a hospital (the hospitals' nodes drop the rest).
+  privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2, maxRowsPerPerson: MAX_CLAIMS_PER_PATIENT },
 };

@@ -56,8 +56,8 @@ const num = (name: string, unit: string, sensitivity: "SENSITIVE" | "PERSONAL" =
 const text = (name: string, sensitivity: "INTERNAL" | "PERSONAL" = "INTERNAL") => ({ name, type: "string" as const, sensitivity });
 const claimsResource: ResourceInput = {
   name: "Claim records", nameZh: "医疗费用结算记录", domain: "health", updateCycle: "DAILY", sharing: "CONDITIONAL",
-  description: "One row per settled medical claim: patient district, age, sex, diagnosis group, amount, month. Usable only in aggregate.",
-  fields: [text("district"), { name: "age", type: "integer", unit: "years", sensitivity: "SENSITIVE" }, text("sex"), text("diagnosis"), num("claim_amount", "CNY"), text("month")],
+  description: "One row per settled medical claim: an opaque patient reference, the patient's district, age and sex, diagnosis group, amount, month. Usable only in aggregate, with a patient as the privacy unit.",
+  fields: [text("patient_ref", "PERSONAL"), text("district"), { name: "age", type: "integer", unit: "years", sensitivity: "SENSITIVE" }, text("sex"), text("diagnosis"), num("claim_amount", "CNY"), text("month")],
 };
 const otherResources: Record<string, ResourceInput> = {
   "jinan-tax": { name: "Enterprise tax returns", nameZh: "企业纳税申报记录", domain: "tax", updateCycle: "MONTHLY", sharing: "CONDITIONAL",

@@ -159,7 +159,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
 
         {dp && (
           <label>{t.query.epsilon}
-            <input type="number" min={0.01} step={0.1} max={policy.privacy.mode === "dp" ? policy.privacy.maxEpsilonPerQuery : 1} value={epsilon} onChange={(e) => setEpsilon(Number(e.target.value))} />
+            <input type="number" min={0.05} step={0.05} max={policy.privacy.mode === "dp" ? policy.privacy.maxEpsilonPerQuery : 1} value={epsilon} onChange={(e) => setEpsilon(Number(e.target.value))} />
           </label>
         )}
         <p>

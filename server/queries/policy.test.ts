@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { claimsPolicy } from "../seed/demo-queries";
 import { AppError } from "../errors";
-import { planQuery, queryPolicy, type BuyerQuery } from "./policy";
+import { planQuery, queryPolicy, type BuyerQuery, type QueryPolicy } from "./policy";
 
 const refusal = (q: BuyerQuery, policy = claimsPolicy) => {
   try { planQuery(policy, q); } catch (e) { expect(e).toBeInstanceOf(AppError); return `${(e as AppError).reason}: ${(e as AppError).message}`; }
@@ -10,7 +10,8 @@ const refusal = (q: BuyerQuery, policy = claimsPolicy) => {
 
 describe("query policy", () => {
   it("plans an allowed query: groups, stats, ranges and DP noise scales", () => {
-    const p = planQuery(claimsPolicy, { groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "STDDEV" }, { column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 });
+    const onePerPerson: QueryPolicy = { ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2 } };
+    const p = planQuery(onePerPerson, { groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "STDDEV" }, { column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 });
     expect(p.groups).toBe(10 * 6);
     expect(p.plan.stats).toEqual([{ kind: "sum", column: "claim_amount", scale: 0 }, { kind: "sumsq", column: "claim_amount", scale: 0 }]);
     expect(p.outputs.map((o) => [o.sumBlock, o.sumsqBlock])).toEqual([[1, 2], [1, undefined]]);
@@ -19,7 +20,7 @@ describe("query policy", () => {
     expect(p.plan.noise!.scales).toEqual([8, 200_000 * 8, 200_000 ** 2 * 8]);
     expect(p.plan.noise!.selection).toBe(8);
     // Δ scales with the rows one person may contribute
-    const perPerson = planQuery({ ...claimsPolicy, privacy: { ...claimsPolicy.privacy, maxRowsPerPerson: 5 } as typeof claimsPolicy.privacy }, { measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 1 });
+    const perPerson = planQuery({ ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2, maxRowsPerPerson: 5 } }, { measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 1 });
     expect(perPerson.plan.noise).toEqual({ scales: [15, 200_000 * 15], selection: 15 });
   });
 

@@ -47,7 +47,7 @@ export default async function DeveloperHome() {
           <section className="panel">
             <BuildProductForm
               resources={resources.items.map((r) => ({ id: r.refId, title: locale === "zh" && r.titleZh ? r.titleZh : r.title, sharing: r.sharing }))}
-              policyTemplate={JSON.stringify({ ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2 } }, null, 2)}
+              policyTemplate={JSON.stringify(claimsPolicy, null, 2)}
             />
           </section>
         </>

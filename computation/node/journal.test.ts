@@ -9,20 +9,19 @@ describe("a node's journal", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, "journal.jsonl");
 
-  it("answers a query id once, counts ε being spent now, and remembers after a restart", () => {
+  it("spends a query's ε once, before computing, and remembers after a restart", () => {
     const j = new NodeJournal(file);
-    expect(j.reserve("q1", { dataset: "d", buyer: "b", eps: 1 })).toBe(true);
-    expect(j.reserve("q1", { dataset: "d", buyer: "b", eps: 1 })).toBe(false); // concurrent duplicate
-    expect(j.spent("d", "b", 0)).toEqual({ buyer: 1, total: 1 }); // in flight counts against the budget
-    j.append({ t: "answered", q: "q1", planHash: "h", dataset: "d", buyer: "b", eps: 1, at: Date.now(), groups: 3 });
-    j.release("q1");
+    const answered = { t: "answered" as const, q: "q1", planHash: "h", dataset: "d", buyer: "b", eps: 1, at: Date.now(), groups: 3 };
+    expect(j.spend(answered)).toBe(true);
+    expect(j.spend(answered)).toBe(false); // a duplicate
+    expect(j.spent("d", "b", 0)).toEqual({ buyer: 1, total: 1 }); // being computed counts against the budget
     j.append({ t: "consent-used", nonce: "n1", at: Date.now() });
     expect(j.serveOnce("contributed", "q1")).toBe(true);
     expect(j.serveOnce("contributed", "q1")).toBe(false);
     // A crash mid-write leaves a torn last line: it is ignored, everything before it holds.
     appendFileSync(file, '{"t":"answered","q":"q2"');
     const again = new NodeJournal(file);
-    expect(again.reserve("q1", { dataset: "d", buyer: "b", eps: 1 })).toBe(false);
+    expect(again.spend(answered)).toBe(false);
     expect(again.spent("d", "b", 0)).toEqual({ buyer: 1, total: 1 });
     expect(again.spent("d", "other", 0)).toEqual({ buyer: 0, total: 1 });
     expect(again.spent("d", "b", Date.now() + 1000)).toEqual({ buyer: 0, total: 0 }); // outside the period

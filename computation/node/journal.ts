@@ -32,8 +32,6 @@ export class NodeJournal {
   /** browser keys the holder enrolled with an enrolment code (beside config holderKeys) */
   readonly holderKeys = new Map<string, SigningPublicJwk>();
   private readonly enrolmentCodes = new Set<string>();
-  /** queries being computed right now, with the ε they will charge: a concurrent duplicate is refused, and their ε counts against the budgets */
-  private readonly inflight = new Map<string, { dataset: string; buyer: string; eps: number }>();
 
   constructor(private readonly file: string) {
     if (!existsSync(file)) return;
@@ -69,13 +67,15 @@ export class NodeJournal {
     this.apply(e);
   }
 
-  /** Reserve a query id (and its ε) for computing; false if it was answered before or is being answered now. */
-  reserve(queryId: string, charge: { dataset: string; buyer: string; eps: number }): boolean {
-    if (this.answered.has(queryId) || this.inflight.has(queryId)) return false;
-    this.inflight.set(queryId, charge);
+  /**
+   * Spend a query's ε before computing it (its "answered" entry); false if this query id was
+   * answered before. Synchronous: a budget check just before it cannot be raced.
+   */
+  spend(e: Extract<JournalEntry, { t: "answered" }>): boolean {
+    if (this.answered.has(e.q)) return false;
+    this.append(e);
     return true;
   }
-  release(queryId: string) { this.inflight.delete(queryId); }
 
   wasServed(kind: "contributed" | "audit-chain" | "audit-proved", queryId: string) { return this.served.has(`${kind}:${queryId}`); }
   /** Mark a round served for a query; false if it was served before. */
@@ -89,11 +89,11 @@ export class NodeJournal {
   activationUsed(subject: string, code: string) { return this.activations.has(`${subject}:${code}`); }
   enrolmentUsed(code: string) { return this.enrolmentCodes.has(code); }
 
-  /** ε charged on a dataset since `since` (ms), counting queries being answered now: by one buyer, and by all. */
+  /** ε charged on a dataset since `since` (ms), queries being computed included: by one buyer, and by all. */
   spent(dataset: string, buyer: string, since: number): { buyer: number; total: number } {
     let b = 0, t = 0;
-    for (const a of [...[...this.answered.values()].filter((x) => x.at >= since), ...this.inflight.values()]) {
-      if (a.dataset !== dataset) continue;
+    for (const a of this.answered.values()) {
+      if (a.dataset !== dataset || a.at < since) continue;
       t += a.eps;
       if (a.buyer === buyer) b += a.eps;
     }

@@ -371,18 +371,17 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
     const single = req.peers.length === 1;
     await guarded(() => checkPlan(policy, { productId: req.productId, plan, epsilon: statement.epsilon, peers: req.peers.map((p) => p.nodeId) }));
     const epsilon = plan.noise ? statement.epsilon : 0;
-    // Check and reserve with no await between: concurrent queries cannot overspend the holder's budgets.
+    // Check and spend with no await between: concurrent queries cannot overspend the holder's budgets.
+    if (journal.answered.has(req.queryId)) throw new NodeRefusal(409, "QUERY_ANSWERED", "This node has already answered this query.");
     if (epsilon > 0) {
       const spent = journal.spent(dataset, statement.buyerOrgId, now() - policy.dp.periodDays * 86_400_000);
       if (spent.buyer + epsilon > policy.dp.epsilonPerBuyer + 1e-9 || (policy.dp.epsilonTotal !== undefined && spent.total + epsilon > policy.dp.epsilonTotal + 1e-9)) {
         throw new NodeRefusal(403, "BUDGET_EXHAUSTED", "The holder's privacy budget for this buyer (or this dataset) is spent for the period.");
       }
     }
-    if (!journal.reserve(req.queryId, { dataset, buyer: statement.buyerOrgId, eps: epsilon })) throw new NodeRefusal(409, "QUERY_ANSWERED", "This node has already answered this query.");
     // Spent before computing, as a consent is: a query that fails from here on still costs its ε,
     // so a failure can never be a free look at the data.
-    journal.append({ t: "answered", q: req.queryId, planHash: planHash(plan), dataset, buyer: statement.buyerOrgId, eps: epsilon, at: now(), groups: groupCount(plan) });
-    journal.release(req.queryId);
+    journal.spend({ t: "answered", q: req.queryId, planHash: planHash(plan), dataset, buyer: statement.buyerOrgId, eps: epsilon, at: now(), groups: groupCount(plan) });
     const connector = createConnector(config.datasets[dataset]!);
     try {
       // Every node adds a full noise draw: the noise stays enough even if all the other sources

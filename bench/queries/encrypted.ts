@@ -28,6 +28,9 @@ import { onCleanup } from "../lib/cleanup";
 import { now } from "../lib/report";
 import { G1024, G64, GROUPS, type DataSet, type Grouping, type Truth } from "./data";
 
+/** k of the bench's products and nodes: the market's default floor. Groups below it come back suppressed. */
+export const MIN_COHORT = 10;
+
 export const policy: QueryPolicy = {
   dimensions: [
     { column: "g64", spec: { name: "g64", kind: "category", values: G64 }, groupable: true, filterOps: [] },
@@ -36,7 +39,8 @@ export const policy: QueryPolicy = {
   // scale 2 keeps every cent: 10^6 rows × 10^6 (10000.00 in cents) = 10^12 < 2^58, so the overflow check passes.
   measures: [{ column: "v", min: 0, max: 10_000, scale: 2, aggregates: ["COUNT", "SUM", "AVG"] }],
   maxGroups: 1024,
-  minCohort: 1,
+  // The market's floor (server/queries/floor.ts): no product goes below k = 10.
+  minCohort: MIN_COHORT,
   maxRowsTotal: 1_000_000,
   privacy: { mode: "none" },
 };
@@ -45,7 +49,7 @@ export const policy: QueryPolicy = {
 const nodePolicy: Omit<NodeDatasetPolicy, "products" | "version"> = {
   dimensions: { g64: { values: G64, filterOps: [] }, g1024: { values: G1024, filterOps: [] } },
   measures: { v: { min: 0, max: 10_000, aggregates: ["COUNT", "SUM", "AVG"] } },
-  never: [], minCohort: 1, maxGroups: 8192,
+  never: [], minCohort: MIN_COHORT, maxGroups: 8192,
   dp: { required: false, maxEpsilonPerQuery: 1, epsilonPerBuyer: 1, periodDays: 30 },
 };
 
@@ -223,13 +227,17 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
   return { db, nodes, stopNodes, run, publicKey, secretKey, signingJwk };
 }
 
-/** The decoded result must equal the plaintext truth exactly: counts, sums in cents, and AVG. */
+/** The decoded result must equal the plaintext truth exactly: counts, sums in cents, and AVG; a group below k comes back suppressed. */
 export function check(rows: ReturnType<typeof decodeResult>, grouping: Grouping, truth: Truth, what: string) {
   const G = GROUPS[grouping];
   if (rows.length !== G) throw new CheckFailed(`${what}: ${rows.length} groups, expected ${G}`);
   for (let g = 0; g < G; g++) {
     const r = rows[g]!;
     const n = truth.counts[grouping][g]!, s = truth.sums[grouping][g]!;
+    if (n < MIN_COHORT) {
+      if (!r.suppressed) throw new CheckFailed(`${what}: group ${g} has ${n} rows, below k = ${MIN_COHORT}, yet was released`);
+      continue;
+    }
     if (r.suppressed || r.count !== BigInt(n) || r.raw[0]!.sum !== BigInt(s)) {
       throw new CheckFailed(`${what}: group ${g} decrypted as count ${r.count} sum ${r.raw[0]!.sum}${r.suppressed ? " (suppressed)" : ""}; plaintext count ${n} sum ${s} (cents)`);
     }

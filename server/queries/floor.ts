@@ -14,6 +14,9 @@
  *    (PRIVACY_EPSILON_MIN, default 0.05, to PRIVACY_EPSILON_MAX, default 2).
  *  - ε is accounted per buyer organisation and dataset over every product built on it
  *    (PRIVACY_EPSILON_PER_DATASET per PRIVACY_PERIOD_DAYS, default 30 per 30 days).
+ * Developers build products from registered resources only; a source with no registration
+ * (written straight into the database) meets the market-wide minimums here, and its holder's
+ * node applies the holder's own floor.
  */
 import { SUBJECT_COLUMN } from "@/computation/subject";
 import type { Prisma, PrismaClient } from "../db/generated/client";

@@ -47,8 +47,10 @@ export const auditBundle = z.object({
   k: z.number().int().min(0).max(2 ** 32 - 1),
   /** the node's rows in the released groups, as its release proof states them */
   rows: z.string().regex(/^\d{1,20}$/),
-  /** the contribution the node reported for the revenue split: `rows` plus its Laplace noise (ε = CONTRIBUTION_EPSILON) */
+  /** the contribution the node reported for the revenue split: `rows` plus its discrete Laplace noise (scale rowsPerPerson / CONTRIBUTION_EPSILON) */
   reported: z.string().regex(/^\d{1,20}$/).optional(),
+  /** the rows one person may contribute (the product's privacy unit; 1 when absent): the contribution's noise scales with it */
+  rowsPerPerson: z.number().int().min(1).max(1000).optional(),
 });
 export type AuditBundle = z.infer<typeof auditBundle>;
 
@@ -125,7 +127,7 @@ export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: 
   }
 
   // A node could misreport its contribution only within the noise it adds (e^-20 to exceed by chance).
-  const slack = BigInt(Math.ceil(20 / CONTRIBUTION_EPSILON + 1));
+  const slack = BigInt(Math.ceil((20 * (b.rowsPerPerson ?? 1)) / CONTRIBUTION_EPSILON + 1));
   const reported = BigInt(b.reported ?? b.rows), stated = BigInt(b.rows);
   if (reported - stated > slack || stated - reported > slack) return fail("reported contribution", `the node reported ${reported} rows; its release proof states ${stated}, beyond the noise it adds`);
   const mask = Array.from({ length: GROUPS }, (_, j) => (b.released[j] ? "1" : "0"));

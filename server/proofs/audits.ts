@@ -228,8 +228,9 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
           commitment: { root: registered.root, treeRoot: registered.treeRoot, rows: registered.rows, chunkRows: registered.chunkRows, schema: registered.schema as AuditBundle["commitment"]["schema"] },
           plan, finalAcc: contribution.finalAcc, accs, sample, chunks: proven.chunks as AuditBundle["chunks"], release: proven.release as AuditBundle["release"],
           // The release proof states the node's exact rows in the released groups; the contribution it
-          // reported for the split carries Laplace noise, so the two must agree within that noise.
+          // reported for the split carries discrete Laplace noise (per person), so the two must agree within that noise.
           released, k, rows: String((proven.release as { publicSignals?: unknown[] }).publicSignals?.[2] ?? ""), reported: contribution.rows.toString(),
+          rowsPerPerson: policy.privacy.mode === "dp" ? policy.privacy.maxRowsPerPerson ?? 1 : 1,
         };
       } catch (e) {
         if (!(e instanceof NodeFailure)) throw e;

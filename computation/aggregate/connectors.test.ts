@@ -26,11 +26,11 @@ type Row = Record<string, V>;
 
 const WEIRD = 'we"ird, col';
 const REGIONS = ["north", "south", "east", "west", "ÉLan", "𝔘nicode", "\uE000pua", 'a,b "quoted"', "multi\nline"];
-// column → [SQLite type, PostgreSQL type]
-const COLUMNS: Record<string, [string, string]> = {
-  id: ["INTEGER", "int8"], region: ["TEXT", "text"], age: ["INTEGER", "int2"], income: ["REAL", "numeric(14,2)"],
-  score: ["REAL", "float8"], temp: ["REAL", "float4"], flag: ["TEXT", "text"], half: ["REAL", "numeric"], big: ["REAL", "float8"],
-  [WEIRD]: ["TEXT", "varchar(20)"],
+// column → [SQLite type, PostgreSQL type, DuckDB type]
+const COLUMNS: Record<string, [string, string, string]> = {
+  id: ["INTEGER", "int8", "BIGINT"], region: ["TEXT", "text", "VARCHAR"], age: ["INTEGER", "int2", "SMALLINT"], income: ["REAL", "numeric(14,2)", "DECIMAL(14,2)"],
+  score: ["REAL", "float8", "DOUBLE"], temp: ["REAL", "float4", "FLOAT"], flag: ["TEXT", "text", "VARCHAR"], half: ["REAL", "numeric", "DOUBLE"], big: ["REAL", "float8", "DOUBLE"],
+  [WEIRD]: ["TEXT", "varchar(20)", "VARCHAR"],
 };
 const NAMES = Object.keys(COLUMNS);
 
@@ -71,6 +71,25 @@ async function writeSqlite(file: string, rows: Row[], table = "data") {
     writeFileSync(file, db.export());
   } finally {
     db.close();
+  }
+}
+
+/** A DuckDB database file with the rows (typed), and the same table as a Parquet file. */
+async function writeDuckdb(file: string, parquet: string, rows: Row[], table = "data") {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const db = await DuckDBInstance.create(file);
+  const con = await db.connect();
+  try {
+    await con.run(`CREATE TABLE ${q(table)} (${NAMES.map((c) => `${q(c)} ${COLUMNS[c]![2]}`).join(", ")})`);
+    for (let at = 0; at < rows.length; at += 500) {
+      const batch = rows.slice(at, at + 500);
+      const values = batch.map((_, r) => `(${NAMES.map((c, i) => `CAST($${r * NAMES.length + i + 1} AS ${COLUMNS[c]![2]})`).join(", ")})`).join(", ");
+      await con.run(`INSERT INTO ${q(table)} VALUES ${values}`, batch.flatMap((row) => NAMES.map((c) => (row[c] === null || row[c] === undefined ? null : String(row[c])))));
+    }
+    await con.run(`COPY ${q(table)} TO '${parquet.replace(/'/g, "''")}' (FORMAT parquet)`);
+  } finally {
+    con.closeSync();
+    db.closeSync();
   }
 }
 
@@ -230,10 +249,13 @@ beforeAll(async () => {
   await writeSqlite(path.join(dir, "data.sqlite"), rows);
   pglite = new PGlite();
   await fillPostgres(pglite, rows);
+  await writeDuckdb(path.join(dir, "data.duckdb"), path.join(dir, "data.parquet"), rows);
   backends.push(
     { name: "csv", connector: () => new CsvConnector(path.join(dir, "data.csv")) },
     { name: "sqlite", connector: () => new SqliteConnector(path.join(dir, "data.sqlite"), "data") },
     { name: "pglite", connector: () => new PostgresConnector("data", pglite) },
+    { name: "duckdb", connector: () => opened(createConnector({ kind: "duckdb", path: path.join(dir, "data.duckdb"), table: "data" })) },
+    { name: "parquet", connector: () => opened(createConnector({ kind: "parquet", path: path.join(dir, "data.parquet") })) },
   );
   const admin = inject("postgresUrl");
   if (admin) {
@@ -263,7 +285,12 @@ beforeAll(async () => {
   }
 });
 
+/** DuckDB connectors hold a native instance each: closed when the suite ends. */
+const duck: Connector[] = [];
+const opened = (c: Connector) => { duck.push(c); return c; };
+
 afterAll(async () => {
+  await Promise.all(duck.map((c) => c.close()));
   if (realPg) {
     await Promise.all(realPg.connectors.map((c) => c.close()));
     const client = new pg.Client({ connectionString: realPg.admin });
@@ -282,7 +309,7 @@ async function refusal(p: Promise<unknown>): Promise<AggregateError> {
 
 describe("connectors on one generated dataset", () => {
   it("all backends are present (a real PostgreSQL server too, when installed)", () => {
-    expect(backends.map((b) => b.name)).toEqual(["csv", "sqlite", "pglite", ...(inject("postgresUrl") ? ["postgres (pg.Pool)"] : [])]);
+    expect(backends.map((b) => b.name)).toEqual(["csv", "sqlite", "pglite", "duckdb", "parquet", ...(inject("postgresUrl") ? ["postgres (pg.Pool)"] : [])]);
   });
 
   it("scan every row once with the same values in every store, in the same order on every scan", async () => {

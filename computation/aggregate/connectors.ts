@@ -1,5 +1,6 @@
 /**
- * Connectors to a holder's own data (CSV file, SQLite file, PostgreSQL table) that compute
+ * Connectors to a holder's own data (CSV file, SQLite file, PostgreSQL table; Parquet and DuckDB
+ * files in duckdb.ts) that compute
  * an AggregatePlan's per-group vector INSIDE the holder's domain and never return rows.
  *
  * Why three implementations with one meaning: a query spans several holders whose data
@@ -46,11 +47,15 @@ import initSqlJs, { type Database, type SqlJsStatic } from "sql.js";
 import { z } from "zod";
 import { aggregatePlan, blockWidths, groupCount, SLOTS, vectorLength, type AggregatePlan, type DimensionSpec, type FilterSpec } from "../protocol";
 import { csvRecords, CsvSyntaxError, type CsvField } from "./csv";
+import { DuckDBConnector } from "./duckdb";
 
 export const connectorConfig = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("csv"), path: z.string().min(1) }),
   z.object({ kind: z.literal("sqlite"), path: z.string().min(1), table: z.string().min(1) }),
   z.object({ kind: z.literal("postgres"), url: z.string().min(1), table: z.string().min(1) }),
+  /** a Parquet file, or a table in a DuckDB database file, aggregated by DuckDB (computation/aggregate/duckdb.ts) */
+  z.object({ kind: z.literal("parquet"), path: z.string().min(1) }),
+  z.object({ kind: z.literal("duckdb"), path: z.string().min(1), table: z.string().min(1) }),
 ]);
 export type ConnectorConfig = z.infer<typeof connectorConfig>;
 
@@ -104,7 +109,7 @@ export class AggregateError extends Error {
 /** Largest vector a response can carry: 64 ciphertexts of SLOTS slots (protocol.ts). */
 export const MAX_VECTOR_LENGTH = SLOTS * 64;
 
-const TWO_53 = 9007199254740992;
+export const TWO_53 = 9007199254740992;
 
 // ---------------------------------------------------------------------------------------
 // Plan preparation, shared by the three connectors
@@ -112,7 +117,7 @@ const TWO_53 = 9007199254740992;
 /** A bounded column: every value read clamped into [min, max], a missing one imputed. */
 interface Clamp { column: string; min: number; max: number; impute: number }
 
-interface PreparedPlan {
+export interface PreparedPlan {
   plan: AggregatePlan;
   groups: number;
   widths: number[];
@@ -129,7 +134,7 @@ function strictlyIncreasing(edges: number[], what: string) {
   for (let i = 1; i < edges.length; i++) if (!(edges[i]! > edges[i - 1]!)) invalid(`${what}: edges must be strictly increasing`);
 }
 
-function preparePlan(input: unknown): PreparedPlan {
+export function preparePlan(input: unknown): PreparedPlan {
   const parsed = aggregatePlan.safeParse(input);
   if (!parsed.success) invalid(`Invalid plan: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const plan = parsed.data;
@@ -172,18 +177,18 @@ function preparePlan(input: unknown): PreparedPlan {
 }
 
 /** UNKNOWN_COLUMN for the first referenced column the source does not have. */
-function requireColumns(p: PreparedPlan, available: Iterable<string>) {
+export function requireColumns(p: PreparedPlan, available: Iterable<string>) {
   const have = new Set(available);
   for (const c of p.columns) if (!have.has(c)) throw new AggregateError("UNKNOWN_COLUMN", `Unknown column: ${c}`, c);
 }
 
 
-function requireRecordColumns(available: string[], wanted: string[]) {
+export function requireRecordColumns(available: string[], wanted: string[]) {
   for (const c of wanted) if (!available.includes(c)) throw new AggregateError("UNKNOWN_COLUMN", `The source has no column ${c}`, c);
 }
-const ambiguous = () => new AggregateError("SOURCE_ERROR", "More than one record has this subject identifier");
+export const ambiguous = () => new AggregateError("SOURCE_ERROR", "More than one record has this subject identifier");
 
-function sourceError(what: string, e: unknown): never {
+export function sourceError(what: string, e: unknown): never {
   if (e instanceof AggregateError) throw e;
   const detail = e instanceof CsvSyntaxError ? e.message : (e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e));
   throw new AggregateError("SOURCE_ERROR", `The ${what} source cannot be read (${detail})`);
@@ -506,9 +511,9 @@ export class CsvConnector implements Connector {
 // ---------------------------------------------------------------------------------------
 // SQL (SQLite and PostgreSQL): one parameterised statement per aggregate
 
-interface SqlColumn { name: string; type: ColumnType; /** PostgreSQL udt_name, or the SQLite declared type */ sqlType: string }
+export interface SqlColumn { name: string; type: ColumnType; /** PostgreSQL udt_name, or the SQLite declared type */ sqlType: string }
 
-interface Dialect {
+export interface Dialect {
   placeholder(index: number, value: number | string): string;
   quote(identifier: string): string;
   /** a column as a finite double or NULL */
@@ -532,7 +537,7 @@ interface Dialect {
   rowOrder: string;
 }
 
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 const sqliteDialect: Dialect = {
   placeholder: (i) => `?${i}`,
@@ -598,9 +603,9 @@ const postgresDialect: Dialect = {
   rowOrder: "t::text",
 };
 
-type SqlRow = (string | null)[];
+export type SqlRow = (string | null)[];
 
-interface BuiltQuery {
+export interface BuiltQuery {
   sql: string;
   params: (number | string)[];
   /** output columns are o0, o1, ... in this order, all text */
@@ -614,7 +619,7 @@ interface BuiltQuery {
  * quoted; the only literals are integers the connector itself derives (slot indices,
  * group multipliers, 10^scale for a validated scale in 0..6).
  */
-function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>, d: Dialect, options: AggregateOptions = {}): BuiltQuery {
+export function buildQuery(p: PreparedPlan, table: string, meta: Map<string, SqlColumn>, d: Dialect, options: AggregateOptions = {}): BuiltQuery {
   const params: (number | string)[] = [];
   const param = (v: number | string) => { params.push(v); return d.placeholder(params.length, v); };
   const k = (c: string) => p.columns.indexOf(c);
@@ -725,7 +730,7 @@ function filterSql(f: FilterSpec, n: string, t: string, param: (v: number | stri
 }
 
 /** Row values from either driver as strings (every output column is text already). */
-const asStrings = (values: unknown[]): SqlRow => values.map((v) => (v === null || v === undefined ? null : String(v)));
+export const asStrings = (values: unknown[]): SqlRow => values.map((v) => (v === null || v === undefined ? null : String(v)));
 
 // ---------------------------------------------------------------------------------------
 // SQLite (sql.js)
@@ -943,6 +948,8 @@ export function createConnector(config: ConnectorConfig): Connector {
   switch (c.kind) {
     case "csv": return new CsvConnector(c.path);
     case "sqlite": return new SqliteConnector(c.path, c.table);
+    case "parquet": return new DuckDBConnector({ parquet: c.path });
+    case "duckdb": return new DuckDBConnector({ database: c.path, table: c.table });
     case "postgres": {
       const pool = new pg.Pool({ connectionString: c.url, max: 1, application_name: "computation-node" });
       pool.on("error", () => { /* an idle client dropped: the next query reconnects */ });

@@ -1,0 +1,152 @@
+/**
+ * The columnar connector: a Parquet file, or a table in a DuckDB database file, aggregated by
+ * DuckDB (`@duckdb/node-api`, its bundled binary; Parquet is built in, nothing is downloaded at
+ * run time). The plan becomes the same single parameterised GROUP BY the SQL connectors run
+ * (connectors.ts buildQuery), in DuckDB's dialect, with the same meaning (connectors.ts):
+ * numbers are a numeric column's values as doubles, text is CAST(v AS VARCHAR), strings compare
+ * by code point, bounds clamp, a person's first rows count. Rows never leave DuckDB.
+ *
+ * The file is opened read-only, in an in-memory DuckDB for Parquet; one instance per connector,
+ * closed with it.
+ */
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import {
+  AggregateError, ambiguous, asStrings, buildQuery, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
+  type AggregateOptions, type ColumnInfo, type Connector, type Dialect, type LocalAggregate, type RecordValues, type ScannedValue, type SqlColumn,
+} from "./connectors";
+import type { AggregatePlan } from "../protocol";
+
+const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+const FLOAT = /^(FLOAT|REAL|FLOAT4)$/;
+const DOUBLE = /^(DOUBLE|FLOAT8)$/;
+const DECIMAL = /^DECIMAL\(\d+,\d+\)$/;
+
+const duckdbDialect: Dialect = {
+  placeholder: (i, v) => `CAST($${i} AS ${typeof v === "number" ? "DOUBLE" : "VARCHAR"})`,
+  quote: (s) => quoteIdent(s), // late-bound: connectors.ts and this module import each other
+  num: (c, col) => {
+    if (INTEGER.test(col.sqlType) || DECIMAL.test(col.sqlType)) return `CAST(${c} AS DOUBLE)`;
+    // FLOAT goes through its shortest text so 0.1::FLOAT reads as 0.1, as it prints (as in PostgreSQL)
+    const f = FLOAT.test(col.sqlType) ? `CAST(CAST(${c} AS VARCHAR) AS DOUBLE)` : DOUBLE.test(col.sqlType) ? `CAST(${c} AS DOUBLE)` : null;
+    return f ? `(CASE WHEN isfinite(${f}) THEN ${f} END)` : "CAST(NULL AS DOUBLE)";
+  },
+  text: (c) => `CAST(${c} AS VARCHAR)`,
+  binary: (e) => `(${e})`, // DuckDB compares VARCHAR by UTF-8 bytes (= code points) unless told otherwise
+  round: (x) => `CAST(trunc(${x}) + (CASE WHEN ${x} - trunc(${x}) >= 0.5 THEN 1 WHEN ${x} - trunc(${x}) <= -0.5 THEN -1 ELSE 0 END) AS BIGINT)`,
+  asText: (e) => `CAST(${e} AS VARCHAR)`,
+  sum: (r) => ({ exprs: [`COALESCE(sum(CAST(${r} AS HUGEINT)), 0)`], decode: ([v]) => v! }),
+  sumsq: (r) => ({ exprs: [`COALESCE(sum(CAST(${r} AS HUGEINT) * CAST(${r} AS HUGEINT)), 0)`], decode: ([v]) => v! }),
+  fence: "",
+  least: "LEAST",
+  greatest: "GREATEST",
+  rowOrder: "CAST(t AS VARCHAR)",
+};
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+export class DuckDBConnector implements Connector {
+  private instance: Promise<{ db: DuckDBInstance; con: DuckDBConnection }> | null = null;
+
+  constructor(private readonly source: { parquet: string } | { database: string; table: string }) {}
+
+  private open() {
+    this.instance ??= (async () => {
+      const { DuckDBInstance } = await import("@duckdb/node-api");
+      const db = "parquet" in this.source
+        ? await DuckDBInstance.create(":memory:")
+        : await DuckDBInstance.create(this.source.database, { access_mode: "READ_ONLY" });
+      return { db, con: await db.connect() };
+    })();
+    return this.instance;
+  }
+
+  /** The source as a table expression, and its columns with DuckDB's types. */
+  private async describe(): Promise<{ con: DuckDBConnection; from: string; cols: SqlColumn[] }> {
+    try {
+      const { con } = await this.open();
+      const from = "parquet" in this.source ? `read_parquet(${literal(this.source.parquet)})` : quoteIdent(this.source.table);
+      const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjects();
+      const cols = described.map((r) => {
+        const sqlType = String(r.column_type);
+        const numeric = INTEGER.test(sqlType) || DECIMAL.test(sqlType) || FLOAT.test(sqlType) || DOUBLE.test(sqlType);
+        return { name: String(r.column_name), sqlType, type: numeric ? "number" as const : "string" as const };
+      });
+      return { con, from, cols };
+    } catch (e) {
+      sourceError("parquet" in this.source ? "Parquet" : "DuckDB", e);
+    }
+  }
+
+  async columns(): Promise<ColumnInfo[]> {
+    return (await this.describe()).cols.map(({ name, type }) => ({ name, type }));
+  }
+
+  async aggregate(plan: AggregatePlan, options: AggregateOptions = {}): Promise<LocalAggregate> {
+    const p = preparePlan(plan);
+    const { con, from, cols } = await this.describe();
+    requireColumns(p, cols.map((c) => c.name));
+    if (options.perPerson) requireRecordColumns(cols.map((c) => c.name), [options.perPerson.column]);
+    const q = buildQuery(p, from, new Map(cols.map((c) => [c.name, c])), duckdbDialect, options);
+    try {
+      const rows = (await con.runAndReadAll(q.sql, q.params)).getRows();
+      return q.decode(rows.map((r) => asStrings(r as unknown[])));
+    } catch (e) {
+      if (e instanceof AggregateError) throw e;
+      sourceError("DuckDB", e);
+    }
+  }
+
+  async record(keyColumn: string, key: string, fields: string[]): Promise<RecordValues | null> {
+    const { con, from, cols } = await this.describe();
+    requireRecordColumns(cols.map((c) => c.name), [keyColumn, ...fields]);
+    const types = new Map(cols.map((c) => [c.name, c.type]));
+    let rows: unknown[][];
+    try {
+      rows = (await con.runAndReadAll(`SELECT ${fields.map((f) => `CAST(${quoteIdent(f)} AS VARCHAR)`).join(", ")} FROM ${from} WHERE CAST(${quoteIdent(keyColumn)} AS VARCHAR) = $1 LIMIT 2`, [key])).getRows();
+    } catch (e) {
+      sourceError("DuckDB", e);
+    }
+    if (rows.length > 1) throw ambiguous();
+    const r = rows[0];
+    if (!r) return null;
+    return Object.fromEntries(fields.map((f, i) => {
+      const v = r[i];
+      return [f, v === null || v === undefined ? null : types.get(f) === "number" ? Number(v) : String(v)];
+    }));
+  }
+
+  /** Every row's values in the file's own order (Parquet row number; a table's rowid), in batches. */
+  async *scan(columns: string[]): AsyncGenerator<ScannedValue[][]> {
+    const { con, cols } = await this.describe();
+    requireRecordColumns(cols.map((c) => c.name), columns);
+    const meta = new Map(cols.map((c) => [c.name, c]));
+    const select = columns.map((c) => `${duckdbDialect.num(quoteIdent(c), meta.get(c)!)}, ${duckdbDialect.text(quoteIdent(c))}`).join(", ");
+    const [from, order] = "parquet" in this.source
+      ? [`read_parquet(${literal(this.source.parquet)}, file_row_number = true)`, "file_row_number"]
+      : [quoteIdent(this.source.table), "rowid"];
+    const BATCH = 8192;
+    for (let at = 0; ; at += BATCH) {
+      let rows: unknown[][];
+      try {
+        rows = (await con.runAndReadAll(`SELECT ${select} FROM ${from} ORDER BY ${order} LIMIT ${BATCH} OFFSET ${at}`)).getRows();
+      } catch (e) {
+        sourceError("DuckDB", e);
+      }
+      if (rows.length === 0) return;
+      yield rows.map((r) => columns.map((_, i) => ({
+        num: r[2 * i] === null || r[2 * i] === undefined ? null : Number(r[2 * i]),
+        text: r[2 * i + 1] === null || r[2 * i + 1] === undefined ? null : String(r[2 * i + 1]),
+      })));
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  async close() {
+    const opened = this.instance;
+    this.instance = null;
+    if (!opened) return;
+    const { db, con } = await opened.catch(() => ({ db: null, con: null }));
+    con?.closeSync();
+    db?.closeSync();
+  }
+}

@@ -10,6 +10,7 @@ const nextConfig = {
     "@prisma/client",
     "pg",
     "@node-rs/argon2",
+    "@duckdb/node-api",
   ],
   poweredByHeader: false,
   reactStrictMode: true,

@@ -3,7 +3,7 @@
  * files in duckdb.ts) that compute
  * an AggregatePlan's per-group vector INSIDE the holder's domain and never return rows.
  *
- * Why three implementations with one meaning: a query spans several holders whose data
+ * Why several implementations with one meaning: a query spans several holders whose data
  * sit in different stores, and the marketplace adds their vectors slot by slot, so every
  * connector must produce exactly the same integers for the same data. The SQL connectors
  * push filtering, grouping and summing into the holder's database (one parameterised

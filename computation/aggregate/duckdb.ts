@@ -4,7 +4,7 @@
  * run time). The plan becomes the same single parameterised GROUP BY the SQL connectors run
  * (connectors.ts buildQuery), in DuckDB's dialect, with the same meaning (connectors.ts):
  * numbers are a numeric column's values as doubles, text is CAST(v AS VARCHAR), strings compare
- * by code point, bounds clamp, a person's first rows count. Rows never leave DuckDB.
+ * by code point, bounds clamp, a person's first rows in file order count. Rows never leave DuckDB.
  *
  * The file is opened read-only, in an in-memory DuckDB for Parquet; one instance per connector,
  * closed with it.
@@ -39,7 +39,8 @@ const duckdbDialect: Dialect = {
   fence: "",
   least: "LEAST",
   greatest: "GREATEST",
-  rowOrder: "CAST(t AS VARCHAR)",
+  // the file's own row order (Parquet row number, a table's rowid), exposed as qc_row by rowSource()
+  rowOrder: "t.qc_row",
 };
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -77,6 +78,13 @@ export class DuckDBConnector implements Connector {
     }
   }
 
+  /** The source with its own row order as a column (qc_row): which rows of a person count follows the file, as in CSV. */
+  private rowSource() {
+    return "parquet" in this.source
+      ? `(SELECT * EXCLUDE (file_row_number), file_row_number AS qc_row FROM read_parquet(${literal(this.source.parquet)}, file_row_number = true))`
+      : `(SELECT *, rowid AS qc_row FROM ${quoteIdent(this.source.table)})`;
+  }
+
   async columns(): Promise<ColumnInfo[]> {
     return (await this.describe()).cols.map(({ name, type }) => ({ name, type }));
   }
@@ -86,7 +94,7 @@ export class DuckDBConnector implements Connector {
     const { con, from, cols } = await this.describe();
     requireColumns(p, cols.map((c) => c.name));
     if (options.perPerson) requireRecordColumns(cols.map((c) => c.name), [options.perPerson.column]);
-    const q = buildQuery(p, from, new Map(cols.map((c) => [c.name, c])), duckdbDialect, options);
+    const q = buildQuery(p, options.perPerson ? this.rowSource() : from, new Map(cols.map((c) => [c.name, c])), duckdbDialect, options);
     try {
       const rows = (await con.runAndReadAll(q.sql, q.params)).getRows();
       return q.decode(rows.map((r) => asStrings(r as unknown[])));

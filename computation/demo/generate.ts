@@ -91,6 +91,33 @@ export async function writeSqlite(file: string, table: string, columns: Record<s
   }
 }
 
+/** The rows as a Parquet file (written by DuckDB, columns typed as in `columns`). */
+export async function writeParquet(file: string, columns: Record<string, "VARCHAR" | "DOUBLE" | "BIGINT">, rows: Iterable<Record<string, string | number>>) {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    const names = Object.keys(columns);
+    const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    await con.run(`CREATE TABLE t (${names.map((n) => `${q(n)} ${columns[n]}`).join(", ")})`);
+    const appender = await con.createAppender("t");
+    for (const row of rows) {
+      for (const n of names) {
+        const v = row[n]!;
+        if (columns[n] === "VARCHAR") appender.appendVarchar(String(v));
+        else if (columns[n] === "BIGINT") appender.appendBigInt(BigInt(v));
+        else appender.appendDouble(Number(v));
+      }
+      appender.endRow();
+    }
+    appender.closeSync();
+    await con.run(`COPY t TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
 export function* taxRecords(seed: number, rows: number) {
   const r = prng(seed);
   for (let i = 0; i < rows; i++) {
@@ -125,3 +152,4 @@ export function* housingDeposits(seed: number, people: number) {
 
 export const CLAIM_COLUMNS = ["patient_ref", "district", "age", "sex", "diagnosis", "claim_amount", "month"];
 export const CLAIM_SQL = { patient_ref: "TEXT", district: "TEXT", age: "INTEGER", sex: "TEXT", diagnosis: "TEXT", claim_amount: "REAL", month: "TEXT" } as const;
+export const CLAIM_PARQUET = { patient_ref: "VARCHAR", district: "VARCHAR", age: "BIGINT", sex: "VARCHAR", diagnosis: "VARCHAR", claim_amount: "DOUBLE", month: "VARCHAR" } as const;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { CLAIM_COLUMNS, CLAIM_SQL, claims, MAX_CLAIMS_PER_PATIENT, housingDeposits, socialContributions, taxRecords, writeCsv, writeSqlite } from "./generate";
+import { CLAIM_COLUMNS, CLAIM_PARQUET, CLAIM_SQL, claims, MAX_CLAIMS_PER_PATIENT, housingDeposits, socialContributions, taxRecords, writeCsv, writeParquet, writeSqlite } from "./generate";
 import { claimsNodePolicy, holderKey, issueActivationCode, issueEnrolmentCode, personNodePolicy, taxNodePolicy } from "./holder";
 
 export type DemoNodeSpec = {
@@ -22,8 +22,9 @@ export const demoNodeSpecs: DemoNodeSpec[] = [
     connector: { kind: "csv", path: "claims-by-patient.csv" }, make: (f) => writeCsv(f, CLAIM_COLUMNS, claims(1, 50_000, 0)), policy: () => claimsNodePolicy({ rowsPerPatient: MAX_CLAIMS_PER_PATIENT }) },
   { holder: "jinan-second-hospital", name: "second-hospital-node", dataset: "claims", rows: 40_000, file: "claims-by-patient.sqlite",
     connector: { kind: "sqlite", path: "claims-by-patient.sqlite", table: "claims" }, make: (f) => writeSqlite(f, "claims", CLAIM_SQL, claims(2, 40_000, 2)), policy: () => claimsNodePolicy({ rowsPerPatient: MAX_CLAIMS_PER_PATIENT }) },
-  { holder: "licheng-district-hospital", name: "licheng-hospital-node", dataset: "claims", rows: 30_000, file: "claims-by-patient.csv",
-    connector: { kind: "csv", path: "claims-by-patient.csv" }, make: (f) => writeCsv(f, CLAIM_COLUMNS, claims(3, 30_000, 4)), policy: () => claimsNodePolicy({ rowsPerPatient: MAX_CLAIMS_PER_PATIENT }) },
+  // A columnar file, aggregated by DuckDB inside the holder's domain (computation/aggregate/duckdb.ts).
+  { holder: "licheng-district-hospital", name: "licheng-hospital-node", dataset: "claims", rows: 30_000, file: "claims-by-patient.parquet",
+    connector: { kind: "parquet", path: "claims-by-patient.parquet" }, make: (f) => writeParquet(f, CLAIM_PARQUET, claims(3, 30_000, 4)), policy: () => claimsNodePolicy({ rowsPerPatient: MAX_CLAIMS_PER_PATIENT }) },
   { holder: "jinan-tax", name: "tax-node", dataset: "enterprise_tax", rows: 20_000, file: "tax.sqlite",
     connector: { kind: "sqlite", path: "tax.sqlite", table: "enterprise_tax" },
     make: (f) => writeSqlite(f, "enterprise_tax", { district: "TEXT", industry: "TEXT", employees: "INTEGER", revenue: "INTEGER", tax_paid: "INTEGER", year: "INTEGER" }, taxRecords(4, 20_000)), policy: () => taxNodePolicy() },

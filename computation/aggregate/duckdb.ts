@@ -6,8 +6,8 @@
  * numbers are a numeric column's values as doubles, text is CAST(v AS VARCHAR), strings compare
  * by code point, bounds clamp, a person's first rows in file order count. Rows never leave DuckDB.
  *
- * The file is opened read-only, in an in-memory DuckDB for Parquet; one instance per connector,
- * closed with it.
+ * A database file is opened read-only for each connector; Parquet is read through one warm
+ * in-memory DuckDB per process. Connections are the connector's and closed with it.
  */
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
@@ -45,20 +45,30 @@ const duckdbDialect: Dialect = {
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/**
+ * Parquet is read by one in-memory DuckDB per process, kept warm across queries (opening one
+ * costs tens of milliseconds; read_parquet reads the file afresh each query). A database file is
+ * opened read-only per connector, so a holder's updates to it are always seen.
+ */
+let parquetReader: Promise<DuckDBInstance> | null = null;
+const duckdb = () => import("@duckdb/node-api").then((m) => m.DuckDBInstance);
+
 export class DuckDBConnector implements Connector {
-  private instance: Promise<{ db: DuckDBInstance; con: DuckDBConnection }> | null = null;
+  private opened: Promise<{ con: DuckDBConnection; own: DuckDBInstance | null }> | null = null;
 
   constructor(private readonly source: { parquet: string } | { database: string; table: string }) {}
 
   private open() {
-    this.instance ??= (async () => {
-      const { DuckDBInstance } = await import("@duckdb/node-api");
-      const db = "parquet" in this.source
-        ? await DuckDBInstance.create(":memory:")
-        : await DuckDBInstance.create(this.source.database, { access_mode: "READ_ONLY" });
-      return { db, con: await db.connect() };
+    this.opened ??= (async () => {
+      if ("parquet" in this.source) {
+        parquetReader ??= duckdb().then((D) => D.create(":memory:"));
+        parquetReader.catch(() => { parquetReader = null; });
+        return { con: await (await parquetReader).connect(), own: null };
+      }
+      const own = await (await duckdb()).create(this.source.database, { access_mode: "READ_ONLY" });
+      return { con: await own.connect(), own };
     })();
-    return this.instance;
+    return this.opened;
   }
 
   /** The source as a table expression, and its columns with DuckDB's types. */
@@ -150,11 +160,9 @@ export class DuckDBConnector implements Connector {
   }
 
   async close() {
-    const opened = this.instance;
-    this.instance = null;
-    if (!opened) return;
-    const { db, con } = await opened.catch(() => ({ db: null, con: null }));
-    con?.closeSync();
-    db?.closeSync();
+    const opened = await this.opened?.catch(() => null);
+    this.opened = null;
+    opened?.con.closeSync();
+    opened?.own?.closeSync();
   }
 }

@@ -24,7 +24,7 @@ export default defineConfig({
   },
   webServer: {
     command: "rm -rf .data/e2e && tsx scripts/start.ts",
-    env: { PORT: String(port), DATA_DIR: ".data/e2e", NEXTAUTH_URL: `http://localhost:${port}` },
+    env: { PORT: String(port), DATA_DIR: ".data/e2e", NEXTAUTH_URL: `http://localhost:${port}`, DEMO_WAIT_FOR_COMMITMENTS: "1" },
     // The health check answers 200 only once the database is migrated and reachable.
     url: `http://localhost:${port}/api/health`,
     timeout: 300_000,

@@ -17,6 +17,8 @@ import { demoActivationCodes, demoEnrolmentCodes, startDemoNodes, type RunningNo
 import { ledgerSigningKey, marketSigningKey } from "../server/keys";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
 import { seedDemoQueryWorld } from "../server/seed/demo-queries";
+import { fetchCommitment } from "../server/proofs/audits";
+import { httpNodeCall } from "../server/queries/jobs";
 import { printAccounts } from "./accounts-table";
 
 const dev = process.argv.includes("--dev");
@@ -106,6 +108,13 @@ async function main() {
       nodes = await startDemoNodes(dataDir, { market: marketSigningKey().publicKey, ledger: ledgerSigningKey().publicKey });
       await seedDemoQueryWorld(db.prisma, nodes.map((n) => ({ holder: n.spec.holder, name: n.spec.name, url: n.url, nodeId: n.nodeId, agreementKey: n.agreementKey, dataset: n.spec.dataset, holderKeyFile: n.holderKeyFile })));
       for (const n of nodes) console.log(`  node ${n.spec.name.padEnd(24)} ${n.url}  ${n.spec.rows.toLocaleString("en")} rows (${n.spec.file})`);
+      // The nodes commit their data in the background (answers are not yet provable meanwhile);
+      // the browser tests wait for it, so the audit they run is provable.
+      if (process.env.DEMO_WAIT_FOR_COMMITMENTS === "1") {
+        console.log("Waiting for the demo nodes' first commitments…");
+        const rows = await db.prisma.computationNode.findMany({ where: { signingKey: { in: nodes.map((n) => n.nodeId) } } });
+        await Promise.all(nodes.map((n) => fetchCommitment(db.prisma, rows.find((r) => r.signingKey === n.nodeId)!, n.spec.dataset, false, httpNodeCall, 15 * 60_000)));
+      }
       console.log("  Activation codes the holders issued to the demo citizens (to link their keys in their safe box):");
       for (const c of demoActivationCodes(dataDir)) console.log(`    ${c.subjectRef}  ${c.holder.padEnd(24)} ${c.code}`);
       console.log("  Enrolment codes the nodes issued to their holders (to approve products at the node from the holder's console):");

@@ -28,7 +28,7 @@ try {
   server.listen(config.listen.port, config.listen.host, () => {
     const addr = server.address() as { port: number };
     console.log(JSON.stringify({ event: "node-ready", name: config.name, url: `http://${config.listen.host}:${addr.port}`, nodeId: identity.nodeId, agreementKey: identity.agreementPublic }));
-    // Commitments are made once ready: the node answers meanwhile (the first answer waits for its dataset's).
+    // Commitments are made once ready: the node answers meanwhile (not yet provable until its dataset's is made).
     if (process.env.NODE_COMMIT_ON_START !== "off") void commitAll(config, proofs);
   });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.close(() => process.exit(0)));

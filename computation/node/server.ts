@@ -408,7 +408,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       const ciphertexts = await encryptVector(req.publicKey, vector);
       let commitment: AnswerCommitment;
       try {
-        commitment = await proofs.answer(dataset, connector, plan, req.queryId);
+        commitment = await proofs.answer(dataset, connector, plan, req.queryId, () => createConnector(config.datasets[dataset]!));
       } catch (e) {
         // The answer stands; it just cannot be audited.
         console.error(`[node ${config.name}] cannot commit to this answer:`, e);

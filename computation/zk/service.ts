@@ -57,19 +57,34 @@ export class NodeProofs {
     return job;
   }
 
+  /** Commit in the background (at most one at a time per dataset), on a connection of its own. */
+  private commitLater(dataset: string, reopen: () => Connector, refresh: boolean) {
+    if (this.busy.has(dataset)) return;
+    const connector = reopen();
+    this.commitment(dataset, connector, refresh)
+      .catch((e: unknown) => console.error(`[node] ${dataset}: cannot commit (${(e as Error).message})`))
+      .finally(() => void connector.close?.());
+  }
+
   /**
-   * What the node signs with an answer: its dataset commitment and a commitment to its
-   * final totals. Data changed since the last commitment starts a new update cycle first.
+   * What the node signs with an answer: its dataset commitment and a commitment to its final
+   * totals. Committing never holds an answer up: before a dataset's first commitment is made,
+   * or while data changed since the last one is committed anew (in the background), the answer
+   * is given at once and marked not yet provable.
    */
-  async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string): Promise<AnswerCommitment> {
-    let c = await this.commitment(dataset, connector);
+  async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, reopen: () => Connector): Promise<AnswerCommitment> {
+    const c = this.stored(dataset);
+    if (!c || c.chunkRows !== this.chunkRows || this.busy.has(dataset)) {
+      this.commitLater(dataset, reopen, !!c);
+      return { notProvable: "not yet provable: the node is committing this dataset (answers are provable once its commitment is made)" };
+    }
     const h = await this.hash();
     try {
       // A value that no longer fits the committed scale means the data changed, like a new digest.
-      let chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true).catch((e: unknown) => { if (e instanceof ProofError && e.code === "DATA_CHANGED") return null; throw e; });
+      const chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true).catch((e: unknown) => { if (e instanceof ProofError && e.code === "DATA_CHANGED") return null; throw e; });
       if (!chain || chain.digest !== c.digest) {
-        c = await this.commitment(dataset, connector, true);
-        chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true);
+        this.commitLater(dataset, reopen, true);
+        return { notProvable: "not yet provable: the data changed since the node's last commitment, which it is making anew" };
       }
       return { root: c.root, finalAcc: String(chain.accs.at(-1)), chunks: chain.totals.length - 1 };
     } catch (e) {

@@ -18,9 +18,9 @@ import { createContext } from "@/server/api/trpc";
 import type { Database } from "@/server/db/client";
 import { marketSigningKey } from "@/server/keys";
 import { registerNode } from "@/server/nodes/nodes";
-import { getAudit, requestAudit, runAudit } from "@/server/proofs/audits";
+import { fetchCommitment, getAudit, requestAudit, runAudit } from "@/server/proofs/audits";
 import { circuitKeys } from "@/server/proofs/keys";
-import { claimNextJob, runQueryJob } from "@/server/queries/jobs";
+import { claimNextJob, httpNodeCall, runQueryJob } from "@/server/queries/jobs";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
@@ -65,6 +65,8 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
       const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
       registered.push(await registerNode(db.prisma, { organisationId: org.id, name: h.name, url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey }));
     }
+    // Answers are provable once each node has committed its data (it commits in the background at start).
+    for (const r of await db.prisma.computationNode.findMany({ where: { id: { in: registered.map((x) => x.id) } } })) await fetchCommitment(db.prisma, r, "claims", false, httpNodeCall, 600_000);
     const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
     both = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-both", name: "Claims (two hospitals)", policy, sources: registered.map((r) => ({ nodeId: r.id, dataset: "claims" })) })).id;
     single = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-single", name: "Claims (one hospital)", policy, sources: [{ nodeId: registered[0]!.id, dataset: "claims" }] })).id;
@@ -187,6 +189,28 @@ describe("audits of delivered queries, with real nodes and real proofs", () => {
     expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, queryId: randomUUID() })).body.error?.code).toBe("UNKNOWN_QUERY");
     expect((await post("/v1/audit/chain", { type: "audit-chain", ...base, plan: { ...plan, filters: [] } })).body.error?.code).toBe("PLAN_CHANGED");
   }, 120_000);
+
+  it("answers at once while a node is still committing its data, marked not yet provable; provable once committed", async () => {
+    // A node that has not committed its data yet (it commits when first asked, not at start).
+    await writeCsv(path.join(dir, "c.csv"), CLAIM_COLUMNS, claims(23, 5_000, 1));
+    const { config, holder } = await writeNodeConfig(dir, { name: "c", datasets: { claims: { kind: "csv", path: "c.csv" } }, policies: { claims: claimsNodePolicy({ dpRequired: false, minCohort: 10 }) } });
+    process.env.NODE_COMMIT_ON_START = "off";
+    const node = await startNode(config, { name: "c" } as never).finally(() => delete process.env.NODE_COMMIT_ON_START);
+    nodes.push(node);
+    const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "licheng-district-hospital" } });
+    const row = await registerNode(db.prisma, { organisationId: org.id, name: "c", url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey });
+    const developer = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "baotu-data-studio" } });
+    const productId = (await createQueryProduct(db.prisma, { developerOrgId: developer.id, slug: "audit-fresh", name: "Claims (fresh node)", policy, sources: [{ nodeId: row.id, dataset: "claims" }] })).id;
+    const insurer = await db.prisma.user.findUniqueOrThrow({ where: { email: "insurer@quancheng.example" }, include: { memberships: true } });
+    await listProduct(db.prisma, productId);
+    await orderApproved(db.prisma, { productId, buyerOrgId: insurer.memberships[0]!.organisationId });
+    await approveAtNodes(productId, [{ url: node.url, nodeId: node.nodeId, holder }]);
+    const first = await deliver(productId, provable);
+    expect((await db.prisma.contribution.findFirstOrThrow({ where: { queryId: first } })).unprovable).toMatch(/not yet provable/);
+    await fetchCommitment(db.prisma, { ...row, organisationId: org.id }, "claims", false, httpNodeCall, 600_000); // waits for the node's commitment
+    const second = await deliver(productId, provable);
+    expect((await db.prisma.contribution.findFirstOrThrow({ where: { queryId: second } })).commitmentRoot).toMatch(/^\d+$/);
+  }, 300_000);
 
   it("flags a node whose data changed after it answered", async () => {
     const queryId = await deliver(both, provable);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { planQuery } from "@/server/queries/policy";
 import { onCleanup } from "./lib/cleanup";
 import { bytes, median, ms, now, peakRssMb, ratio, repeat, resetPeakRss, table } from "./lib/report";
-import { baselineSql, loadBaseline, type BaselineRow, type Numeric } from "./queries/baseline";
+import { baselineSql, duckdbSql, loadBaseline, loadDuckdbBaseline, type BaselineRow, type Numeric } from "./queries/baseline";
 import { generateData, GROUPS, groupLabel, type DataSet, type Grouping, type Truth } from "./queries/data";
 import { buyerQuery, CheckFailed, policy, startMarket, type E2eRun } from "./queries/encrypted";
 import { computePaillier, PAILLIER_BITS, startPaillierPeer, type PaillierRun } from "./queries/paillier";
@@ -84,7 +84,29 @@ export async function runQueriesBenchmark(opts: QueriesOptions): Promise<string>
       log(`SQL ${fmtRows(rows)} rows, ${GROUPS[grouping]} groups: numeric ${ms(times.numeric)}, float8 ${ms(times.float8)}`);
     }
   }
-  const plainBest = (rows: number, grouping: Grouping) => Math.min(...Object.values(plain.get(`${rows}/${grouping}`)!));
+  // The same GROUP BY in DuckDB, the columnar engine a node uses for Parquet: the faster engine is the baseline.
+  t = now();
+  const duck = await loadDuckdbBaseline(data);
+  log(`baseline: ${duck.engine}; loaded in ${ms(now() - t)}`);
+  const duckPlain = new Map<string, number>();
+  for (const rows of rowCounts) {
+    for (const grouping of GROUPINGS) {
+      const best: number[] = [];
+      for (const type of ["numeric", "float8"] as const) {
+        const q = duckdbSql(rows, grouping, type);
+        best.push(median(await repeat(opts.reps, async () => {
+          const t0 = now();
+          const result = await duck.query<BaselineRow>(q);
+          const elapsed = now() - t0;
+          checkBaseline(result, grouping, truth(rows), type, `DuckDB ${type} ${fmtRows(rows)} ${grouping}`);
+          return elapsed;
+        })));
+      }
+      duckPlain.set(`${rows}/${grouping}`, Math.min(...best));
+      log(`DuckDB ${fmtRows(rows)} rows, ${GROUPS[grouping]} groups: ${ms(Math.min(...best))} (faster of DECIMAL and DOUBLE)`);
+    }
+  }
+  const plainBest = (rows: number, grouping: Grouping) => Math.min(...Object.values(plain.get(`${rows}/${grouping}`)!), duckPlain.get(`${rows}/${grouping}`)!);
 
   // ----------------------------------------------------------------------------- BFV e2e
   t = now();
@@ -150,16 +172,17 @@ export async function runQueriesBenchmark(opts: QueriesOptions): Promise<string>
   out.push(`Each figure is the median of ${opts.reps} runs after one warm-up unless marked. Every encrypted, Paillier and SQL result was checked equal to the exact plaintext answer.`);
 
   out.push(table("End-to-end latency: encrypted (BFV) vs plaintext SQL vs Paillier peer",
-    ["rows", "nodes", "groups", "BFV e2e", "SQL numeric", "SQL float8", "BFV / SQL", "Paillier e2e", "Paillier / BFV", "Paillier figure"],
+    ["rows", "nodes", "groups", "BFV e2e", "SQL numeric", "SQL float8", "DuckDB", "BFV / faster plaintext", "Paillier e2e", "Paillier / BFV", "Paillier figure"],
     cells.map((c) => {
       const b = bfv.get(key(c))!.median, p = paillier.get(key(c))!, s = plain.get(`${c.rows}/${c.grouping}`)!;
-      return [fmtRows(c.rows), String(c.nodes), String(GROUPS[c.grouping]), ms(b), ms(s.numeric), ms(s.float8), ratio(b / plainBest(c.rows, c.grouping)), ms(p.ms), ratio(p.ms / b),
+      return [fmtRows(c.rows), String(c.nodes), String(GROUPS[c.grouping]), ms(b), ms(s.numeric), ms(s.float8), ms(duckPlain.get(`${c.rows}/${c.grouping}`)!), ratio(b / plainBest(c.rows, c.grouping)), ms(p.ms), ratio(p.ms / b),
         p.how === "measured" ? (p.runs > 1 ? `measured, median of ${p.runs}` : "measured, 1 run") : "computed from measured per-op times"];
     }),
     [
       "BFV e2e: submitQuery → claimNextJob → runQueryJob (signed requests to real node processes over HTTP; each node reads its CSV, aggregates, masks its counts, encrypts, signs;",
       "  the marketplace verifies, unmasks the counts, adds and masks the ciphertexts, stores the result) → getQuery → decryptVector + decodeResult. Buyer key generation is not included.",
-      "SQL: the same SUM and AVG (GROUP BY) over all rows in one table, v as numeric(7,2) or float8, timed at the client (pg); BFV / SQL uses the faster of the two.",
+      "SQL: the same SUM and AVG (GROUP BY) over all rows in one table, v as numeric(7,2) or float8, timed at the client (pg). DuckDB: the same in one in-memory DuckDB table",
+      "  (the faster of DECIMAL(7,2) and DOUBLE), in this process. BFV / faster plaintext divides by the fastest of the three.",
       `Paillier e2e: the same local aggregation in ${maxNodes} long-lived node processes, ${PAILLIER_BITS}-bit paillier-bigint encryption of every count and sum, hex over IPC, product of ciphertexts, decryption of every slot.`,
       `  "computed": too long to measure in full. Time = the same run without encryption (measured: aggregation, transfer) + nodes × values × encrypt / min(nodes, ${cores} cores)`,
       `  + values × ((nodes − 1) × add + decrypt), with the per-op times below. Perfect use of the cores makes it a lower bound (see the check table), so Paillier / BFV is conservative.`,

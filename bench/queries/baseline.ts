@@ -1,6 +1,6 @@
 /**
- * The plaintext baseline: the same aggregate as one SQL GROUP BY over all rows in one
- * PostgreSQL table. A throwaway PostgreSQL server on 127.0.0.1 when the server binaries
+ * The plaintext baselines: the same aggregate as one SQL GROUP BY over all rows in one
+ * PostgreSQL table, and in one DuckDB table (the columnar engine a node uses for Parquet). A throwaway PostgreSQL server on 127.0.0.1 when the server binaries
  * are installed (as tests/setup/postgres.ts starts one; run as the postgres user when
  * root), otherwise embedded PGlite (said so in the output).
  */
@@ -77,3 +77,30 @@ export function baselineSql(rows: number, grouping: Grouping, type: Numeric): st
 }
 
 export type BaselineRow = { g: string; n: string; s: string; a: number };
+
+/** The same rows in DuckDB (in memory, its bundled engine): tables t_<rows> (DECIMAL(7,2)) and f_<rows> (DOUBLE). */
+export async function loadDuckdbBaseline(data: DataSet): Promise<Pick<SqlBaseline, "engine" | "query">> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  onCleanup("close DuckDB", () => { con.closeSync(); db.closeSync(); });
+  const version = String((await con.runAndReadAll("SELECT version() AS v")).getRowObjects()[0]!.v);
+  const n = Math.min(...data.nodeCounts);
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  for (const rows of data.rowCounts) {
+    const files = Array.from({ length: n }, (_, i) => lit(data.file(rows, n, i))).join(", ");
+    await con.run(`CREATE TABLE t_${rows} AS SELECT g64, g1024, CAST(v AS DECIMAL(7,2)) AS v FROM read_csv([${files}], header = true, columns = {'g64': 'VARCHAR', 'g1024': 'VARCHAR', 'v': 'VARCHAR'})`);
+    await con.run(`CREATE TABLE f_${rows} AS SELECT g64, g1024, CAST(v AS DOUBLE) AS v FROM t_${rows}`);
+  }
+  return {
+    engine: `DuckDB ${version} (in memory, this process, default settings)`,
+    query: async <T,>(sql: string) => (await con.runAndReadAll(sql)).getRowObjects() as T[],
+  };
+}
+
+/** The baseline query in DuckDB's dialect (same output columns as baselineSql). */
+export function duckdbSql(rows: number, grouping: Grouping, type: Numeric): string {
+  const table = `${type === "numeric" ? "t" : "f"}_${rows}`;
+  const cols = "CAST(count(*) AS VARCHAR) AS n, CAST(sum(v) AS VARCHAR) AS s, CAST(avg(v) AS DOUBLE) AS a";
+  return grouping === "none" ? `SELECT '' AS g, ${cols} FROM ${table}` : `SELECT ${grouping} AS g, ${cols} FROM ${table} GROUP BY ${grouping}`;
+}

@@ -70,18 +70,15 @@ export class NodeRefusal extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly size?: number) { super(message); }
 }
 
-/** Commit every dataset that has no current commitment (at start, in the background: it hashes every row). */
+/** Commit every dataset that has no current commitment (at start, in the background, in a worker thread: it hashes every row). */
 export async function commitAll(config: NodeConfig, proofs: NodeProofs, log: (line: string) => void = console.error) {
   for (const [name, dataset] of Object.entries(config.datasets)) {
-    const connector = createConnector(dataset);
     try {
       const t0 = Date.now();
-      const c = await proofs.commitment(name, connector);
+      const c = await proofs.commitment(name, dataset);
       log(`[node ${config.name}] ${name}: committed ${c.rows} rows in chunks of ${c.chunkRows}${Date.now() - t0 > 50 ? ` (${((Date.now() - t0) / 1000).toFixed(1)} s)` : ""}`);
     } catch (e) {
       log(`[node ${config.name}] ${name}: cannot commit (${(e as Error).message})`);
-    } finally {
-      await connector.close?.();
     }
   }
 }
@@ -324,7 +321,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
 
   async function handleCommitment(body: unknown) {
     const req = accept(commitmentRequest, body);
-    const c = await withProofs(req.dataset, (connector) => proofs.commitment(req.dataset, connector, req.refresh));
+    const c = await withProofs(req.dataset, () => proofs.commitment(req.dataset, config.datasets[req.dataset]!, req.refresh));
     const { digest: _digest, chunkRoots: _roots, ...info } = c;
     return signPayload("node-response", { type: "commitment-result", nodeId: identity.nodeId, ...info }, identity.signingKey);
   }
@@ -408,7 +405,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       const ciphertexts = await encryptVector(req.publicKey, vector);
       let commitment: AnswerCommitment;
       try {
-        commitment = await proofs.answer(dataset, connector, plan, req.queryId, () => createConnector(config.datasets[dataset]!));
+        commitment = await proofs.answer(dataset, connector, plan, req.queryId, config.datasets[dataset]!);
       } catch (e) {
         // The answer stands; it just cannot be audited.
         console.error(`[node ${config.name}] cannot commit to this answer:`, e);

@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Connector } from "../aggregate/connectors";
+import { Worker } from "node:worker_threads";
+import { createConnector, type Connector, type ConnectorConfig } from "../aggregate/connectors";
 import type { AggregatePlan, AnswerCommitment } from "../protocol";
 import { DEFAULT_CHUNK_ROWS } from "./circuits";
 import { fastHasher, treeLevels, type Hasher } from "./hash";
@@ -42,13 +43,18 @@ export class NodeProofs {
   }
 
   /** The current commitment; a new one when there is none, when asked, or when the configured chunk size changed. */
-  commitment(dataset: string, connector: Connector, refresh = false): Promise<DatasetCommitment> {
+  commitment(dataset: string, source: ConnectorConfig, refresh = false): Promise<DatasetCommitment> {
     const running = this.busy.get(dataset);
     if (running) return running;
     const current = this.stored(dataset);
     if (current && !refresh && current.chunkRows === this.chunkRows) return Promise.resolve(current);
     const job = (async () => {
-      const c = await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash());
+      const c = await this.commitInWorker(dataset, source).catch(async (e: unknown) => {
+        if (!(e instanceof WorkerUnavailable)) throw e;
+        // No worker thread here (a test runner that cannot load TypeScript workers): commit in this thread.
+        const connector = createConnector(source);
+        try { return await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash()); } finally { await connector.close(); }
+      });
       writeFileSync(this.file(dataset), JSON.stringify(c), { mode: 0o600 });
       this.loaded.set(dataset, c);
       return c;
@@ -57,13 +63,33 @@ export class NodeProofs {
     return job;
   }
 
-  /** Commit in the background (at most one at a time per dataset), on a connection of its own. */
-  private commitLater(dataset: string, reopen: () => Connector, refresh: boolean) {
+  /** Hash the dataset in a worker thread (commit-worker.ts), off the thread that answers queries. */
+  private commitInWorker(dataset: string, source: ConnectorConfig): Promise<DatasetCommitment> {
+    return new Promise((resolve, reject) => {
+      let worker: Worker;
+      try {
+        // `mod`: circomlibjs's thread pool (the web-worker package) treats every worker thread as one of
+        // its own and loads workerData.mod on import; an empty module keeps it from failing.
+        worker = new Worker(new URL("./commit-worker.mjs", import.meta.url), { workerData: { source, dataset, chunkRows: this.chunkRows, secret: this.secret, mod: "data:text/javascript," } });
+      } catch (e) {
+        return reject(new WorkerUnavailable((e as Error).message));
+      }
+      let answered = false;
+      worker.once("message", (m: { ok: true; commitment: DatasetCommitment } | { ok: false; code?: string; message: string }) => {
+        answered = true;
+        if (m.ok) resolve(m.commitment);
+        else reject(m.code === "NOT_PROVABLE" || m.code === "DATA_CHANGED" ? new ProofError(m.code, m.message) : Object.assign(new Error(m.message), { code: m.code }));
+      });
+      // A worker that cannot even load its module (no TypeScript loader in this runtime) is unavailable, not a failure.
+      worker.once("error", (e: Error & { code?: string }) => { if (!answered) reject(/MODULE|EXTENSION|LOADER/.test(`${e.code ?? ""} ${e.message}`) ? new WorkerUnavailable(e.message) : e); });
+      worker.once("exit", (code) => { if (!answered) reject(new WorkerUnavailable(`the commit worker exited (${code})`)); });
+    });
+  }
+
+  /** Commit in the background (at most one at a time per dataset). */
+  private commitLater(dataset: string, source: ConnectorConfig, refresh: boolean) {
     if (this.busy.has(dataset)) return;
-    const connector = reopen();
-    this.commitment(dataset, connector, refresh)
-      .catch((e: unknown) => console.error(`[node] ${dataset}: cannot commit (${(e as Error).message})`))
-      .finally(() => void connector.close?.());
+    this.commitment(dataset, source, refresh).catch((e: unknown) => console.error(`[node] ${dataset}: cannot commit (${(e as Error).message})`));
   }
 
   /**
@@ -72,10 +98,10 @@ export class NodeProofs {
    * or while data changed since the last one is committed anew (in the background), the answer
    * is given at once and marked not yet provable.
    */
-  async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, reopen: () => Connector): Promise<AnswerCommitment> {
+  async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, source: ConnectorConfig): Promise<AnswerCommitment> {
     const c = this.stored(dataset);
     if (!c || c.chunkRows !== this.chunkRows || this.busy.has(dataset)) {
-      this.commitLater(dataset, reopen, !!c);
+      this.commitLater(dataset, source, !!c);
       return { notProvable: "not yet provable: the node is committing this dataset (answers are provable once its commitment is made)" };
     }
     const h = await this.hash();
@@ -83,7 +109,7 @@ export class NodeProofs {
       // A value that no longer fits the committed scale means the data changed, like a new digest.
       const chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true).catch((e: unknown) => { if (e instanceof ProofError && e.code === "DATA_CHANGED") return null; throw e; });
       if (!chain || chain.digest !== c.digest) {
-        this.commitLater(dataset, reopen, true);
+        this.commitLater(dataset, source, true);
         return { notProvable: "not yet provable: the data changed since the node's last commitment, which it is making anew" };
       }
       return { root: c.root, finalAcc: String(chain.accs.at(-1)), chunks: chain.totals.length - 1 };
@@ -139,3 +165,6 @@ async function cannotProve<T>(what: string, proving: Promise<T>): Promise<T> {
     throw new ProofError("CANNOT_PROVE", `This node cannot prove ${what}: its data does not satisfy the circuit (${(e as Error).message.split("\n")[0]})`);
   }
 }
+
+/** The runtime cannot start the commit worker: the caller commits in its own thread instead. */
+class WorkerUnavailable extends Error {}

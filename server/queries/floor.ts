@@ -11,13 +11,14 @@
  *  - PERSONAL fields (person identifiers and what describes one person) are never dimensions
  *    or filters.
  *  - A market-wide minimum cohort (PRIVACY_MIN_COHORT, default 10) and an ε range per query
- *    (PRIVACY_EPSILON_MIN, default 0.05, to PRIVACY_EPSILON_MAX, default 2).
+ *    (PRIVACY_EPSILON_MIN, default 0.05 as at the nodes, to PRIVACY_EPSILON_MAX, default 2).
  *  - ε is accounted per buyer organisation and dataset over every product built on it
  *    (PRIVACY_EPSILON_PER_DATASET per PRIVACY_PERIOD_DAYS, default 30 per 30 days).
  * Developers build products from registered resources only; a source with no registration
  * (written straight into the database) meets the market-wide minimums here, and its holder's
  * node applies the holder's own floor.
  */
+import { MIN_EPSILON } from "@/computation/policy";
 import { SUBJECT_COLUMN } from "@/computation/subject";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
@@ -31,7 +32,7 @@ const num = (name: string, fallback: number) => {
 /** The floor's settings, read from the environment at each use (tests and operators may change them). */
 export const floorSettings = () => ({
   minCohort: Math.round(num("PRIVACY_MIN_COHORT", 10)),
-  epsilonMin: num("PRIVACY_EPSILON_MIN", 0.05),
+  epsilonMin: num("PRIVACY_EPSILON_MIN", MIN_EPSILON),
   epsilonMax: num("PRIVACY_EPSILON_MAX", 2),
   epsilonPerDataset: num("PRIVACY_EPSILON_PER_DATASET", 30),
   periodDays: Math.round(num("PRIVACY_PERIOD_DAYS", 30)),

@@ -6,7 +6,7 @@
 import { blockWidths, type AggregatePlan, type DimensionSpec } from "../computation/protocol";
 
 export type Output = { column: string; aggregate: "COUNT" | "SUM" | "AVG" | "VARIANCE" | "STDDEV" | "HISTOGRAM"; sumBlock?: number; sumsqBlock?: number; histBlock?: number; scale: number; edges?: number[] };
-export type PlannedQuery = { plan: Pick<AggregatePlan, "groupBy" | "stats">; outputs: Output[]; groups: number };
+export type PlannedQuery = { plan: Pick<AggregatePlan, "groupBy" | "stats"> & Partial<Pick<AggregatePlan, "ranges">>; outputs: Output[]; groups: number };
 
 export type ResultRow = {
   labels: string[];
@@ -37,6 +37,10 @@ export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed
   const offsets = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
   const G = planned.groups;
   const slot = (block: number, g: number) => vector[offsets[block]! + g] ?? 0n;
+  // Under DP a noisy sum over a small noisy count can land outside what any row could give (a
+  // negative mean). Clamping into the declared range is post-processing: it costs no privacy.
+  const range = (column: string) => planned.plan.ranges?.find((r) => r.column === column);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
   return Array.from({ length: G }, (_, g) => {
     const hidden = suppressed[g] ?? false;
     const count = slot(0, g);
@@ -51,7 +55,11 @@ export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed
       switch (o.aggregate) {
         case "COUNT": return n;
         case "SUM": return Number(sum) / unit;
-        case "AVG": return n > 0 ? Number(sum) / unit / n : null;
+        case "AVG": {
+          if (n <= 0) return null;
+          const mean = Number(sum) / unit / n, r = range(o.column);
+          return r ? clamp(mean, r.min, r.max) : mean;
+        }
         case "VARIANCE":
         case "STDDEV": {
           if (n <= 0) return null;
@@ -59,7 +67,9 @@ export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed
           const variance = Number(sumsq) / (unit * unit) / n - mean * mean;
           // DP noise on the sum of squares can push the estimate below 0: no usable answer at this ε.
           if (variance < 0) return null;
-          return o.aggregate === "VARIANCE" ? variance : Math.sqrt(variance);
+          // No variable within [min, max] has a standard deviation above (max − min) / 2.
+          const r = range(o.column), sd = r ? Math.min(Math.sqrt(variance), (r.max - r.min) / 2) : Math.sqrt(variance);
+          return o.aggregate === "VARIANCE" ? sd * sd : sd;
         }
         case "HISTOGRAM": {
           const buckets = o.edges!.length - 1;

@@ -15,13 +15,13 @@ describe("query policy", () => {
     expect(p.groups).toBe(10 * 6);
     expect(p.plan.stats).toEqual([{ kind: "sum", column: "claim_amount", scale: 0 }, { kind: "sumsq", column: "claim_amount", scale: 0 }]);
     expect(p.outputs.map((o) => [o.sumBlock, o.sumsqBlock])).toEqual([[1, 2], [1, undefined]]);
-    expect(p.plan.ranges).toEqual([{ column: "claim_amount", min: 0, max: 200_000 }]);
-    // ε/4 per statistic: the selection count and the count Δ=1, sum Δ=200000, sumsq Δ=200000².
-    expect(p.plan.noise!.scales).toEqual([8, 200_000 * 8, 200_000 ** 2 * 8]);
+    expect(p.plan.ranges).toEqual([{ column: "claim_amount", min: 0, max: 20_000 }]);
+    // ε/4 per statistic: the selection count and the count Δ=1, sum Δ=20000, sumsq Δ=20000².
+    expect(p.plan.noise!.scales).toEqual([8, 20_000 * 8, 20_000 ** 2 * 8]);
     expect(p.plan.noise!.selection).toBe(8);
     // Δ scales with the rows one person may contribute
     const perPerson = planQuery({ ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2, maxRowsPerPerson: 5 } }, { measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 1 });
-    expect(perPerson.plan.noise).toEqual({ scales: [15, 200_000 * 15], selection: 15 });
+    expect(perPerson.plan.noise).toEqual({ scales: [15, 20_000 * 15], selection: 15 });
   });
 
   it("keeps ε within the market's range per query: no nearly free queries", () => {

@@ -31,6 +31,7 @@ import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { listProduct, orderApproved } from "@/server/seed/flows";
 import { claimsPolicy } from "@/server/seed/demo-queries";
+import { CLAIM_AMOUNT_BOUND } from "@/server/queries/templates";
 import { decodeResult } from "@/sdk/decode";
 import { approveProduct, claimsNodePolicy, type HolderKey } from "@/computation/demo/holder";
 import { CONTRIBUTION_EPSILON } from "@/computation/protocol";
@@ -143,12 +144,12 @@ describe("encrypted aggregate queries across real node processes", () => {
     return { done, vector, rows: decodeResult(done.planned, vector, done.result!.suppressed) };
   }
 
-  /** The plaintext answer: SQL GROUP BY over the union of all holders' rows. */
+  /** The plaintext answer: SQL GROUP BY over the union of all holders' rows, clamped to the product's bound as the nodes clamp. */
   async function plaintext(where = "TRUE") {
     const r = await reference.query<{ district: string; band: number; n: number; s: string; ss: string }>(`
       SELECT district, width_bucket(age, ARRAY[0,18,30,45,60,75,120]) - 1 AS band, count(*)::int AS n,
-             sum(round(claim_amount::numeric))::text AS s, sum(round(claim_amount::numeric)::bigint * round(claim_amount::numeric)::bigint)::text AS ss
-      FROM claims WHERE ${where} GROUP BY 1, 2`);
+             sum(round(a::numeric))::text AS s, sum(round(a::numeric)::bigint * round(a::numeric)::bigint)::text AS ss
+      FROM (SELECT *, LEAST(claim_amount, ${CLAIM_AMOUNT_BOUND}) AS a FROM claims) clamped WHERE ${where} GROUP BY 1, 2`);
     return new Map(r.rows.map((x) => [`${x.district}|${x.band}`, x]));
   }
 
@@ -185,7 +186,7 @@ describe("encrypted aggregate queries across real node processes", () => {
     const { rows } = await ask(exactId, { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "HISTOGRAM" }] });
     const edges = claimsPolicy.measures[0]!.histogramEdges!;
     for (const row of rows!) {
-      const expected = edges.slice(0, -1).map((lo, i) => BigInt(allRows.filter((r) => r.district === row.labels[0] && r.claim_amount >= lo && r.claim_amount < edges[i + 1]!).length));
+      const expected = edges.slice(0, -1).map((lo, i) => BigInt(allRows.filter((r) => r.district === row.labels[0] && Math.min(r.claim_amount, CLAIM_AMOUNT_BOUND) >= lo && Math.min(r.claim_amount, CLAIM_AMOUNT_BOUND) < edges[i + 1]!).length));
       expect(row.values[0]).toEqual(expected);
     }
   });
@@ -222,9 +223,12 @@ describe("encrypted aggregate queries across real node processes", () => {
     for (const r of allRows.slice(0, 300)) expect(text).not.toContain(String(r.claim_amount));
     // Each holder's own per-district sums (what a leaky protocol would have to reveal).
     for (const [from, to] of [[0, 3000], [3000, 5000], [5000, 6500]] as const) {
-      const sums = new Map<string, number>();
-      for (const r of allRows.slice(from, to)) sums.set(r.district, (sums.get(r.district) ?? 0) + Math.round(r.claim_amount));
-      for (const v of sums.values()) expect(text).not.toContain(String(v));
+      const sums = new Map<string, number>(), clamped = new Map<string, number>();
+      for (const r of allRows.slice(from, to)) {
+        sums.set(r.district, (sums.get(r.district) ?? 0) + Math.round(r.claim_amount));
+        clamped.set(r.district, (clamped.get(r.district) ?? 0) + Math.round(Math.min(r.claim_amount, CLAIM_AMOUNT_BOUND)));
+      }
+      for (const v of [...sums.values(), ...clamped.values()]) expect(text).not.toContain(String(v));
     }
   });
 

@@ -5,7 +5,7 @@
  * cores and steps overlap), but it shows which step dominates.
  */
 import { createReadStream } from "node:fs";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { computeVector, createConnector, generateX25519, maskCounts, unmaskSum } from "@/computation/aggregate/index";
 import { csvRecords } from "@/computation/aggregate/csv";
 import { addCiphertexts, decryptVector, encryptVector, maskCiphertexts } from "@/computation/he";
@@ -22,6 +22,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "@/server/db/client";
 import { timeMedian } from "../lib/report";
+import { GROUPS as GROUPS_PROVABLE } from "@/computation/zk/encoding";
+import { accumulator, fastHasher, type Hasher } from "@/computation/zk/hash";
+import { buildChain, chainSalt, commitDataset, statementTotals } from "@/computation/zk/node";
+import { G64 } from "./data";
 
 export type Step = { side: "node" | "marketplace" | "buyer"; step: string; ms: number };
 
@@ -138,4 +142,53 @@ export async function profileTrust(db: Database, keysDir: string, reps: number):
     await signStatement(pair.privateKey, { ...statement, planHash: planHash(planned.plan) });
   }) });
   return steps;
+}
+
+/** One source's figures for binding a provable answer (ms). */
+export interface BindingFigures { source: string; aggregate: number; walk: number; engine: number }
+
+/**
+ * What binding a provable answer costs (docs/proofs.md, "Binding an answer"), on the
+ * benchmark's own rows as CSV and as Parquet: a plan the circuits cover (12 of g64's values,
+ * one numeric filter, a sum). "walk": the cells walked in JavaScript, as every provable answer
+ * did before; "engine": the final totals from one GROUP BY in the source's engine, then one
+ * Poseidon sponge. The commitment is made with a stand-in hash (only its schema and which
+ * columns have missing values are used by these steps; committing is measured elsewhere).
+ */
+export async function profileBinding(file: string, dir: string, reps: number): Promise<BindingFigures[]> {
+  const plan: AggregatePlan = {
+    dataset: "bench", groupBy: [{ name: "g64", kind: "category", values: G64.slice(0, GROUPS_PROVABLE) }],
+    filters: [{ column: "v", op: "between", value: [10, 90] }], stats: [{ kind: "sum", column: "v", scale: 2 }],
+    ranges: [{ column: "v", min: 0, max: 100 }], noise: null,
+  };
+  const parquet = path.join(dir, "binding.parquet");
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const duck = await DuckDBInstance.create(":memory:");
+  const con = await duck.connect();
+  await con.run(`COPY (SELECT * FROM read_csv('${file.replace(/'/g, "''")}', header = true, columns = {'g64': 'VARCHAR', 'g1024': 'VARCHAR', 'v': 'DOUBLE'})) TO '${parquet.replace(/'/g, "''")}' (FORMAT parquet)`);
+  con.closeSync();
+  duck.closeSync();
+  const h = await fastHasher();
+  const standIn: Hasher = { p16: () => 1n, p2: () => 1n, p4: () => 1n };
+  const secret = randomBytes(32);
+  const out: BindingFigures[] = [];
+  for (const [source, config] of [["CSV (JavaScript connector)", { kind: "csv", path: file }], ["Parquet (DuckDB)", { kind: "parquet", path: parquet }]] as const) {
+    const connector = createConnector(config);
+    try {
+      const commitment = await commitDataset(connector, "bench", 16, secret, standIn);
+      const chunks = commitment.chunkRoots.length;
+      let walked: bigint | null = null, fast: bigint | null = null;
+      const aggregate = await timeMedian(reps, async () => { await computeVector(connector, plan); });
+      const walk = await timeMedian(reps, async () => { walked = (await buildChain(connector, commitment, plan, "q", secret, h, [], true)).accs.at(-1)!; });
+      const engine = await timeMedian(reps, async () => {
+        const t = (await statementTotals(connector, commitment, plan))!;
+        fast = accumulator(h, chainSalt(secret, "q", "bench", chunks), t.counts, t.sums);
+      });
+      if (walked === null || walked !== fast) throw new Error(`${source}: the engine's binding differs from the walked one`);
+      out.push({ source, aggregate, walk, engine });
+    } finally {
+      await connector.close();
+    }
+  }
+  return out;
 }

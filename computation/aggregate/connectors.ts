@@ -41,7 +41,7 @@
  *   text order in PostgreSQL), before filters; rows with a null person count as one person.
  */
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import pg from "pg";
 import initSqlJs, { type Database, type SqlJsStatic } from "sql.js";
 import { z } from "zod";
@@ -86,6 +86,12 @@ export interface Connector {
    * the node's dataset commitments and proofs (computation/zk), which never leave the node.
    */
   scan(columns: string[]): AsyncIterable<ScannedValue[][]>;
+  /**
+   * A cheap stamp of the source's current state (a file's size, modification time and inode),
+   * equal while the data is unchanged; null when the source offers none (PostgreSQL). It lets
+   * the node tell at once whether its data is still the committed data (computation/zk/service.ts).
+   */
+  fingerprint?(): Promise<string | null>;
   /** release the connection pool, if any; idempotent */
   close(): Promise<void>;
 }
@@ -385,6 +391,8 @@ function compileDimension(d: DimensionSpec, at: number, k: number): (row: Row, n
 
 export class CsvConnector implements Connector {
   constructor(readonly path: string) {}
+
+  fingerprint() { return fileStamp(this.path); }
 
   private async *records(): AsyncGenerator<Row[]> {
     try {
@@ -753,6 +761,8 @@ function sqliteType(declared: string): ColumnType {
 export class SqliteConnector implements Connector {
   constructor(readonly path: string, readonly table: string) {}
 
+  fingerprint() { return fileStamp(this.path, `${this.path}-wal`); }
+
   private async withDb<T>(fn: (db: Database, table: string, cols: SqlColumn[]) => T): Promise<T> {
     let db: Database;
     try {
@@ -943,6 +953,19 @@ export class PostgresConnector implements Connector {
 // ---------------------------------------------------------------------------------------
 
 /** The connector for a dataset's configuration (validated here). */
+/**
+ * Size, modification time (ns) and inode of each file (a missing one stamps as "-"): any write,
+ * append or replacement changes it. Not evidence against the holder (its own node computes it),
+ * only how an honest node notices its data changed without reading it.
+ */
+export async function fileStamp(...files: string[]): Promise<string> {
+  const parts = await Promise.all(files.map(async (f) => {
+    const st = await stat(f, { bigint: true }).catch(() => null);
+    return st ? `${st.size}:${st.mtimeNs}:${st.ino}` : "-";
+  }));
+  return parts.join("|");
+}
+
 export function createConnector(config: ConnectorConfig): Connector {
   const c = connectorConfig.parse(config);
   switch (c.kind) {

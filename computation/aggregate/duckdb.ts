@@ -11,7 +11,7 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
-  AggregateError, ambiguous, asStrings, buildQuery, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
+  AggregateError, ambiguous, asStrings, buildQuery, fileStamp, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
   type AggregateOptions, type ColumnInfo, type Connector, type Dialect, type LocalAggregate, type RecordValues, type ScannedValue, type SqlColumn,
 } from "./connectors";
 import type { AggregatePlan } from "../protocol";
@@ -57,6 +57,11 @@ export class DuckDBConnector implements Connector {
   private opened: Promise<{ con: DuckDBConnection; own: DuckDBInstance | null }> | null = null;
 
   constructor(private readonly source: { parquet: string } | { database: string; table: string }) {}
+
+  fingerprint() {
+    // a DuckDB database keeps recent writes in its .wal file
+    return "parquet" in this.source ? fileStamp(this.source.parquet) : fileStamp(this.source.database, `${this.source.database}.wal`);
+  }
 
   private open() {
     this.opened ??= (async () => {

@@ -322,7 +322,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   async function handleCommitment(body: unknown) {
     const req = accept(commitmentRequest, body);
     const c = await withProofs(req.dataset, () => proofs.commitment(req.dataset, config.datasets[req.dataset]!, req.refresh));
-    const { digest: _digest, chunkRoots: _roots, ...info } = c;
+    const { digest: _digest, chunkRoots: _roots, local: _local, ...info } = c;
     return signPayload("node-response", { type: "commitment-result", nodeId: identity.nodeId, ...info }, identity.signingKey);
   }
 

@@ -6,12 +6,12 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createConnector, type ConnectorConfig } from "../aggregate/connectors";
 import { fastHasher } from "./hash";
-import { commitDataset } from "./node";
+import { commitDataset, type DatasetCommitment } from "./node";
 
-const job = workerData as { source: ConnectorConfig; dataset: string; chunkRows: number; secret: Uint8Array };
+const job = workerData as { source: ConnectorConfig; dataset: string; chunkRows: number; secret: Uint8Array; previous: DatasetCommitment | null };
 const connector = createConnector(job.source);
 try {
-  const c = await commitDataset(connector, job.dataset, job.chunkRows, job.secret, await fastHasher());
+  const c = await commitDataset(connector, job.dataset, job.chunkRows, job.secret, await fastHasher(), job.previous);
   parentPort!.postMessage({ ok: true, commitment: c });
 } catch (e) {
   parentPort!.postMessage({ ok: false, code: (e as { code?: string }).code, message: (e as Error).message });

@@ -5,8 +5,9 @@
  * chunks' steps and the release.
  *
  * Salts are derived from the node's own secret (HMAC-SHA256), so nothing per query needs
- * storing: the same data and secret give the same chain. A recommit takes a fresh epoch
- * (fresh salts), so equal data committed twice gives unlinkable roots.
+ * storing: the same data and secret give the same chain. A first commitment, or one after the
+ * schema changed, takes a fresh epoch (fresh salts), so equal data committed twice from scratch
+ * gives unlinkable roots; an incremental recommit keeps the epoch and the unchanged chunks' roots.
  */
 import { createHash, createHmac, randomUUID, type Hash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import * as snarkjs from "snarkjs";
 import type { Connector, ScannedValue } from "../aggregate/connectors";
 import type { AggregatePlan } from "../protocol";
 import { artifactPaths, chunkCircuit } from "./circuits";
-import { cellOf, GROUPS, MAX_COLUMNS, numberCell, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
+import { cellOf, GROUPS, MAX_COLUMNS, numberCell, OFFSET, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
 import { accumulator, chunkRoot, datasetRoot, numericColumnCommitment, textColumnCommitment, treeLevels, treePath, type Hasher } from "./hash";
 import type { Groth16Proof } from "./verify";
 
@@ -32,6 +33,15 @@ export interface DatasetCommitment {
   digest: string;
   chunkRoots: string[];
   createdAt: string;
+  /** what only the node keeps (never sent): how it tells cheaply whether its data changed, and what it can reuse */
+  local?: {
+    /** the source's fingerprint when committing began (Connector.fingerprint); null when it has none */
+    stamp: string | null;
+    /** per committed column: whether any value was missing */
+    nulls: boolean[];
+    /** SHA-256 (hex, first 16 bytes) of each chunk's raw values: an unchanged chunk is not hashed again */
+    chunkDigests: string[];
+  };
 }
 
 const FIELD_BYTES = 31;
@@ -43,18 +53,19 @@ export const chunkSalt = (secret: Uint8Array, dataset: string, epoch: string, ch
 export const chainSalt = (secret: Uint8Array, queryId: string, dataset: string, chunks: number) => (chunks === 0 ? 0n : derive(secret, `acc:${queryId}:${dataset}:${chunks}`));
 
 /** Committed columns: the first MAX_COLUMNS; a column is numeric when every value is a number that fits 32 bits. */
-async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
+async function commitSchema(connector: Connector): Promise<{ schema: CommittedColumn[]; nulls: boolean[] }> {
   const columns = (await connector.columns()).slice(0, MAX_COLUMNS);
   const names = columns.map((c) => c.name);
   const numeric = columns.map((c) => c.type === "number");
   const scale = columns.map(() => 0);
   const least = columns.map(() => Infinity), most = columns.map(() => -Infinity);
+  const nulls = columns.map(() => false);
   for await (const batch of connector.scan(names)) {
     for (const row of batch) {
       for (let i = 0; i < row.length; i++) {
-        if (!numeric[i]) continue;
         const v = row[i]!;
-        if (v.text === null) continue;
+        if (v.text === null) { nulls[i] = true; continue; }
+        if (!numeric[i]) continue;
         const s = v.num === null ? null : scaleOf(v.num);
         if (s === null) { numeric[i] = false; continue; }
         if (s > scale[i]!) scale[i] = s;
@@ -67,7 +78,7 @@ async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
   for (let i = 0; i < columns.length; i++) {
     if (numeric[i] && least[i]! <= most[i]! && (numberCell(least[i]!, scale[i]!) === null || numberCell(most[i]!, scale[i]!) === null)) numeric[i] = false;
   }
-  return columns.map((c, i) => ({ name: c.name, kind: numeric[i] ? "number" : "text", scale: numeric[i] ? scale[i]! : 0 }));
+  return { schema: columns.map((c, i) => ({ name: c.name, kind: numeric[i] ? "number" : "text", scale: numeric[i] ? scale[i]! : 0 })), nulls };
 }
 
 /**
@@ -75,24 +86,28 @@ async function commitSchema(connector: Connector): Promise<CommittedColumn[]> {
  * rows; only the columns `want(chunk)` asks for are encoded (others are null). Every raw
  * value goes into `digest`, which tells whether the data is still the committed data.
  */
-async function* chunksOf(connector: Connector, schema: CommittedColumn[], chunkRows: number, digest: Hash, want: (chunk: number) => (column: number) => boolean): AsyncGenerator<{ cells: (bigint[] | null)[]; rows: number }> {
+async function* chunksOf(connector: Connector, schema: CommittedColumn[], chunkRows: number, digest: Hash, want: (chunk: number) => (column: number) => boolean): AsyncGenerator<{ cells: (bigint[] | null)[]; rows: number; digest: string }> {
   let index = 0;
   let wanted = want(0);
   const fresh = () => schema.map((_, i) => (wanted(i) ? [] as bigint[] : null));
   let cells = fresh();
   let rows = 0;
+  let own = createHash("sha256");
   const flush = () => {
-    const out = { cells: cells.map((c) => { if (c) while (c.length < chunkRows) c.push(0n); return c; }), rows };
+    const out = { cells: cells.map((c) => { if (c) while (c.length < chunkRows) c.push(0n); return c; }), rows, digest: own.digest("hex").slice(0, 32) };
     wanted = want(++index);
     cells = fresh();
     rows = 0;
+    own = createHash("sha256");
     return out;
   };
   for await (const batch of connector.scan(schema.map((c) => c.name))) {
     for (const row of batch as ScannedValue[][]) {
       for (let i = 0; i < schema.length; i++) {
         const v = row[i]!;
-        digest.update(v.text === null ? "\u0000\u001e" : v.text + "\u001e");
+        const raw = v.text === null ? "\u0000\u001e" : v.text + "\u001e";
+        digest.update(raw);
+        own.update(raw);
         const column = cells[i];
         if (!column) continue;
         try {
@@ -113,22 +128,64 @@ function columnCommitments(h: Hasher, schema: CommittedColumn[], cells: bigint[]
   return schema.map((c, i) => (c.kind === "number" ? numericColumnCommitment(h, cells[i]!) : textColumnCommitment(h, cells[i]!)));
 }
 
-export async function commitDataset(connector: Connector, dataset: string, chunkRows: number, secret: Uint8Array, h: Hasher): Promise<DatasetCommitment> {
-  const schema = await commitSchema(connector);
-  const epoch = randomUUID();
+/**
+ * Commit a dataset chunk by chunk. Given the previous commitment of the same dataset (same
+ * schema and chunk size), the commitment is incremental: it keeps the previous epoch, and a
+ * chunk whose raw values are unchanged keeps its root instead of being hashed again, so an
+ * appended file costs only its new chunks (and the last, partial one).
+ */
+export async function commitDataset(connector: Connector, dataset: string, chunkRows: number, secret: Uint8Array, h: Hasher, previous?: DatasetCommitment | null): Promise<DatasetCommitment> {
+  // Stamped before reading: data changed while it is read stamps differently next time.
+  const stamp = (await connector.fingerprint?.()) ?? null;
+  const { schema, nulls } = await commitSchema(connector);
+  const reuse = previous?.local && previous.chunkRows === chunkRows && previous.dataset === dataset && JSON.stringify(previous.schema) === JSON.stringify(schema) ? previous : null;
+  const epoch = reuse?.epoch ?? randomUUID();
   const digest = createHash("sha256");
   const chunkRoots: bigint[] = [];
+  const chunkDigests: string[] = [];
   let rows = 0;
   for await (const chunk of chunksOf(connector, schema, chunkRows, digest, all)) {
     rows += chunk.rows;
-    chunkRoots.push(chunkRoot(h, chunkSalt(secret, dataset, epoch, chunkRoots.length), columnCommitments(h, schema, chunk.cells as bigint[][])));
+    const i = chunkRoots.length;
+    const same = reuse && reuse.local!.chunkDigests[i] === chunk.digest ? BigInt(reuse.chunkRoots[i]!) : null;
+    chunkRoots.push(same ?? chunkRoot(h, chunkSalt(secret, dataset, epoch, i), columnCommitments(h, schema, chunk.cells as bigint[][])));
+    chunkDigests.push(chunk.digest);
   }
   if (chunkRoots.length === 0) chunkRoots.push(0n);
   const treeRoot = treeLevels(h, chunkRoots).at(-1)![0]!;
   return {
     dataset, epoch, rows, chunkRows, schema, digest: digest.digest("hex"), chunkRoots: chunkRoots.map(String),
     treeRoot: String(treeRoot), root: String(datasetRoot(h, treeRoot, rows, chunkRows, schemaHash(schema))), createdAt: new Date().toISOString(),
+    local: { stamp, nulls, chunkDigests },
   };
+}
+
+/**
+ * The final totals of a plan's statement asked of the source's own engine (one GROUP BY, the
+ * connector's aggregate) instead of walked cell by cell: what an answer binds cheaply
+ * (docs/proofs.md, "Binding an answer"). The engine's totals equal the circuit's when the filter
+ * and value columns have no missing values (a missing cell never matches a range filter in the
+ * circuit); otherwise null, and the caller walks the cells.
+ */
+export async function statementTotals(connector: Connector, commitment: DatasetCommitment, plan: AggregatePlan): Promise<{ counts: bigint[]; sums: bigint[] } | null> {
+  const s = statementOrThrow(plan, commitment);
+  const nulls = commitment.local?.nulls;
+  if (!nulls || nulls[s.valueColumn] || (plan.filters.length > 0 && nulls[s.filterColumn])) return null;
+  const value = commitment.schema[s.valueColumn]!;
+  // Every committed value fits 32 bits at the column's scale: these bounds clamp nothing.
+  const wide = 2 ** 31 / 10 ** value.scale;
+  const local = await connector.aggregate({
+    dataset: plan.dataset, groupBy: plan.groupBy, filters: plan.filters, noise: null,
+    stats: [{ kind: "sum", column: value.name, scale: value.scale }], ranges: [{ column: value.name, min: -wide, max: wide }],
+  });
+  const counts = new Array<bigint>(GROUPS).fill(0n);
+  const sums = new Array<bigint>(GROUPS).fill(0n);
+  for (let j = 0; j < s.groups; j++) {
+    counts[j] = local.counts[j]!;
+    // a cell is the value in fixed point plus 2^31 (encoding.ts)
+    sums[j] = local.blocks[0]![j]! + local.counts[j]! * OFFSET;
+  }
+  return { counts, sums };
 }
 
 /** Per-group counts and sums of one chunk under a statement (what the circuit computes). */

@@ -9,8 +9,8 @@ import { Worker } from "node:worker_threads";
 import { createConnector, type Connector, type ConnectorConfig } from "../aggregate/connectors";
 import type { AggregatePlan, AnswerCommitment } from "../protocol";
 import { DEFAULT_CHUNK_ROWS } from "./circuits";
-import { fastHasher, treeLevels, type Hasher } from "./hash";
-import { buildChain, chunkCircuitFor, commitDataset, proveChunk, proveRelease, ProofError, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
+import { accumulator, fastHasher, treeLevels, type Hasher } from "./hash";
+import { buildChain, chainSalt, chunkCircuitFor, commitDataset, proveChunk, proveRelease, ProofError, statementTotals, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
 
 export class NodeProofs {
   private readonly dir: string;
@@ -49,11 +49,11 @@ export class NodeProofs {
     const current = this.stored(dataset);
     if (current && !refresh && current.chunkRows === this.chunkRows) return Promise.resolve(current);
     const job = (async () => {
-      const c = await this.commitInWorker(dataset, source).catch(async (e: unknown) => {
+      const c = await this.commitInWorker(dataset, source, current).catch(async (e: unknown) => {
         if (!(e instanceof WorkerUnavailable)) throw e;
         // No worker thread here (a test runner that cannot load TypeScript workers): commit in this thread.
         const connector = createConnector(source);
-        try { return await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash()); } finally { await connector.close(); }
+        try { return await commitDataset(connector, dataset, this.chunkRows, this.secret, await this.hash(), current); } finally { await connector.close(); }
       });
       writeFileSync(this.file(dataset), JSON.stringify(c), { mode: 0o600 });
       this.loaded.set(dataset, c);
@@ -64,13 +64,13 @@ export class NodeProofs {
   }
 
   /** Hash the dataset in a worker thread (commit-worker.ts), off the thread that answers queries. */
-  private commitInWorker(dataset: string, source: ConnectorConfig): Promise<DatasetCommitment> {
+  private commitInWorker(dataset: string, source: ConnectorConfig, previous: DatasetCommitment | null): Promise<DatasetCommitment> {
     return new Promise((resolve, reject) => {
       let worker: Worker;
       try {
         // `mod`: circomlibjs's thread pool (the web-worker package) treats every worker thread as one of
         // its own and loads workerData.mod on import; an empty module keeps it from failing.
-        worker = new Worker(new URL("./commit-worker.mjs", import.meta.url), { workerData: { source, dataset, chunkRows: this.chunkRows, secret: this.secret, mod: "data:text/javascript," } });
+        worker = new Worker(new URL("./commit-worker.mjs", import.meta.url), { workerData: { source, dataset, chunkRows: this.chunkRows, secret: this.secret, previous, mod: "data:text/javascript," } });
       } catch (e) {
         return reject(new WorkerUnavailable((e as Error).message));
       }
@@ -97,6 +97,12 @@ export class NodeProofs {
    * totals. Committing never holds an answer up: before a dataset's first commitment is made,
    * or while data changed since the last one is committed anew (in the background), the answer
    * is given at once and marked not yet provable.
+   *
+   * Binding is cheap where the source has a fingerprint (files): an unchanged fingerprint says
+   * the data is the committed data, and the final totals come from one GROUP BY in the source's
+   * engine; the Poseidon chain behind them is built only when an audit asks. Otherwise
+   * (PostgreSQL, or missing values where the circuit and the engine could differ) the node walks
+   * its committed cells once, as before.
    */
   async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, source: ConnectorConfig): Promise<AnswerCommitment> {
     const c = this.stored(dataset);
@@ -104,14 +110,24 @@ export class NodeProofs {
       this.commitLater(dataset, source, !!c);
       return { notProvable: "not yet provable: the node is committing this dataset (answers are provable once its commitment is made)" };
     }
+    const changed = (): AnswerCommitment => {
+      this.commitLater(dataset, source, true);
+      return { notProvable: "not yet provable: the data changed since the node's last commitment, which it is making anew" };
+    };
     const h = await this.hash();
+    const chunks = c.chunkRoots.length;
+    const bind = (totals: { counts: bigint[]; sums: bigint[] }): AnswerCommitment =>
+      ({ root: c.root, finalAcc: String(accumulator(h, chainSalt(this.secret, queryId, dataset, chunks), totals.counts, totals.sums)), chunks });
     try {
+      const stamp = c.local?.stamp != null && connector.fingerprint ? await connector.fingerprint() : null;
+      if (stamp !== null) {
+        if (stamp !== c.local!.stamp) return changed();
+        const totals = await statementTotals(connector, c, plan);
+        if (totals) return bind(totals);
+      }
       // A value that no longer fits the committed scale means the data changed, like a new digest.
       const chain = await buildChain(connector, c, plan, queryId, this.secret, h, [], true).catch((e: unknown) => { if (e instanceof ProofError && e.code === "DATA_CHANGED") return null; throw e; });
-      if (!chain || chain.digest !== c.digest) {
-        this.commitLater(dataset, source, true);
-        return { notProvable: "not yet provable: the data changed since the node's last commitment, which it is making anew" };
-      }
+      if (!chain || chain.digest !== c.digest) return changed();
       return { root: c.root, finalAcc: String(chain.accs.at(-1)), chunks: chain.totals.length - 1 };
     } catch (e) {
       if (e instanceof ProofError && e.code === "NOT_PROVABLE") return { notProvable: e.message };

@@ -13,6 +13,7 @@ import { runCatalogBenchmark } from "./catalog";
 import { runLedgerBenchmark } from "./ledger";
 import { runQueriesBenchmark } from "./queries";
 import { runProofsBenchmark } from "./proofs";
+import { runScaleBenchmark } from "./scale";
 
 type Options = { quick: boolean; reps: number; pglite: boolean; cpuProf?: string; paillierLimit: number };
 
@@ -36,6 +37,11 @@ const benchmarks: { name: string; about: string; run: (o: Options) => Promise<st
     name: "proofs",
     about: "Groth16 circuits per chunk size (constraints, witness, prove, verify, size) and an audit of a 10^5-row resource with 1% spot checks",
     run: (o) => runProofsBenchmark(o),
+  },
+  {
+    name: "scale",
+    about: "one holder with 10^8 rows in Parquet (10^6 with --quick; generated once, cached in .data/bench-cache): encrypted answer vs DuckDB's plaintext GROUP BY at 1, 64, 1,024 groups, peak memory",
+    run: (o) => runScaleBenchmark(o),
   },
 ];
 

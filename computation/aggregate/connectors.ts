@@ -930,17 +930,38 @@ export class PostgresConnector implements Connector {
     const meta = new Map(cols.map((c) => [c.name, c]));
     const select = columns.map((c, i) => `${postgresDialect.num(quoteIdent(c), meta.get(c)!)} AS "n${i}", ${postgresDialect.text(quoteIdent(c))} AS "t${i}"`).join(", ");
     const order = columns.map((c) => `${postgresDialect.text(quoteIdent(c))} COLLATE "C" NULLS FIRST`).join(", ");
-    let rows: Record<string, unknown>[];
-    try {
-      ({ rows } = await this.db.query(`SELECT ${select} FROM ${from} ORDER BY ${order}`));
-    } catch (e) {
-      sourceError("PostgreSQL", e);
-    }
-    const scanned = rows.map((r) => columns.map((_, i) => {
+    // Streamed through a cursor in one read-only snapshot, a batch at a time: the table is never
+    // held in memory. A pool lends one connection for it (a cursor lives in its connection).
+    const pool = this.db as PgQueryable & { connect?: () => Promise<PgQueryable & { release(): void }>; totalCount?: number };
+    const lent = typeof pool.connect === "function" && typeof pool.totalCount === "number" ? await pool.connect().catch((e: unknown) => sourceError("PostgreSQL", e)) : null;
+    const db: PgQueryable = lent ?? this.db;
+    const toValues = (rows: Record<string, unknown>[]) => rows.map((r) => columns.map((_, i) => {
       const n = r[`n${i}`], t = r[`t${i}`];
       return { num: n === null || n === undefined ? null : Number(n), text: t === null || t === undefined ? null : String(t) };
     }));
-    for (let i = 0; i < scanned.length; i += 4096) yield scanned.slice(i, i + 4096);
+    let open = false;
+    try {
+      try {
+        await db.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        open = true;
+        await db.query(`DECLARE qc_scan NO SCROLL CURSOR FOR SELECT ${select} FROM ${from} ORDER BY ${order}`);
+      } catch (e) {
+        sourceError("PostgreSQL", e);
+      }
+      for (;;) {
+        let rows: Record<string, unknown>[] = [];
+        try {
+          ({ rows } = await db.query("FETCH FORWARD 8192 FROM qc_scan"));
+        } catch (e) {
+          sourceError("PostgreSQL", e);
+        }
+        if (rows.length === 0) break;
+        yield toValues(rows);
+      }
+    } finally {
+      if (open) await db.query("ROLLBACK").catch(() => { /* the connection is gone: nothing to end */ });
+      lent?.release();
+    }
   }
 
   async close() {

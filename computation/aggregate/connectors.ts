@@ -659,28 +659,29 @@ export function buildQuery(p: PreparedPlan, table: string, meta: Map<string, Sql
     return `(CASE WHEN ${n} >= ${ps[0]} AND ${n} < ${ps[edges.length - 1]} THEN ${node(0, edges.length - 1)} END)`;
   };
   const sizes = p.plan.groupBy.map((g) => (g.kind === "category" ? g.values.length : g.edges.length - 1));
-  const dimTerms = p.plan.groupBy.map((g, i) => {
-    const mult = sizes.slice(i + 1).reduce((a, b) => a * b, 1);
-    const idx = g.kind === "category"
-      ? `(CASE ${g.values.map((v, j) => `WHEN ${d.binary(T(g.name))} = ${param(v)} THEN ${j}`).join(" ")} END)`
-      : bucketTree(N(g.name), g.edges);
-    return mult === 1 ? idx : `${idx} * ${mult}`;
+  // One key per dimension: a category's own text, kept to its declared values by an IN list (a
+  // hash lookup in the engines, where a CASE over 1,024 values costs 1,024 comparisons a row),
+  // a bucket's index. The group index is made from the keys when the rows come back.
+  const keys = p.plan.groupBy.map((g) => {
+    if (g.kind === "bucket") return bucketTree(N(g.name), g.edges);
+    where.push(`${d.binary(T(g.name))} IN (${g.values.map(param).join(", ")})`);
+    return T(g.name);
   });
-  const l1: string[] = [`${dimTerms.length ? dimTerms.join(" + ") : "0"} AS g`];
-  p.plan.stats.forEach((s, i) => {
+  if (keys.length === 0) keys.push("0");
+  const l1: string[] = keys.map((k, i) => `${k} AS k${i}`);  p.plan.stats.forEach((s, i) => {
     const n = N(s.column);
     if (s.kind === "hist") l1.push(`${bucketTree(n, s.edges)} AS h${i}`);
     else l1.push(`(CASE WHEN abs(${n}) < ${TWO_53} THEN ${n} * ${10 ** s.scale} END) AS x${i}`);
   });
   // level 2: contributing rows only; fixed-point values rounded once per row
-  const l2: string[] = ["s.g AS g"];
+  const l2: string[] = keys.map((_, i) => `s.k${i} AS k${i}`);
   p.plan.stats.forEach((s, i) => {
     if (s.kind === "hist") l2.push(`s.h${i} AS h${i}`);
     else l2.push(`(CASE WHEN abs(s.x${i}) < ${TWO_53} THEN ${d.round(`s.x${i}`)} END) AS x${i}`);
   });
 
   // level 3: per group
-  const out: string[] = [d.asText("u.g"), d.asText("COUNT(*)")];
+  const out: string[] = [...keys.map((_, i) => d.asText(`u.k${i}`)), d.asText("COUNT(*)")];
   const decoders: ((row: SqlRow, at: number, g: number, blocks: bigint[][]) => number)[] = [];
   p.plan.stats.forEach((s, i) => {
     if (s.kind === "hist") {
@@ -703,15 +704,29 @@ export function buildQuery(p: PreparedPlan, table: string, meta: Map<string, Sql
   const sql = `SELECT ${out.map((e, i) => `${e} AS o${i}`).join(", ")} FROM (`
     + `SELECT ${l2.join(", ")} FROM (`
     + `SELECT ${l1.join(", ")} FROM (SELECT ${l0.length ? l0.join(", ") : "1 AS one"} FROM ${from}${d.fence}) r`
-    + `${where.length ? ` WHERE ${where.join(" AND ")}` : ""}${d.fence}) s WHERE s.g IS NOT NULL${d.fence}) u GROUP BY u.g`;
+    + `${where.length ? ` WHERE ${where.join(" AND ")}` : ""}${d.fence}) s WHERE ${keys.map((_, i) => `s.k${i} IS NOT NULL`).join(" AND ")}${d.fence}) u`
+    + ` GROUP BY ${keys.map((_, i) => `u.k${i}`).join(", ")}`;
 
+  // a category value's index: the first place it is declared (as the CASE it replaces chose)
+  const indexOf = p.plan.groupBy.map((g) => {
+    if (g.kind !== "category") return null;
+    const m = new Map<string, number>();
+    g.values.forEach((v, j) => { if (!m.has(v)) m.set(v, j); });
+    return m;
+  });
+  const mults = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
   const decode = (rows: SqlRow[]): LocalAggregate => {
     const counts = new Array<bigint>(p.groups).fill(0n);
     const blocks = p.widths.slice(1).map((w) => new Array<bigint>(w).fill(0n));
     for (const row of rows) {
-      const g = Number(row[0]);
-      counts[g] = BigInt(row[1]!);
-      let at = 2;
+      let g = 0;
+      for (let i = 0; i < indexOf.length; i++) {
+        const j = indexOf[i] ? indexOf[i]!.get(row[i]!) : Number(row[i]);
+        if (j === undefined) throw new Error("The engine returned a group outside the plan's declared values");
+        g += j * mults[i]!;
+      }
+      counts[g] = BigInt(row[keys.length]!);
+      let at = keys.length + 1;
       for (const dec of decoders) at = dec(row, at, g, blocks);
     }
     return { counts, blocks };

@@ -15,7 +15,7 @@ import { baselineSql, duckdbSql, loadBaseline, loadDuckdbBaseline, type Baseline
 import { generateData, GROUPS, groupLabel, type DataSet, type Grouping, type Truth } from "./queries/data";
 import { buyerQuery, CheckFailed, policy, startMarket, type E2eRun } from "./queries/encrypted";
 import { computePaillier, PAILLIER_BITS, startPaillierPeer, type PaillierRun } from "./queries/paillier";
-import { profileBinding, profileMarket, profileNode, profileTrust, type Step } from "./queries/profile";
+import { profileBinding, profileCommit, profileMarket, profileNode, profileTrust, type Step } from "./queries/profile";
 
 export interface QueriesOptions {
   /** small sizes, for trying the benchmark out (not for the record) */
@@ -112,8 +112,6 @@ export async function runQueriesBenchmark(opts: QueriesOptions): Promise<string>
   t = now();
   const market = await startMarket(dir, data, { cpuProfDir: opts.cpuProf && path.resolve(opts.cpuProf) });
   log(`marketplace up and ${market.nodes.length} node processes started in ${ms(now() - t)}`);
-  const commitRate = market.commitments.rows / (market.commitments.ms / 1000);
-  log(`the nodes committed ${market.commitments.rows.toLocaleString("en")} rows in ${ms(market.commitments.ms)} (${Math.round(commitRate).toLocaleString("en")} rows/s, all nodes together on ${availableParallelism()} cores)`);
   const peakReset = resetPeakRss();
   const setupRss = peakRssMb("self");
   const bfv = new Map<string, { runs: E2eRun[]; median: number }>();
@@ -135,6 +133,9 @@ export async function runQueriesBenchmark(opts: QueriesOptions): Promise<string>
   const marketProfile = await profileMarket(market.db, plan1024, nodeProfileMany.vector, market, maxNodes, opts.reps);
   const trustProfile = await profileTrust(market.db, path.join(dir, "trust-profile"), opts.reps);
   const binding = await profileBinding(data.file(maxRows, 1, 0), dir, opts.reps);
+  const commit = await profileCommit(data.file(maxRows, maxNodes, 0), dir);
+  const commitRate = commit.rows / (commit.ms / 1000);
+  log(`committed ${commit.rows.toLocaleString("en")} rows in ${ms(commit.ms)} (${Math.round(commitRate).toLocaleString("en")} rows/s, one core); recommitted after appending ${commit.appended} rows in ${ms(commit.recommitMs)}`);
   log(`profiled the steps in ${ms(now() - t)}`);
   await market.stopNodes();
 
@@ -280,7 +281,7 @@ export async function runQueriesBenchmark(opts: QueriesOptions): Promise<string>
       ["≥ 10× faster than the Paillier peer at 1024 groups", `${ratio(Math.min(...t2.map((x) => x.r)))} … ${ratio(Math.max(...t2.map((x) => x.r)))}`, verdict(t2.every((x) => x.r >= 10))],
       ["peak node memory < 500 MB", `${maxNode.toFixed(0)} MB`, verdict(maxNode < 500)],
       ["peak marketplace memory < 500 MB", `${marketPeak.toFixed(0)} MB`, verdict(marketPeak < 500)],
-      [`committing ≥ 10,000 rows/s (all ${maxNodes} nodes together, from start)`, `${Math.round(commitRate).toLocaleString("en")} rows/s`, verdict(commitRate >= 10_000)],
+      [`committing ≥ 10,000 rows/s (${commit.rows.toLocaleString("en")} rows, one core, chunks of 16)`, `${Math.round(commitRate).toLocaleString("en")} rows/s; after appending ${commit.appended} rows, recommitted in ${ms(commit.recommitMs)}`, verdict(commitRate >= 10_000)],
       ...binding.map((b) => [`binding ≤ 20 % of the unprovable answer (${b.source})`, `${((100 * b.engine) / unprovable(b.aggregate)).toFixed(0)} %`, verdict(b.engine <= 0.2 * unprovable(b.aggregate))]),
     ]));
   return out.join("\n");

@@ -4,7 +4,7 @@
  * benchmark's own files. Not a sum of the end-to-end figure (there the nodes share two
  * cores and steps overlap), but it shows which step dominates.
  */
-import { createReadStream } from "node:fs";
+import { appendFileSync, copyFileSync, createReadStream, readFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import { computeVector, createConnector, generateX25519, maskCounts, unmaskSum } from "@/computation/aggregate/index";
 import { csvRecords } from "@/computation/aggregate/csv";
@@ -191,4 +191,32 @@ export async function profileBinding(file: string, dir: string, reps: number): P
     }
   }
   return out;
+}
+
+/**
+ * Committing a data set (docs/proofs.md), timed alone: one node's first commitment of one
+ * benchmark file in this process (one core, circomlibjs Poseidon, chunks of 16 as the nodes
+ * use), and an incremental recommit of the same file after 1 % more rows were appended.
+ */
+export async function profileCommit(file: string, dir: string): Promise<{ rows: number; ms: number; appended: number; recommitMs: number }> {
+  const copy = path.join(dir, "commit-profile.csv");
+  copyFileSync(file, copy);
+  const h = await fastHasher();
+  const secret = randomBytes(32);
+  const connector = createConnector({ kind: "csv", path: copy });
+  try {
+    let t = performance.now();
+    const first = await commitDataset(connector, "bench", 16, secret, h);
+    const ms = performance.now() - t;
+    const lines = readFileSync(copy, "utf8").split("\n").filter(Boolean).slice(1);
+    const extra = lines.slice(0, Math.max(1, Math.floor(lines.length / 100)));
+    appendFileSync(copy, extra.join("\n") + "\n");
+    t = performance.now();
+    const again = await commitDataset(connector, "bench", 16, secret, h, first);
+    const recommitMs = performance.now() - t;
+    if (again.rows !== first.rows + extra.length) throw new Error("the recommit missed rows");
+    return { rows: first.rows, ms, appended: extra.length, recommitMs };
+  } finally {
+    await connector.close();
+  }
 }

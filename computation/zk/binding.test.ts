@@ -14,6 +14,7 @@ import { CLAIM_COLUMNS, CLAIM_PARQUET, CLAIM_SQL, claims, DISTRICTS, writeCsv, w
 import type { AggregatePlan } from "../protocol";
 import { fastHasher, type Hasher } from "./hash";
 import { buildChain, commitDataset, statementTotals } from "./node";
+import { NodeProofs } from "./service";
 
 const base = { dataset: "claims", stats: [{ kind: "sum" as const, column: "claim_amount", scale: 2 }], ranges: [{ column: "claim_amount", min: 0, max: 20_000 }], noise: null };
 const plans: [string, AggregatePlan][] = [
@@ -67,6 +68,24 @@ describe("binding an answer with the source's own engine", () => {
       }
     });
   }
+
+  it("answers a plan no circuit covers as not provable, without committing anything", async () => {
+    const proofs = new NodeProofs(path.join(dir, "keys"));
+    const source: ConnectorConfig = { kind: "csv", path: path.join(dir, "c.csv") };
+    const connector = createConnector(source);
+    try {
+      const twoDims: AggregatePlan = { ...plans[0]![1], groupBy: [...plans[0]![1].groupBy, { name: "sex", kind: "category", values: ["F", "M"] }] };
+      expect(await proofs.answer("claims", connector, twoDims, "q1", source)).toEqual({ notProvable: "proofs cover queries grouped by exactly one dimension" });
+      expect(proofs.stored("claims")).toBeNull(); // no commitment made or started
+      // a provable plan before any commitment: answered at once, not yet provable, and committing starts
+      expect(await proofs.answer("claims", connector, plans[0]![1], "q2", source)).toMatchObject({ notProvable: expect.stringMatching(/^not yet provable/) });
+      const c = await proofs.commitment("claims", source);
+      const bound = await proofs.answer("claims", connector, plans[1]![1], "q3", source);
+      expect(bound).toMatchObject({ root: c.root, chunks: c.chunkRoots.length });
+    } finally {
+      await connector.close();
+    }
+  });
 
   it("falls back to the walk where a filter or value column has a missing value", async () => {
     const file = path.join(dir, "nulls.csv");

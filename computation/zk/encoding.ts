@@ -88,6 +88,20 @@ const ceilCell = (x: number) => BigInt(Math.ceil(x - 1e-9)) + OFFSET;
 const clamp = (c: bigint) => (c < 1n ? 1n : c > MAX_CELL ? MAX_CELL : c);
 
 /**
+ * Why a plan's shape alone puts it outside what the circuits prove, whatever the data (null when
+ * it does not): a node answers such a plan without committing anything.
+ */
+export function provableShape(plan: Pick<AggregatePlan, "groupBy" | "filters">): string | null {
+  if (plan.groupBy.length !== 1) return "proofs cover queries grouped by exactly one dimension";
+  const dim = plan.groupBy[0]!;
+  if (dim.kind !== "category") return "proofs cover category dimensions, not numeric buckets";
+  if (dim.values.length > GROUPS) return `proofs cover at most ${GROUPS} groups`;
+  if (new Set(dim.values).size !== dim.values.length) return "the group-by dimension lists a value twice";
+  if (plan.filters.length > 1) return "proofs cover at most one filter";
+  return null;
+}
+
+/**
  * The statement a proof makes about a plan, or why the plan is outside what the circuits
  * prove: one category group-by over a text column with at most GROUPS values, at most one
  * filter — a comparison on a numeric column, or eq / "in" (≤ MATCHES values) on a text
@@ -95,14 +109,11 @@ const clamp = (c: bigint) => (c < 1n ? 1n : c > MAX_CELL ? MAX_CELL : c);
  */
 export function statementFor(plan: Pick<AggregatePlan, "groupBy" | "filters" | "stats">, schema: CommittedColumn[]): Provable {
   const index = (name: string) => schema.findIndex((c) => c.name === name);
-  if (plan.groupBy.length !== 1) return { ok: false, reason: "proofs cover queries grouped by exactly one dimension" };
-  const dim = plan.groupBy[0]!;
-  if (dim.kind !== "category") return { ok: false, reason: "proofs cover category dimensions, not numeric buckets" };
-  if (dim.values.length > GROUPS) return { ok: false, reason: `proofs cover at most ${GROUPS} groups` };
-  if (new Set(dim.values).size !== dim.values.length) return { ok: false, reason: "the group-by dimension lists a value twice" };
+  const shape = provableShape(plan);
+  if (shape) return { ok: false, reason: shape };
+  const dim = plan.groupBy[0]! as Extract<AggregatePlan["groupBy"][number], { kind: "category" }>;
   const groupColumn = index(dim.name);
   if (groupColumn < 0 || schema[groupColumn]!.kind !== "text") return { ok: false, reason: `the group-by column ${dim.name} is not a committed text column` };
-  if (plan.filters.length > 1) return { ok: false, reason: "proofs cover at most one filter" };
 
   const firstNumeric = schema.findIndex((c) => c.kind === "number");
   const sum = plan.stats.find((s) => s.kind === "sum" && schema[index(s.column)]?.kind === "number");

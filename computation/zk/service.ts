@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { createConnector, type Connector, type ConnectorConfig } from "../aggregate/connectors";
 import type { AggregatePlan, AnswerCommitment } from "../protocol";
 import { DEFAULT_CHUNK_ROWS } from "./circuits";
+import { provableShape } from "./encoding";
 import { accumulator, fastHasher, treeLevels, type Hasher } from "./hash";
 import { buildChain, chainSalt, chunkCircuitFor, commitDataset, proveChunk, proveRelease, ProofError, statementTotals, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
 
@@ -105,6 +106,9 @@ export class NodeProofs {
    * its committed cells once, as before.
    */
   async answer(dataset: string, connector: Connector, plan: AggregatePlan, queryId: string, source: ConnectorConfig): Promise<AnswerCommitment> {
+    // A plan no circuit covers is not provable whatever the data: nothing to commit or bind.
+    const shape = provableShape(plan);
+    if (shape) return { notProvable: shape };
     const c = this.stored(dataset);
     if (!c || c.chunkRows !== this.chunkRows || this.busy.has(dataset)) {
       this.commitLater(dataset, source, !!c);

@@ -47,7 +47,7 @@ import initSqlJs, { type Database, type SqlJsStatic } from "sql.js";
 import { z } from "zod";
 import { aggregatePlan, blockWidths, groupCount, SLOTS, vectorLength, type AggregatePlan, type DimensionSpec, type FilterSpec } from "../protocol";
 import { csvRecords, CsvSyntaxError, type CsvField } from "./csv";
-import { DuckDBConnector } from "./duckdb";
+import { csvMirror, DuckDBConnector, duckdbLoads, mirrorDialect } from "./duckdb";
 
 export const connectorConfig = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("csv"), path: z.string().min(1) }),
@@ -426,8 +426,42 @@ export class CsvConnector implements Connector {
     return (header ?? []).map((name, i) => ({ name, type: numeric[i] && seen[i] ? "number" : "string" }));
   }
 
+  /**
+   * Aggregated by DuckDB over a mirror of the file read by this connector's own parser
+   * (duckdb.ts csvMirror: loaded once per version of the file, kept warm), so values mean
+   * exactly what they mean here; in JavaScript, row by row, where DuckDB cannot load.
+   */
   async aggregate(plan: AggregatePlan, options: AggregateOptions = {}): Promise<LocalAggregate> {
     const p = preparePlan(plan);
+    let mirrored: Awaited<ReturnType<typeof csvMirror>>;
+    try {
+      mirrored = await csvMirror(this.path, await fileStamp(this.path), () => this.records());
+    } catch (e) {
+      if (e instanceof AggregateError) throw e;
+      if (!(await duckdbLoads())) return this.aggregateRows(p, options);
+      sourceError("CSV", e);
+    }
+    const { con, mirror } = mirrored;
+    try {
+      requireColumns(p, mirror.names);
+      for (const c of p.columns) {
+        if (mirror.names.indexOf(c) !== mirror.names.lastIndexOf(c)) throw new AggregateError("SOURCE_ERROR", `The CSV header has column ${c} more than once`, c);
+      }
+      const bound = options.perPerson;
+      if (bound && !mirror.names.includes(bound.column)) throw new AggregateError("UNKNOWN_COLUMN", `Unknown column: ${bound.column}`, bound.column);
+      const meta = new Map(mirror.names.map((name) => [name, { name, type: "string" as const, sqlType: "VARCHAR" }]));
+      const q = buildQuery(p, mirror.table, meta, mirrorDialect(mirror.names), options);
+      const rows = (await con.runAndReadAll(q.sql, q.params)).getRows();
+      return q.decode(rows.map((r) => asStrings(r as unknown[])));
+    } catch (e) {
+      sourceError("DuckDB", e);
+    } finally {
+      con.closeSync();
+    }
+  }
+
+  /** The same aggregate row by row in JavaScript (where DuckDB's binary cannot load). */
+  protected async aggregateRows(p: PreparedPlan, options: AggregateOptions): Promise<LocalAggregate> {
     let agg: RowAggregator | null = null;
     let width = 0;
     let line = 1;

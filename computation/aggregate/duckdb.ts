@@ -11,7 +11,7 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
-  AggregateError, ambiguous, asStrings, buildQuery, fileStamp, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
+  AggregateError, ambiguous, asStrings, buildQuery, csvNumber, fileStamp, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
   type AggregateOptions, type ColumnInfo, type Connector, type Dialect, type LocalAggregate, type RecordValues, type ScannedValue, type SqlColumn,
 } from "./connectors";
 import type { AggregatePlan } from "../protocol";
@@ -52,6 +52,8 @@ const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
  */
 let parquetReader: Promise<DuckDBInstance> | null = null;
 const duckdb = () => import("@duckdb/node-api").then((m) => m.DuckDBInstance);
+/** Whether DuckDB's bundled binary loads on this platform. */
+export const duckdbLoads = () => duckdb().then(() => true, () => false);
 
 export class DuckDBConnector implements Connector {
   private opened: Promise<{ con: DuckDBConnection; own: DuckDBInstance | null }> | null = null;
@@ -147,20 +149,23 @@ export class DuckDBConnector implements Connector {
     const [from, order] = "parquet" in this.source
       ? [`read_parquet(${literal(this.source.parquet)}, file_row_number = true)`, "file_row_number"]
       : [quoteIdent(this.source.table), "rowid"];
-    const BATCH = 8192;
-    for (let at = 0; ; at += BATCH) {
-      let rows: unknown[][];
-      try {
-        rows = (await con.runAndReadAll(`SELECT ${select} FROM ${from} ORDER BY ${order} LIMIT ${BATCH} OFFSET ${at}`)).getRows();
-      } catch (e) {
-        sourceError("DuckDB", e);
+    // Streamed chunk by chunk (DuckDB's vectors of 2,048 rows), never the whole result at once.
+    let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
+    try {
+      result = await con.stream(`SELECT ${select} FROM ${from} ORDER BY ${order}`);
+    } catch (e) {
+      sourceError("DuckDB", e);
+    }
+    const value = (v: unknown) => (v === null || v === undefined ? null : v);
+    try {
+      for await (const rows of result.yieldRows()) {
+        yield rows.map((r) => columns.map((_, i) => {
+          const n = value(r[2 * i]), t = value(r[2 * i + 1]);
+          return { num: n === null ? null : Number(n), text: t === null ? null : String(t) };
+        }));
       }
-      if (rows.length === 0) return;
-      yield rows.map((r) => columns.map((_, i) => ({
-        num: r[2 * i] === null || r[2 * i] === undefined ? null : Number(r[2 * i]),
-        text: r[2 * i + 1] === null || r[2 * i + 1] === undefined ? null : String(r[2 * i + 1]),
-      })));
-      if (rows.length < BATCH) return;
+    } catch (e) {
+      sourceError("DuckDB", e);
     }
   }
 
@@ -171,3 +176,94 @@ export class DuckDBConnector implements Connector {
     opened?.own?.closeSync();
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// CSV files, aggregated by DuckDB over a mirror read by our own parser
+
+/**
+ * A CSV file's rows, parsed by the CSV connector's own parser (csv.ts) and loaded into the
+ * warm in-memory DuckDB once per version of the file (its fingerprint): each column as its text
+ * (`cK`, VARCHAR) and as the CSV connector reads it as a number (`cK_n`, DOUBLE: csvNumber), and
+ * the file's row number. Every value therefore means exactly what it means to the CSV
+ * connector, and the aggregate runs in DuckDB. The rows stay in the node process's memory; the
+ * least recently used mirrors are dropped beyond MIRROR_ROWS rows in all.
+ */
+interface CsvMirror { stamp: string; table: string; names: string[]; rows: number; used: number }
+const mirrors = new Map<string, Promise<CsvMirror>>();
+const MIRROR_ROWS = 20_000_000;
+let mirrorSeq = 0;
+
+export async function csvMirror(file: string, stamp: string, records: () => AsyncIterable<(string | null)[][]>): Promise<{ con: DuckDBConnection; mirror: CsvMirror }> {
+  parquetReader ??= duckdb().then((D) => D.create(":memory:"));
+  const db = await parquetReader;
+  const con = await db.connect();
+  const current = await mirrors.get(file)?.catch(() => null);
+  if (current && current.stamp === stamp) {
+    current.used = Date.now();
+    return { con, mirror: current };
+  }
+  const loading = (async () => {
+    const table = `qc_csv_${++mirrorSeq}`;
+    const load = await db.connect();
+    try {
+      let names: string[] | null = null;
+      let appender: Awaited<ReturnType<DuckDBConnection["createAppender"]>> | null = null;
+      let rows = 0;
+      for await (const batch of records()) {
+        for (const row of batch) {
+          if (!names) {
+            names = row.map((h) => h ?? "");
+            await load.run(`CREATE TABLE ${table} (qc_row BIGINT, ${names.map((_, i) => `c${i} VARCHAR, c${i}_n DOUBLE`).join(", ")})`);
+            appender = await load.createAppender(table);
+            continue;
+          }
+          if (row.length !== names.length) throw new AggregateError("SOURCE_ERROR", `CSV record ${rows + 2} has ${row.length} fields; the header has ${names.length}`);
+          appender!.appendBigInt(BigInt(rows++));
+          for (const t of row) {
+            if (t === null) { appender!.appendNull(); appender!.appendNull(); continue; }
+            appender!.appendVarchar(t);
+            const n = csvNumber(t);
+            if (n === null) appender!.appendNull(); else appender!.appendDouble(n);
+          }
+          appender!.endRow();
+        }
+      }
+      appender?.closeSync();
+      // An empty file has no columns: every plan then names an unknown column, as in the CSV connector.
+      if (!names) await load.run(`CREATE TABLE ${table} (qc_row BIGINT)`);
+      return { stamp, table, names: names ?? [], rows, used: Date.now() };
+    } catch (e) {
+      await load.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+      throw e;
+    } finally {
+      load.closeSync();
+    }
+  })();
+  mirrors.set(file, loading);
+  try {
+    const mirror = await loading;
+    if (current) await con.run(`DROP TABLE IF EXISTS ${current.table}`);
+    // drop the least recently used mirrors beyond the row budget
+    const all = (await Promise.all([...mirrors.entries()].map(async ([f, m]) => [f, await m.catch(() => null)] as const))).filter((x): x is [string, CsvMirror] => !!x[1]);
+    let total = all.reduce((a, [, m]) => a + m.rows, 0);
+    for (const [f, m] of all.sort((a, b) => a[1].used - b[1].used)) {
+      if (total <= MIRROR_ROWS || m === mirror) continue;
+      mirrors.delete(f);
+      await con.run(`DROP TABLE IF EXISTS ${m.table}`);
+      total -= m.rows;
+    }
+    return { con, mirror };
+  } catch (e) {
+    mirrors.delete(file);
+    con.closeSync();
+    throw e;
+  }
+}
+
+/** The dialect over a mirror: a column's identifier is its position, its text that column, its number the _n beside it. */
+export const mirrorDialect = (names: string[]): Dialect => ({
+  ...duckdbDialect,
+  quote: (c) => `c${names.indexOf(c)}`,
+  num: (c) => `${c}_n`,
+  text: (c) => c,
+});

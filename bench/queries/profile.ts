@@ -172,7 +172,7 @@ export async function profileBinding(file: string, dir: string, reps: number): P
   const standIn: Hasher = { p16: () => 1n, p2: () => 1n, p4: () => 1n };
   const secret = randomBytes(32);
   const out: BindingFigures[] = [];
-  for (const [source, config] of [["CSV (JavaScript connector)", { kind: "csv", path: file }], ["Parquet (DuckDB)", { kind: "parquet", path: parquet }]] as const) {
+  for (const [source, config] of [["CSV (parsed in JavaScript, aggregated by DuckDB)", { kind: "csv", path: file }], ["Parquet (DuckDB)", { kind: "parquet", path: parquet }]] as const) {
     const connector = createConnector(config);
     try {
       const commitment = await commitDataset(connector, "bench", 16, secret, standIn);

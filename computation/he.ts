@@ -782,7 +782,11 @@ const B64_VALUES = (() => {
   return v;
 })();
 
+/** Node's native base64 where there is one (the node, the marketplace); the loops below in a browser. */
+const NativeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
 function toBase64(b: Bytes): string {
+  if (NativeBuffer) return NativeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
   const parts: string[] = [];
   let run: string[] = [];
   let i = 0;
@@ -806,6 +810,11 @@ function toBase64(b: Bytes): string {
 /** Strict base64 (standard alphabet, padded, no whitespace) → bytes; null if it is not. */
 function fromBase64(s: string): Bytes | null {
   if (s.length % 4 !== 0) return null;
+  if (NativeBuffer) {
+    // Buffer.from skips what is not base64: only text that encodes back to itself is canonical base64.
+    const bytes = NativeBuffer.from(s, "base64");
+    return bytes.toString("base64") === s ? new Uint8Array(bytes) : null;
+  }
   const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
   const out = new Uint8Array((s.length / 4) * 3 - pad);
   const digit = (i: number) => {

@@ -85,7 +85,14 @@ function fromB64url(s: string): Uint8Array<ArrayBuffer> {
 export const newNonce = () => toB64url(crypto.getRandomValues(new Uint8Array(32)));
 
 /** SHA-256 (hex) of a string's UTF-8 bytes. */
-export const sha256Hex = (s: string) => bytesToHex(sha256(new TextEncoder().encode(s)));
+/** The last large input's hash: a query's HE key (~0.5 MB) is hashed at submit, at dispatch and by each node. */
+let lastLarge: { text: string; hash: string } | null = null;
+export const sha256Hex = (s: string) => {
+  if (s.length > 65_536 && lastLarge?.text === s) return lastLarge.hash;
+  const hash = bytesToHex(sha256(new TextEncoder().encode(s)));
+  if (s.length > 65_536) lastLarge = { text: s, hash };
+  return hash;
+};
 /** What the buyer signs for a plan: the SHA-256 of its canonical JSON. */
 export const planHash = (plan: unknown) => sha256Hex(canonicalJson(plan));
 

@@ -402,15 +402,15 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       } else {
         maskedCounts = maskCounts({ queryId: req.queryId, self: { nodeId: identity.nodeId, x25519PrivateKey: identity.agreementKey }, peers: req.peers, counts: selection });
       }
-      const ciphertexts = await encryptVector(req.publicKey, vector);
-      let commitment: AnswerCommitment;
-      try {
-        commitment = await proofs.answer(dataset, connector, plan, req.queryId, config.datasets[dataset]!);
-      } catch (e) {
+      // Binding runs while the vector is encrypted: the source's engine (DuckDB, PostgreSQL) works on
+      // its own threads, so on a machine with a spare core the binding adds little to the answer's time.
+      const binding = proofs.answer(dataset, connector, plan, req.queryId, config.datasets[dataset]!).catch((e: unknown): AnswerCommitment => {
         // The answer stands; it just cannot be audited.
         console.error(`[node ${config.name}] cannot commit to this answer:`, e);
-        commitment = { notProvable: `the node could not commit to its answer (${(e as Error).message.slice(0, 200)})` };
-      }
+        return { notProvable: `the node could not commit to its answer (${(e as Error).message.slice(0, 200)})` };
+      });
+      const ciphertexts = await encryptVector(req.publicKey, vector).finally(() => binding); // never leave the binding running on a failure
+      const commitment = await binding;
       remember(req.queryId, counts, suppressed);
       const payload: AggregateResponse = { type: "aggregate-result", queryId: req.queryId, nodeId: identity.nodeId, maskedCounts, ...(suppressed ? { suppressed } : {}), ciphertexts, witnessedSize, commitment };
       return signPayload("node-response", payload, identity.signingKey);

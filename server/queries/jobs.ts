@@ -374,7 +374,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
 }
 
 export async function getQuery(db: PrismaClient, opts: { jobId: string; buyerOrgId: string }) {
-  const job = await db.queryJob.findFirst({ where: { id: opts.jobId, buyerOrgId: opts.buyerOrgId }, include: { product: { select: { name: true, nameZh: true, slug: true } } } });
+  // Not the buyer's HE key (~0.5 MB, the buyer has it): only what the console shows.
+  const job = await db.queryJob.findFirst({ where: { id: opts.jobId, buyerOrgId: opts.buyerOrgId }, omit: { publicKey: true }, include: { product: { select: { name: true, nameZh: true, slug: true } } } });
   if (!job) throw new AppError("NOT_FOUND", "QUERY_NOT_FOUND", "No such query for your organisation.");
   const budget = await db.privacyBudget.findUnique({ where: { productId_buyerOrgId: { productId: job.productId, buyerOrgId: opts.buyerOrgId } } });
   return {

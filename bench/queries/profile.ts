@@ -111,7 +111,8 @@ export async function profileMarket(db: Database, plan: AggregatePlan, vector: b
  */
 export async function profileTrust(db: Database, keysDir: string, reps: number): Promise<Step[]> {
   const steps: Step[] = [];
-  const job = await db.prisma.queryJob.findFirstOrThrow({ where: { status: "SUCCEEDED" }, orderBy: { createdAt: "desc" }, include: { product: { include: { sources: { include: { node: true } } } } } });
+  const { heKey, ...row } = await db.prisma.queryJob.findFirstOrThrow({ where: { status: "SUCCEEDED" }, orderBy: { createdAt: "desc" }, include: { heKey: true, product: { include: { sources: { include: { node: true } } } } } });
+  const job = { ...row, publicKey: heKey.key };
   const planned = job.plan as unknown as Planned;
   const statement = authorizationOf({ queryId: job.id, productId: job.productId, buyerOrgId: job.buyerOrgId, plan: planned.plan, publicKey: job.publicKey, epsilon: job.epsilon });
   let evidence: { authorization: Awaited<ReturnType<typeof queryEvidence>>; supervision: Awaited<ReturnType<typeof supervisionProofs>> } | null = null;

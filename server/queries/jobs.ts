@@ -102,10 +102,15 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
       await chargeEpsilon(tx, { productId: product.id, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, total: policy.privacy.epsilonPerBuyer });
       await chargeDatasets(tx, { queryId: opts.queryId, buyerOrgId: opts.buyerOrgId, epsilon: planned.epsilon, sources: product.sources });
     }
+    // The key once, however many queries use it; the buyer signed its hash (statement.heKeyHash).
+    const heKeyHash = statement.heKeyHash;
+    if (!(await tx.heKey.findUnique({ where: { hash: heKeyHash }, select: { hash: true } }))) {
+      await tx.heKey.createMany({ data: [{ hash: heKeyHash, key: opts.publicKey }], skipDuplicates: true });
+    }
     const job = await tx.queryJob.create({
       data: {
         id: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, requestedById: opts.userId, idempotencyKey: opts.idempotencyKey, orderId,
-        query: opts.query as Prisma.InputJsonValue, plan: planned as unknown as Prisma.InputJsonValue, epsilon: planned.epsilon, publicKey: opts.publicKey,
+        query: opts.query as Prisma.InputJsonValue, plan: planned as unknown as Prisma.InputJsonValue, epsilon: planned.epsilon, heKeyHash,
         signature: opts.signature, signingKey: opts.signingKey,
       },
       select: { id: true, status: true, epsilon: true },
@@ -239,7 +244,8 @@ export async function ledgerHeadFor(db: PrismaClient, fromSize: number, given?: 
 }
 
 export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCall = httpNodeCall): Promise<void> {
-  const job = await db.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+  const { heKey, ...row } = await db.queryJob.findUniqueOrThrow({ where: { id: jobId }, include: { heKey: true } });
+  const job = { ...row, publicKey: heKey.key };
   try {
     await assertNotSuspended(db, { buyerOrgId: job.buyerOrgId, productId: job.productId });
     const { product, policy } = await loadPolicy(db, job.productId);
@@ -374,8 +380,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
 }
 
 export async function getQuery(db: PrismaClient, opts: { jobId: string; buyerOrgId: string }) {
-  // Not the buyer's HE key (~0.5 MB, the buyer has it): only what the console shows.
-  const job = await db.queryJob.findFirst({ where: { id: opts.jobId, buyerOrgId: opts.buyerOrgId }, omit: { publicKey: true }, include: { product: { select: { name: true, nameZh: true, slug: true } } } });
+  const job = await db.queryJob.findFirst({ where: { id: opts.jobId, buyerOrgId: opts.buyerOrgId }, include: { product: { select: { name: true, nameZh: true, slug: true } } } });
   if (!job) throw new AppError("NOT_FOUND", "QUERY_NOT_FOUND", "No such query for your organisation.");
   const budget = await db.privacyBudget.findUnique({ where: { productId_buyerOrgId: { productId: job.productId, buyerOrgId: opts.buyerOrgId } } });
   return {

@@ -132,7 +132,8 @@ describe("the holder's node decides, whatever the operator signs", () => {
 
   /** The request the marketplace would send for a real (buyer-signed, ledgered) query, with the operator's overrides. */
   async function aggregateFor(jobId: string, node: RunningNode, over: Partial<AggregateRequest> = {}): Promise<AggregateRequest> {
-    const job = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: jobId } });
+    const { heKey, ...row } = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: jobId }, include: { heKey: true } });
+    const job = { ...row, publicKey: heKey.key };
     const planned = job.plan as unknown as Planned;
     const statement = authorizationOf({ queryId: job.id, productId: job.productId, buyerOrgId: job.buyerOrgId, plan: planned.plan, publicKey: job.publicKey, epsilon: job.epsilon });
     const ledger = await headFor(node);

@@ -197,10 +197,16 @@ export async function csvMirror(file: string, stamp: string, records: () => Asyn
   parquetReader ??= duckdb().then((D) => D.create(":memory:"));
   const db = await parquetReader;
   const con = await db.connect();
-  const current = await mirrors.get(file)?.catch(() => null);
+  const pending = mirrors.get(file);
+  const current = await pending?.catch(() => null);
   if (current && current.stamp === stamp) {
     current.used = Date.now();
     return { con, mirror: current };
+  }
+  if (mirrors.get(file) !== pending) {
+    // Another caller began loading this file while we waited: use its load, never a second copy.
+    con.closeSync();
+    return csvMirror(file, stamp, records);
   }
   const loading = (async () => {
     const table = `qc_csv_${++mirrorSeq}`;

@@ -7,6 +7,7 @@ import { useState } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
 import type { Dictionary } from "./i18n/dictionaries";
+import { reasonText } from "./i18n/reasons";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -22,15 +23,23 @@ export function Providers({ children }: { children: React.ReactNode }) {
   );
 }
 
-/** The clearest message for an API error, in the reader's language when we know the reason. */
+/**
+ * The clearest message for an API error in the reader's language. Every domain reason code has
+ * a Chinese text (reasons.ts); in English the server's own message says more (it names the
+ * values), so it is kept unless the UI words that reason itself.
+ */
 export function errorText(t: Dictionary, error: unknown): string {
   if (error instanceof TRPCClientError) {
     const data = error.data as { reason?: string | null; zodError?: { formErrors: string[]; fieldErrors: Record<string, string[]> } | null } | undefined;
     const reason = data?.reason;
-    if (reason && reason in t.errors) return t.errors[reason as keyof Dictionary["errors"]];
+    const own = reason && reason in t.errors ? t.errors[reason as keyof Dictionary["errors"]] : null;
+    if (t.lang.code === "zh") {
+      const zh = reasonText(reason, "zh") ?? own;
+      if (zh) return zh;
+    } else if (own) return own;
     if (data?.zodError) {
       const parts = [...data.zodError.formErrors, ...Object.entries(data.zodError.fieldErrors).map(([k, v]) => `${k}: ${v.join(", ")}`)];
-      if (parts.length) return parts.join("; ");
+      if (parts.length) return `${t.lang.badInput}: ${parts.join("; ")}`;
     }
     return error.message;
   }

@@ -55,3 +55,96 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   await expect(page.getByTestId("deliveries").locator("[data-status=verified]")).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId("safe-box")).toContainText("used");
 });
+
+test("on a phone: the link survives sign-in, the page says who asks for what, a suspended bank cannot be granted anything", async ({ page, browser }) => {
+  test.setTimeout(150_000);
+  // The bank asks Li Na for her housing-fund record, twice: one she will approve, one after the bank is suspended.
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/buyer/consents");
+  if (await page.getByRole("button", { name: "Generate an envelope key" }).isVisible()) {
+    await page.getByRole("button", { name: "Generate an envelope key" }).click();
+  }
+  await expect(page.getByTestId("envelope-key")).toContainText("its private half stays in this browser");
+  const links: string[] = [];
+  for (const purpose of ["loan pre-approval", "credit card limit review"]) {
+    await page.getByLabel("Person's identifier").fill("QC-SUBJ-0002");
+    await page.getByRole("combobox", { name: /^Resource/ }).selectOption({ label: "Housing provident fund deposits · Jinan Housing Provident Fund Center" });
+    await page.getByLabel("Purpose").fill(purpose);
+    await page.getByRole("button", { name: "Send the request" }).click();
+    const row = page.getByTestId("consent-requests").locator("tr", { hasText: purpose }).first();
+    links.push((await row.getByRole("link", { name: "Approval link" }).getAttribute("href"))!);
+  }
+  await signOut(page);
+
+  // Li Na scans the first QR code with her phone, signed out: the sign-in page says why, and brings her back.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-GB", isMobile: true, hasTouch: true });
+  const p = await phone.newPage();
+  await p.goto(new URL(links[0]!).pathname);
+  await expect(p.getByTestId("signin-reason")).toContainText("asks for your consent");
+  await p.getByLabel("Email").fill("li.na@quancheng.example");
+  await p.getByLabel("Password").fill("quancheng-demo-2026");
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.waitForURL(/\/consent\//);
+  const ask = p.getByTestId("consent-request");
+  await expect(ask.getByRole("heading")).toHaveText("Quancheng Commercial Bank asks for your consent");
+  await expect(ask.getByTestId("consent-fields")).toContainText("Monthly deposit");
+  await expect(ask.getByTestId("consent-fields")).not.toContainText("monthly_deposit");
+  await expect(ask).toContainText("loan pre-approval");
+  // Her phone's key is not linked at the housing fund yet: the page asks for that one holder's code only.
+  const linkRow = ask.getByTestId("linked-holders").locator("li");
+  await expect(linkRow).toHaveCount(1);
+  await linkRow.getByLabel("Activation code").fill(await nodeCode("jinan-housing-fund", "activation", "QC-SUBJ-0002"));
+  await linkRow.getByRole("button", { name: "Link my key" }).click();
+  await ask.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(ask.getByTestId("consent-outcome")).toContainText("You approved this request.");
+  await expect(ask.getByTestId("consent-outcome")).toContainText("can receive these records once");
+  expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+  // The supervisor suspends the bank.
+  await signIn(page, "supervisor@quancheng.example");
+  await page.goto("/supervisor");
+  await page.getByRole("combobox", { name: /^What/ }).selectOption("BUYER");
+  await page.getByRole("combobox", { name: /^Whom/ }).selectOption({ label: "Quancheng Commercial Bank" });
+  await page.getByLabel("Reason (kept; its hash goes on the ledger)").fill("Consent requests outside the declared purposes.");
+  await page.getByRole("button", { name: "Suspend" }).click();
+  await expect(page.getByTestId("suspensions")).toContainText("Consent requests outside the declared purposes.");
+  await signOut(page);
+
+  // The bank sees why on every page, cannot ask anyone, and cannot open what Li Na approved before.
+  await signIn(page, "bank@quancheng.example");
+  await expect(page.getByTestId("suspension-banner")).toContainText("Consent requests outside the declared purposes.");
+  await page.goto("/buyer/consents");
+  await expect(page.getByTestId("suspension-banner")).toBeVisible();
+  await page.getByLabel("Person's identifier").fill("QC-SUBJ-0002");
+  await page.getByLabel("Purpose").fill("another try");
+  await page.getByRole("button", { name: "Send the request" }).click();
+  await expect(page.locator(".error[role=alert]").first()).toContainText("suspended by the supervisor");
+  await page.getByTestId("consent-requests").locator("tr", { hasText: "loan pre-approval" }).first().getByRole("button", { name: "Fetch and open the envelope" }).click();
+  await expect(page.locator(".error[role=alert]").first()).toContainText("suspended by the supervisor");
+  await page.goto("/buyer/orders");
+  await page.getByRole("button", { name: "Order a product" }).click();
+  await expect(page.locator(".error[role=alert]")).toContainText("suspended by the supervisor");
+  await signOut(page);
+
+  // Li Na's second request: she is told, can only refuse, and sees it confirmed.
+  await p.goto(new URL(links[1]!).pathname);
+  await expect(ask.getByTestId("requester-suspended")).toContainText("suspended Quancheng Commercial Bank");
+  await expect(ask.getByRole("button", { name: "Approve", exact: true })).toHaveCount(0);
+  await ask.getByRole("button", { name: "Refuse" }).click();
+  await ask.getByLabel("Reason (optional)").fill("Not while the bank is suspended.");
+  await ask.getByRole("button", { name: "Refuse this request" }).click();
+  await expect(ask.getByTestId("consent-outcome")).toContainText("You refused this request.");
+  await expect(ask).not.toContainText("Uses");
+  await phone.close();
+
+  // The supervisor lifts the suspension; the banner is gone.
+  await signIn(page, "supervisor@quancheng.example");
+  await page.goto("/supervisor");
+  const s = page.getByTestId("suspensions").locator("tr", { hasText: "Quancheng Commercial Bank" }).filter({ hasText: "Consent requests outside" });
+  await s.getByLabel("Reason for lifting").fill("Purposes corrected with the supervisor.");
+  await s.getByRole("button", { name: "Lift" }).click();
+  await expect(page.getByTestId("suspensions").locator("tr", { hasText: "Consent requests outside" })).toContainText("lifted");
+  await signOut(page);
+  await signIn(page, "bank@quancheng.example");
+  await expect(page.getByTestId("suspension-banner")).toHaveCount(0);
+});

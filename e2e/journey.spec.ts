@@ -42,23 +42,42 @@ test("register → build → approve → find → order → holder approves → 
 
   // 3. The market operator approves it.
   await signIn(page, "operator@quancheng.example");
-  const item = page.getByTestId("review-queue").locator("tr", { hasText: "Emergency claims by district" });
+  // It decides seeing what the listing rests on: developer, holders, price, shares, fields, licence, purposes.
+  const item = page.getByTestId("review-item").filter({ hasText: "Emergency claims by district" });
+  await expect(item.getByTestId("product-holders")).toHaveText("Jinan Central Hospital");
+  await expect(item).toContainText("Baotu Data Product Studio");
+  await expect(item).toContainText("¥150.00");
+  await expect(item).toContainText("claim_amount");
+  await expect(item).toContainText("insurance pricing");
   await item.getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByTestId("review-queue").locator("tr", { hasText: "Emergency claims by district" })).toHaveCount(0);
+  await expect(page.getByTestId("review-item").filter({ hasText: "Emergency claims by district" })).toHaveCount(0);
   await signOut(page);
 
   // 4. The bank finds it in the catalog and orders it; the hospital must approve.
   await signIn(page, "bank@quancheng.example");
   await page.goto("/catalog?q=emergency+claims");
-  await expect(page.getByRole("heading", { name: "Emergency claims by district" })).toBeVisible();
-  await page.goto("/buyer/orders");
-  await page.getByLabel("Product", { exact: true }).selectOption({ label: "Emergency claims by district" });
+  const hit = page.getByTestId("catalog-item").filter({ hasText: "Emergency claims by district" });
+  await expect(hit.getByTestId("catalog-owner")).toHaveText("Developed by Baotu Data Product Studio");
+  // "Order this product" opens the order form on this product.
+  await hit.getByRole("link", { name: "Emergency claims by district" }).click();
+  await page.getByRole("link", { name: "Order a product" }).click();
+  await expect(page.getByLabel("Product", { exact: true }).locator("option:checked")).toHaveText("Emergency claims by district");
   await page.getByRole("button", { name: "Order a product" }).click();
   await expect(page.getByRole("status")).toContainText("waiting for the holders' approval");
+  // The bank sees whose approval it waits for.
+  await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" }).getByTestId("waiting-for")).toHaveText("Waiting for: Jinan Central Hospital");
   await signOut(page);
 
+  // The hospital decides seeing who asks, for what, how much, and which of its fields are read.
   await signIn(page, "central-hospital@quancheng.example");
-  await page.getByTestId("approvals").locator("tr", { hasText: "insurance pricing" }).first().getByRole("button", { name: "Approve" }).click();
+  const request = page.getByTestId("approval").filter({ hasText: "Emergency claims by district" }).first();
+  await expect(request.getByTestId("approval-buyer")).toHaveText("Quancheng Commercial Bank");
+  await expect(request).toContainText("insurance pricing");
+  await expect(request).toContainText("10 queries");
+  await expect(request).toContainText("¥1,500.00");
+  await expect(request.getByTestId("approval-fields")).toContainText("claim_amount");
+  await expect(request).toContainText("Emergency department claims");
+  await request.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByText("No request waits for your approval.")).toBeVisible();
   // The hospital also approves the product at its own node (which otherwise answers nothing for it):
   // it enrols this browser's key with the code its node printed, then signs the policy change.
@@ -86,7 +105,12 @@ test("register → build → approve → find → order → holder approves → 
   // Approved, so the bank pays (offline provider: at once) for the 10 queries it ordered.
   const ordered = page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" });
   await expect(ordered).toContainText("approved: waiting for payment");
-  await ordered.getByRole("button", { name: "Pay ¥1500.00" }).click();
+  await expect(ordered).toContainText("not paid");
+  // Paying asks once more, in words, then gives a receipt.
+  await ordered.getByRole("button", { name: "Pay ¥1,500.00" }).click();
+  await expect(ordered).toContainText("Pay ¥1,500.00 for “Emergency claims by district” now?");
+  await ordered.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByTestId("receipt")).toContainText("Payment received: ¥1,500.00");
   await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" })).toContainText("active");
   const [invoice] = await Promise.all([page.waitForEvent("download"), page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" }).getByRole("link", { name: "Invoice (PDF)" }).click()]);
   expect((await readFile(await invoice.path())).subarray(0, 5).toString()).toBe("%PDF-");

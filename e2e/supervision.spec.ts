@@ -23,6 +23,7 @@ test("the supervisor sees the ledger verified in the browser, suspends a buyer a
 
   // The insurer is stopped at once.
   await signIn(page, "insurer@quancheng.example");
+  await expect(page.getByTestId("suspension-banner")).toContainText("Queries suggest attempts to single out patients.");
   await page.goto("/buyer/orders");
   await page.getByRole("button", { name: "Order a product" }).click();
   await expect(page.locator(".error[role=alert]")).toContainText("suspended by the supervisor");

@@ -2,14 +2,14 @@
 import Link from "next/link";
 import { roleHome } from "@/server/accounts/roles";
 import type { Context } from "@/server/api/trpc";
-import type { Dictionary, Locale } from "../i18n/dictionaries";
+import { fill, type Dictionary, type Locale } from "../i18n/dictionaries";
 import { LangSwitch, OrgSwitcher, SignOutButton } from "./controls";
 
 export function orgLabel(o: { name: string; nameZh: string | null }, locale: Locale) {
   return locale === "zh" && o.nameZh ? o.nameZh : o.name;
 }
 
-export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; children: React.ReactNode }) {
+export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; suspension?: { reason: string; createdAt: Date } | null; children: React.ReactNode }) {
   const { ctx, t, locale } = props;
   const roles = ctx.active?.organisation.roles ?? [];
   return (
@@ -34,6 +34,15 @@ export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; chil
           <SignOutButton />
         </div>
       </header>
+      {props.suspension && ctx.active && (
+        <div className="banner" role="alert" data-testid="suspension-banner">
+          <strong>{fill(t.shell.suspended, {
+            org: orgLabel(ctx.active.organisation, locale), reason: props.suspension.reason,
+            since: props.suspension.createdAt.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB"),
+          })}</strong>
+          <div>{t.shell.suspendedEffect}</div>
+        </div>
+      )}
       <main>{props.children}</main>
     </>
   );

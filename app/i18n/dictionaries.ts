@@ -6,7 +6,7 @@ export const en = {
   appName: "Quancheng Data Marketplace",
   tagline: "Data that is usable but invisible: computed results, consented envelopes, a verifiable ledger.",
   nav: { home: "Home", catalog: "Catalog", demands: "Demands", ledger: "Ledger", organisation: "Organisation", account: "Account", signIn: "Sign in", signUp: "Create account", signOut: "Sign out" },
-  lang: { label: "Language", en: "English", zh: "中文" },
+  lang: { label: "Language", en: "English", zh: "中文", code: "en", badInput: "Please check what you entered" },
   roles: {
     HOLDER: "Data holder", DEVELOPER: "Product developer", OPERATOR: "Market operator", BUYER: "Buyer",
     SUBJECT: "Data subject", SUPERVISOR: "Supervisor", ADMIN: "Market admin",
@@ -22,14 +22,29 @@ export const en = {
   },
   signIn: {
     title: "Sign in", email: "Email", password: "Password", submit: "Sign in", busy: "Signing in…",
-    noAccount: "No account yet?", demoHint: "Demo accounts are printed by npm start; the password is shown there too.",
+    noAccount: "No account yet?", forConsent: "An organisation asks for your consent to receive some of your records. Sign in to see who asks, for what, and to answer.",
+    tooMany: "Too many attempts: wait a minute, then try again.",
+  },
+  consentPage: {
+    asks: "{buyer} asks for your consent", fields: "Your records it would receive", from: "Kept by", purpose: "For", until: "Valid until", uses: "How often",
+    once: "once", times: "{n} times", sealed: "The holder seals the records in a digital envelope only this organisation can open; the marketplace never sees them. Every use is on the ledger.",
+    approve: "Approve", refuse: "Refuse", confirmRefuse: "Refuse this request",
+    linkFirst: "Before approving, link this phone's key at {holder} with the activation code {holder} gave you.",
+    suspended: "The supervisor has suspended {buyer}: it cannot receive your records now. You can refuse the request.",
+    outcome: { APPROVED: "You approved this request.", REFUSED: "You refused this request.", REVOKED: "You withdrew this consent.", SPENT: "Used: the organisation received your records.", EXPIRED: "This request has expired." },
+    approvedNote: "{buyer} can receive these records once, until {until}. Until then you can withdraw your consent here or in your safe box.",
+    notFound: "No such request for you", notFoundNote: "This link is not a request addressed to the account you signed in with.", safeBox: "Open my digital safe box",
   },
   signUp: {
     title: "Create an account", name: "Your name", organisation: "Organisation (leave empty for a personal account)",
     requested: "Roles your organisation asks for (a market admin grants them)", submit: "Create account", busy: "Creating…",
     haveAccount: "Already have an account?", passwordHint: "At least 10 characters.",
   },
-  shell: { switchOrg: "Acting for", personal: "personal", noRoles: "No market role yet" },
+  shell: {
+    switchOrg: "Acting for", personal: "personal", noRoles: "No market role yet",
+    suspended: "{org} is suspended by the supervisor since {since}. Reason: {reason}",
+    suspendedEffect: "Until the supervisor lifts it, the marketplace and the holders' nodes refuse its queries, orders, payments, consent requests, envelopes and audits.",
+  },
   home: {
     title: "{role} home", org: "Organisation", members: "Members", granted: "Role granted", grantedBy: "Reason",
     never: "not recorded",
@@ -71,6 +86,7 @@ export const en = {
     title: "Catalog", search: "Search resources and products", placeholder: "e.g. 医疗费用, housing fund, tax", kind: "Kind",
     resource: "Data resource", product: "Data product", domain: "Domain", sharing: "Sharing", cycle: "Update cycle", sort: "Order",
     relevance: "Relevance", newest: "Newest", used: "Most used", go: "Search", count: "{n} entries", none: "Nothing matches.",
+    byHolder: "Held by {org}", byDeveloper: "Developed by {org}",
     sharingClass: { UNCONDITIONAL: "Unconditional", CONDITIONAL: "Conditional", NOT_SHARED: "Not shared" },
     cycles: { REALTIME: "Real time", DAILY: "Daily", WEEKLY: "Weekly", MONTHLY: "Monthly", QUARTERLY: "Quarterly", YEARLY: "Yearly", ONCE: "Once" },
   },
@@ -98,7 +114,8 @@ export const en = {
   productPage: {
     developer: "Developer", holders: "Data holders", price: "Price", cohort: "Minimum cohort", groups: "groups", privacy: "Privacy",
     query: "query", buyer: "buyer", noDp: "no differential-privacy noise", fields: "Fields and what may be asked", dimension: "dimension",
-    groupable: "can group by", measure: "measure, declared range", shape: "Shape of a result",
+    groupable: "can group by", measure: "measure, declared range", shape: "Shape of a result", shares: "Revenue shares (%)",
+    submitted: "Submitted {when}", licence: "Licence", purposes: "Allowed purposes", incomplete: "The submitted terms or policy do not validate: reject it with the reason.",
     shapeNote: "One row per group of the dimensions you group by; groups under the minimum cohort are suppressed. No row of anyone's data is ever shown.",
   },
   figures: {
@@ -128,7 +145,7 @@ export const en = {
     keysTitle: "Your key at each holder", keysNote: "Consents and record lookups are signed by a key made in this browser (it cannot be read out). Link it at each holder with the activation code the holder gave you; the code never leaves this browser.",
     linkedHere: "linked (this browser)", linkedElsewhere: "linked (another device)", notLinked: "not linked", activationCode: "Activation code", linkKey: "Link my key",
     askRecords: "Ask the holders (signed by my key)", linkFirst: "Link your key at this holder first (with its activation code), then approve.",
-    sealedTo: "Will be sealed to the buyer's key", badEnvelopeSignature: "The envelope is not signed by the holder's node: it was not opened.",
+    openRequest: "Open this request", sealedTo: "Will be sealed to the buyer's key", badEnvelopeSignature: "The envelope is not signed by the holder's node: it was not opened.",
   },
   demands: {
     title: "Demands", post: "Post a demand", mine: "Your demands", matched: "Demands matched to what you offer", none: "None yet.",
@@ -139,10 +156,14 @@ export const en = {
   },
   orders: {
     title: "Orders", place: "Order a product", mine: "Your orders", none: "No orders yet.", purpose: "Purpose", usage: "Queries used",
-    cancel: "Cancel", placed: "Order placed: {status}.", price: "Price: ¥{price} ({model})",
+    cancel: "Cancel", placed: "Order placed: {status}.", price: "Price: {price} ({model})",
     models: { PER_QUERY: "per query", SUBSCRIPTION: "subscription", ONE_OFF: "one-off" },
     status: { PENDING_APPROVAL: "waiting for the holders' approval", PENDING_PAYMENT: "approved: waiting for payment", ACTIVE: "active", REFUSED: "refused", CANCELLED: "cancelled" },
-    quantity: "Queries to buy", total: "Total: ¥{total}", amount: "Paid", pay: "Pay ¥{amount}", paid: "Paid: the order is active.",
+    quantity: "Queries to buy", total: "Total: {total}", amount: "Amount", pay: "Pay {amount}", paid: "Payment received: {amount}. The order is active; the invoice is in the orders list.",
+    waitingFor: "Waiting for: {holders}", approvedBy: "Approved by: {holders}", refusedBy: "Refused by {holder}: {reason}",
+    paidMark: "paid", unpaid: "not paid", refunded: "{amount} refunded", confirmPay: "Pay {amount} for “{product}” now? The order becomes active at once.",
+    confirmCancel: "Cancel the order for “{product}”?", confirmCancelRefund: "Cancel the order for “{product}”? The {amount} you paid is refunded in full.",
+    cancelled: "Order cancelled.", cancelledRefund: "Order cancelled: {amount} refunded.", confirm: "Confirm", back: "Back",
   },
   money: {
     earnings: "Earnings", earned: "Earned", paidOut: "Paid out", owed: "Owed to you", spent: "Charged for delivered queries", prepaid: "Prepaid, not yet used",
@@ -160,7 +181,12 @@ export const en = {
     enrolled: "This browser's key is enrolled at this node: it can sign your policy changes.",
     edit: "Edit the policy (signed here, applied by the node)", apply: "Sign and apply at the node", badJson: "The policy is not valid JSON.",
   },
-  approvals: { title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)" },
+  approvals: {
+    title: "Requests to approve", none: "No request waits for your approval.", due: "Answer by", approve: "Approve", refuse: "Refuse", reason: "Reason (required to refuse)",
+    buyer: "Buyer", product: "Product", quantity: "Quantity", queries: "{n} queries", amount: "Order amount", fields: "Fields of your data it reads",
+    yourResources: "Your resources", dimension: "grouped or filtered by", measure: "aggregated", overdue: "overdue", decided: "Decided",
+    status: { PENDING: "pending", APPROVED: "approved", REFUSED: "refused" }, details: "Product page",
+  },
   nodes: {
     title: "Computation nodes", empty: "No computation node registered yet.", name: "Node", url: "Reached at", key: "Signing key",
     lastSeen: "Last served", never: "not yet", register: "Register a node", agreement: "Agreement key",
@@ -231,7 +257,7 @@ export const zh: Dictionary = {
   appName: "泉城数据要素市场",
   tagline: "数据可用不可见：交付计算结果、经授权的数字信封，每一步都上可验证的账本。",
   nav: { home: "首页", catalog: "数据目录", demands: "需求", ledger: "账本", organisation: "机构", account: "账户", signIn: "登录", signUp: "注册", signOut: "退出登录" },
-  lang: { label: "语言", en: "English", zh: "中文" },
+  lang: { label: "语言", en: "English", zh: "中文", code: "zh", badInput: "请检查填写的内容" },
   roles: {
     HOLDER: "数据持有方", DEVELOPER: "数据产品开发方", OPERATOR: "市场运营方", BUYER: "数据使用方",
     SUBJECT: "数据主体", SUPERVISOR: "监管方", ADMIN: "市场管理员",
@@ -247,14 +273,29 @@ export const zh: Dictionary = {
   },
   signIn: {
     title: "登录", email: "电子邮箱", password: "密码", submit: "登录", busy: "正在登录…",
-    noAccount: "还没有账户？", demoHint: "演示账户由 npm start 打印，密码也在那里。",
+    noAccount: "还没有账户？", forConsent: "有机构请求您授权其获取您的部分记录。请登录查看是谁、为何用途，并作出答复。",
+    tooMany: "尝试次数过多：请等待一分钟后再试。",
+  },
+  consentPage: {
+    asks: "{buyer} 请求您的授权", fields: "将获取的您的记录", from: "保存方", purpose: "用途", until: "有效期至", uses: "使用次数",
+    once: "一次", times: "{n} 次", sealed: "持有方将记录封装在只有该机构能打开的数字信封中，市场无法查看。每次使用都记录在账本上。",
+    approve: "同意", refuse: "拒绝", confirmRefuse: "确认拒绝",
+    linkFirst: "同意之前，请用 {holder} 提供给您的激活码，在 {holder} 处绑定本机密钥。",
+    suspended: "监管方已暂停 {buyer}：其目前无法获取您的记录。您可以拒绝此请求。",
+    outcome: { APPROVED: "您已同意此请求。", REFUSED: "您已拒绝此请求。", REVOKED: "您已撤回此授权。", SPENT: "已使用：该机构已获取您的记录。", EXPIRED: "此请求已过期。" },
+    approvedNote: "{buyer} 可在 {until} 之前获取这些记录一次。在此之前，您可以在此处或数字保险箱中撤回授权。",
+    notFound: "没有给您的此项请求", notFoundNote: "此链接不是发给您当前登录账户的请求。", safeBox: "打开我的数字保险箱",
   },
   signUp: {
     title: "注册账户", name: "姓名", organisation: "机构名称（个人账户请留空）",
     requested: "机构申请的角色（由市场管理员审核授予）", submit: "注册", busy: "正在注册…",
     haveAccount: "已有账户？", passwordHint: "至少 10 个字符。",
   },
-  shell: { switchOrg: "当前机构", personal: "个人", noRoles: "尚无市场角色" },
+  shell: {
+    switchOrg: "当前机构", personal: "个人", noRoles: "尚无市场角色",
+    suspended: "{org} 自 {since} 起被监管方暂停。理由：{reason}",
+    suspendedEffect: "在监管方解除之前，市场与持有方节点将拒绝其查询、订单、付款、授权申请、数字信封和审计。",
+  },
   home: {
     title: "{role}首页", org: "机构", members: "成员数", granted: "角色授予时间", grantedBy: "授予理由",
     never: "无记录",
@@ -296,6 +337,7 @@ export const zh: Dictionary = {
     title: "数据目录", search: "搜索数据资源和数据产品", placeholder: "例如：医疗费用、公积金、tax", kind: "类型",
     resource: "数据资源", product: "数据产品", domain: "领域", sharing: "共享类型", cycle: "更新周期", sort: "排序",
     relevance: "相关度", newest: "最新", used: "最常用", go: "搜索", count: "共 {n} 条", none: "没有匹配的条目。",
+    byHolder: "持有方：{org}", byDeveloper: "开发方：{org}",
     sharingClass: { UNCONDITIONAL: "无条件共享", CONDITIONAL: "有条件共享", NOT_SHARED: "不予共享" },
     cycles: { REALTIME: "实时", DAILY: "每日", WEEKLY: "每周", MONTHLY: "每月", QUARTERLY: "每季度", YEARLY: "每年", ONCE: "一次性" },
   },
@@ -323,7 +365,8 @@ export const zh: Dictionary = {
   productPage: {
     developer: "开发方", holders: "数据持有方", price: "价格", cohort: "最小群体规模", groups: "组", privacy: "隐私保护",
     query: "次", buyer: "使用方", noDp: "不加差分隐私噪声", fields: "字段及可查询内容", dimension: "维度",
-    groupable: "可分组", measure: "指标，声明范围", shape: "结果的形态",
+    groupable: "可分组", measure: "指标，声明范围", shape: "结果的形态", shares: "收益分配（%）",
+    submitted: "提交于 {when}", licence: "许可条款", purposes: "允许的用途", incomplete: "提交的条款或策略未通过校验：请填写理由后驳回。",
     shapeNote: "按所选维度每组一行；少于最小群体规模的组将被隐藏。任何人的明细数据都不会显示。",
   },
   figures: {
@@ -353,7 +396,7 @@ export const zh: Dictionary = {
     keysTitle: "您在各持有方的密钥", keysNote: "授权和记录查询由本浏览器中生成的密钥签名（无法被读出）。请用持有方发给您的激活码在各持有方关联此密钥；激活码不会离开本浏览器。",
     linkedHere: "已关联（本浏览器）", linkedElsewhere: "已关联（其他设备）", notLinked: "未关联", activationCode: "激活码", linkKey: "关联我的密钥",
     askRecords: "向持有方查询（由我的密钥签名）", linkFirst: "请先用激活码在该持有方关联您的密钥，再批准。",
-    sealedTo: "将封装给申请方的密钥", badEnvelopeSignature: "该数字信封没有持有方节点的签名：未打开。",
+    openRequest: "打开此请求", sealedTo: "将封装给申请方的密钥", badEnvelopeSignature: "该数字信封没有持有方节点的签名：未打开。",
   },
   demands: {
     title: "需求", post: "发布需求", mine: "您的需求", matched: "与您的资源或产品匹配的需求", none: "暂无。",
@@ -364,10 +407,14 @@ export const zh: Dictionary = {
   },
   orders: {
     title: "订单", place: "订购数据产品", mine: "您的订单", none: "尚无订单。", purpose: "用途", usage: "已用查询次数",
-    cancel: "取消", placed: "已下单：{status}。", price: "价格：¥{price}（{model}）",
+    cancel: "取消", placed: "已下单：{status}。", price: "价格：{price}（{model}）",
     models: { PER_QUERY: "按次", SUBSCRIPTION: "订阅", ONE_OFF: "一次性" },
     status: { PENDING_APPROVAL: "等待持有方审批", PENDING_PAYMENT: "已批准：等待付款", ACTIVE: "生效", REFUSED: "已拒绝", CANCELLED: "已取消" },
-    quantity: "购买查询次数", total: "合计：¥{total}", amount: "已付", pay: "支付 ¥{amount}", paid: "已付款：订单已生效。",
+    quantity: "购买查询次数", total: "合计：{total}", amount: "金额", pay: "支付 {amount}", paid: "已收到付款：{amount}。订单已生效，发票可在订单列表中下载。",
+    waitingFor: "等待审批：{holders}", approvedBy: "已批准：{holders}", refusedBy: "{holder} 拒绝：{reason}",
+    paidMark: "已付款", unpaid: "未付款", refunded: "已退款 {amount}", confirmPay: "现在为“{product}”支付 {amount}？付款后订单立即生效。",
+    confirmCancel: "取消“{product}”的订单？", confirmCancelRefund: "取消“{product}”的订单？您已支付的 {amount} 将全额退还。",
+    cancelled: "订单已取消。", cancelledRefund: "订单已取消：已退款 {amount}。", confirm: "确认", back: "返回",
   },
   money: {
     earnings: "收益", earned: "已赚取", paidOut: "已结算支付", owed: "待支付给您", spent: "已交付查询的费用", prepaid: "已预付、尚未使用",
@@ -385,7 +432,12 @@ export const zh: Dictionary = {
     enrolled: "本浏览器的密钥已在该节点登记：可签署您的策略变更。",
     edit: "编辑策略（在此签名，由节点执行）", apply: "签名并在节点执行", badJson: "策略不是有效的 JSON。",
   },
-  approvals: { title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）" },
+  approvals: {
+    title: "待审批的申请", none: "没有等待您审批的申请。", due: "答复期限", approve: "批准", refuse: "拒绝", reason: "理由（拒绝时必填）",
+    buyer: "数据使用方", product: "数据产品", quantity: "数量", queries: "{n} 次查询", amount: "订单金额", fields: "将读取您数据中的字段",
+    yourResources: "您的数据资源", dimension: "用于分组或筛选", measure: "用于汇总", overdue: "已逾期", decided: "已处理",
+    status: { PENDING: "待审批", APPROVED: "已批准", REFUSED: "已拒绝" }, details: "产品详情",
+  },
   nodes: {
     title: "计算节点", empty: "尚未登记计算节点。", name: "节点", url: "访问地址", key: "签名公钥",
     lastSeen: "最近服务", never: "尚无", register: "登记节点", agreement: "密钥协商公钥",

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useI18n } from "../i18n/client";
 
-export function SignInForm() {
+export function SignInForm({ next = "/" }: { next?: string }) {
   const { t } = useI18n();
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +21,7 @@ export function SignInForm() {
         const res = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
         setBusy(false);
         if (!res || res.error) { setError(t.errors.WRONG_CREDENTIALS); return; }
-        router.push("/");
+        router.push(next);
         router.refresh();
       }}
     >
@@ -30,7 +30,6 @@ export function SignInForm() {
       {error && <p className="error" role="alert">{error}</p>}
       <button className="primary" disabled={busy}>{busy ? t.signIn.busy : t.signIn.submit}</button>
       <p className="muted">{t.signIn.noAccount} <Link href="/signup">{t.nav.signUp}</Link></p>
-      <p className="muted">{t.signIn.demoHint}</p>
     </form>
   );
 }

@@ -53,7 +53,9 @@ export const searchInput = z.object({
 export type SearchInput = z.input<typeof searchInput>;
 
 export type CatalogHit = {
-  kind: CatalogKindName; refId: string; ownerOrgId: string; title: string; titleZh: string | null; summary: string; domain: string;
+  kind: CatalogKindName; refId: string; ownerOrgId: string;
+  /** who offers it: the holder of a resource, the developer of a product */
+  ownerName: string; ownerNameZh: string | null; title: string; titleZh: string | null; summary: string; domain: string;
   sharing: string | null; updateCycle: string | null; priceMinor: bigint | null; usedCount: number; createdAt: Date; rank: number;
 };
 
@@ -67,28 +69,30 @@ export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: 
   if (latin) parts.push(words(Prisma.sql`plainto_tsquery('english', ${latin})`));
   if (han) parts.push(words(Prisma.sql`plainto_tsquery('simple', ${han})`));
   const query = parts.length ? Prisma.join(parts, s.match === "any" ? " || " : " && ") : null;
-  const where: Prisma.Sql[] = [Prisma.sql`"active"`];
-  if (query) where.push(Prisma.sql`"search" @@ (${query})`);
-  if (s.kind) where.push(Prisma.sql`"kind" = ${s.kind}::"CatalogKind"`);
-  if (s.domain) where.push(Prisma.sql`"domain" = ${s.domain}`);
-  if (s.ownerOrgId) where.push(Prisma.sql`"ownerOrgId" = ${s.ownerOrgId}::uuid`);
-  if (s.sharing) where.push(Prisma.sql`"sharing" = ${s.sharing}::"SharingClass"`);
-  if (s.updateCycle) where.push(Prisma.sql`"updateCycle" = ${s.updateCycle}::"UpdateCycle"`);
-  if (s.priceMinMinor !== undefined) where.push(Prisma.sql`"priceMinor" >= ${s.priceMinMinor}`);
-  if (s.priceMaxMinor !== undefined) where.push(Prisma.sql`"priceMinor" <= ${s.priceMaxMinor}`);
+  const where: Prisma.Sql[] = [Prisma.sql`e."active"`];
+  if (query) where.push(Prisma.sql`e."search" @@ (${query})`);
+  if (s.kind) where.push(Prisma.sql`e."kind" = ${s.kind}::"CatalogKind"`);
+  if (s.domain) where.push(Prisma.sql`e."domain" = ${s.domain}`);
+  if (s.ownerOrgId) where.push(Prisma.sql`e."ownerOrgId" = ${s.ownerOrgId}::uuid`);
+  if (s.sharing) where.push(Prisma.sql`e."sharing" = ${s.sharing}::"SharingClass"`);
+  if (s.updateCycle) where.push(Prisma.sql`e."updateCycle" = ${s.updateCycle}::"UpdateCycle"`);
+  if (s.priceMinMinor !== undefined) where.push(Prisma.sql`e."priceMinor" >= ${s.priceMinMinor}`);
+  if (s.priceMaxMinor !== undefined) where.push(Prisma.sql`e."priceMinor" <= ${s.priceMaxMinor}`);
   const cond = Prisma.join(where, " AND ");
-  const rank = query ? Prisma.sql`ts_rank_cd("search", ${query})` : Prisma.sql`0`;
-  const order = s.sort === "newest" ? Prisma.sql`"createdAt" DESC, "id"`
-    : s.sort === "used" ? Prisma.sql`"usedCount" DESC, "createdAt" DESC, "id"`
-      : Prisma.sql`"rank" DESC, "usedCount" DESC, "createdAt" DESC, "id"`;
+  const rank = query ? Prisma.sql`ts_rank_cd(e."search", ${query})` : Prisma.sql`0`;
+  const order = s.sort === "newest" ? Prisma.sql`e."createdAt" DESC, e."id"`
+    : s.sort === "used" ? Prisma.sql`e."usedCount" DESC, e."createdAt" DESC, e."id"`
+      : Prisma.sql`"rank" DESC, e."usedCount" DESC, e."createdAt" DESC, e."id"`;
   const [items, count] = await Promise.all([
     db.$queryRaw<CatalogHit[]>`
-      SELECT "kind"::text AS "kind", "refId"::text AS "refId", "ownerOrgId"::text AS "ownerOrgId", "title", "titleZh", "summary", "domain",
-             "sharing"::text AS "sharing", "updateCycle"::text AS "updateCycle", "priceMinor", "usedCount", "createdAt", ${rank}::float8 AS "rank"
-      FROM "CatalogEntry" WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`,
+      SELECT e."kind"::text AS "kind", e."refId"::text AS "refId", e."ownerOrgId"::text AS "ownerOrgId", o."name" AS "ownerName", o."nameZh" AS "ownerNameZh",
+             e."title", e."titleZh", e."summary", e."domain", e."sharing"::text AS "sharing", e."updateCycle"::text AS "updateCycle", e."priceMinor",
+             e."usedCount", e."createdAt", ${rank}::float8 AS "rank"
+      FROM "CatalogEntry" e JOIN "Organisation" o ON o."id" = e."ownerOrgId"
+      WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`,
     // Counting every match of a broad word costs as much as the search itself: count up to
     // COUNT_CAP and say "more" beyond, as search engines do.
-    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "CatalogEntry" WHERE ${cond} LIMIT ${COUNT_CAP + 1}) AS "m"`,
+    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "CatalogEntry" e WHERE ${cond} LIMIT ${COUNT_CAP + 1}) AS "m"`,
   ]);
   const n = count[0]?.n ?? 0;
   return { items, total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP, page: s.page, pageSize: s.pageSize };

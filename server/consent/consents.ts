@@ -16,7 +16,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { consentStatement, verifyStatement, type ConsentStatement } from "@/sdk/statements";
 import { recordEvent, textHash } from "../ledger/events";
-import { assertNotSuspended } from "../ledger/supervision";
+import { activeSuspension, assertNotSuspended } from "../ledger/supervision";
 
 type Tx = Prisma.TransactionClient;
 const MAX_DAYS = 90;
@@ -114,6 +114,10 @@ export async function decideConsent(db: PrismaClient, o: { userId: string; reque
       await tx.consentRequest.update({ where: { id: r.id }, data: { status: "REFUSED", decidedAt: now, refusal: o.reason ?? null } });
       await recordEvent(tx, { type: "consent.refused", objectId: r.id, refs: { buyerOrgId: r.buyerOrgId, resourceId: r.resourceId }, data: { purpose: r.purpose } });
       return { status: "REFUSED" as const };
+    }
+    // A person cannot grant what the supervisor has stopped: the request stays open to refuse.
+    if (await activeSuspension(tx, r.buyerOrgId)) {
+      throw new AppError("FORBIDDEN", "REQUESTER_SUSPENDED", "The supervisor has suspended the organisation asking: it cannot receive your records now. You can refuse the request.");
     }
     const parsed = consentStatement.safeParse(o.statement);
     if (!parsed.success || !o.signature) throw new AppError("BAD_INPUT", "CONSENT_NOT_SIGNED", "An approval is your signed consent statement: sign it with your key.");

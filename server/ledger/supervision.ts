@@ -19,6 +19,11 @@ export const suspendInput = z.object({
 
 export const liftInput = z.object({ suspensionId: z.uuid(), reason: z.string().trim().min(5).max(2000) });
 
+/** The suspension in force on an organisation or product now, if any (what its banner shows). */
+export async function activeSuspension(db: Db, targetId: string) {
+  return db.suspension.findFirst({ where: { targetId, liftedAt: null }, orderBy: { createdAt: "desc" }, select: { id: true, kind: true, reason: true, createdAt: true } });
+}
+
 /** Throws FORBIDDEN when the buyer or the product is suspended now. */
 export async function assertNotSuspended(db: Db, o: { buyerOrgId: string; productId?: string }) {
   const s = await db.suspension.findFirst({ where: { targetId: { in: o.productId ? [o.buyerOrgId, o.productId] : [o.buyerOrgId] }, liftedAt: null }, orderBy: { createdAt: "desc" } });

@@ -9,6 +9,7 @@
  * key, so nothing is posted twice.
  */
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { assertNotSuspended } from "../ledger/supervision";
 import { AppError } from "../errors";
 import { recordEvent, textHash } from "../ledger/events";
 import { cancelOrderTx, event, validity } from "../orders/orders";
@@ -24,6 +25,7 @@ export async function startPayment(db: PrismaClient, provider: PaymentProvider, 
   const order = await db.order.findUnique({ where: { id: o.orderId } });
   if (!order || order.buyerOrgId !== o.buyerOrgId) throw new AppError("NOT_FOUND", "ORDER_NOT_FOUND", "No such order of your organisation.");
   if (order.status !== "PENDING_PAYMENT") throw new AppError("CONFLICT", "NOT_PAYABLE", order.status === "ACTIVE" ? "This order is already paid." : "This order cannot be paid now.");
+  await assertNotSuspended(db, { buyerOrgId: o.buyerOrgId, productId: order.productId });
   const product = await db.dataProduct.findUniqueOrThrow({ where: { id: order.productId } });
   const checkout = await provider.createCheckout({
     orderId: order.id, buyerOrgId: order.buyerOrgId, amountMinor: Number(order.amountMinor), currency: order.currency,

@@ -18,6 +18,7 @@ import { datasetCommitmentInfo, nodePlan, type AggregatePlan } from "@/computati
 import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import { canonicalJson } from "@/sdk/ledger";
 import type { PrismaClient } from "../db/generated/client";
+import { assertNotSuspended } from "../ledger/supervision";
 import { AppError } from "../errors";
 import { marketSigningKey } from "../keys";
 import { recordEvent, textHash } from "../ledger/events";
@@ -126,6 +127,8 @@ export async function requestAudit(db: PrismaClient, o: { queryId: string; sampl
     if (again.length) return again.map((a) => ({ id: a.id, nodeId: a.nodeId, status: a.status }));
   }
   const job = await auditableQuery(db, input.queryId, o);
+  // A suspended buyer audits nothing; the supervisor may audit a suspended buyer's queries.
+  if (!o.supervisor) await assertNotSuspended(db, { buyerOrgId: o.orgId });
   const contributions = await db.contribution.findMany({ where: { queryId: job.id }, orderBy: { nodeId: "asc" } });
   if (contributions.length === 0) throw new AppError("CONFLICT", "NOTHING_TO_AUDIT", "This query has no node contributions recorded.");
   const audits = await db.$transaction(async (tx) => {

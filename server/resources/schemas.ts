@@ -13,6 +13,9 @@ export const fieldSchema = z.object({
   unit: z.string().trim().max(30).optional(),
   sensitivity: z.enum(sensitivities),
   description: z.string().trim().max(500).optional(),
+  /** what people read instead of the column identifier, in English and Chinese (e.g. 缴费基数) */
+  label: z.string().trim().min(1).max(60).optional(),
+  labelZh: z.string().trim().min(1).max(60).optional(),
 });
 
 export const resourceInput = z.object({

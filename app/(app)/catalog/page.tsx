@@ -35,6 +35,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
           <h2 style={{ margin: 0 }}>{i.kind === "PRODUCT"
             ? <Link href={`/catalog/product/${i.refId}`}>{locale === "zh" && i.titleZh ? i.titleZh : i.title}</Link>
             : (locale === "zh" && i.titleZh ? i.titleZh : i.title)}</h2>
+          <p className="muted" data-testid="catalog-owner">{fill(i.kind === "PRODUCT" ? t.catalog.byDeveloper : t.catalog.byHolder, { org: locale === "zh" && i.ownerNameZh ? i.ownerNameZh : i.ownerName })}</p>
           <p className="chips">
             <span className="chip">{i.kind === "PRODUCT" ? t.catalog.product : t.catalog.resource}</span>
             <span className="chip">{i.domain}</span>

@@ -1,10 +1,11 @@
 import Link from "next/link";
+import { money } from "../../_lib/format";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { PayoutSetup } from "../_payouts";
 import { PrivacyBudgets } from "../../_components/privacy-budgets";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
-import { ApprovalActions } from "./approvals";
+import { ApprovalList } from "./approval-list";
 import { RegisterNodeForm } from "./register-node";
 import { NodePolicies } from "./node-policy";
 
@@ -21,32 +22,14 @@ export default async function HolderHome() {
           <div className="stat"><dt>{t.figures.resources}</dt><dd>{figures.resources}</dd></div>
           <div className="stat"><dt>{t.figures.pendingApprovals}</dt><dd>{figures.pendingApprovals}</dd></div>
           <div className="stat"><dt>{t.figures.queriesServed}</dt><dd>{figures.queriesServed}</dd></div>
-          <div className="stat"><dt>{t.money.earned}</dt><dd data-testid="earned">¥{(figures.earnedMinor / 100).toFixed(2)}</dd></div>
-          <div className="stat"><dt>{t.money.paidOut}</dt><dd>¥{(figures.paidOutMinor / 100).toFixed(2)}</dd></div>
-          <div className="stat"><dt>{t.money.owed}</dt><dd>¥{(figures.owedMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.earned}</dt><dd data-testid="earned">{money(figures.earnedMinor, locale)}</dd></div>
+          <div className="stat"><dt>{t.money.paidOut}</dt><dd>{money(figures.paidOutMinor, locale)}</dd></div>
+          <div className="stat"><dt>{t.money.owed}</dt><dd>{money(figures.owedMinor, locale)}</dd></div>
           <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a> · <a href="/api/statements?format=pdf" download>PDF</a></dd></div>
           <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
         </dl>
       )}
-      {approvals && (
-        <section className="panel">
-          <h2>{t.approvals.title}</h2>
-          {approvals.filter((a) => a.status === "PENDING").length === 0 ? <p className="muted">{t.approvals.none}</p> : (
-            <table data-testid="approvals">
-              <thead><tr><th>{t.orders.purpose}</th><th>{t.approvals.due}</th><th /></tr></thead>
-              <tbody>
-                {approvals.filter((a) => a.status === "PENDING").map((a) => (
-                  <tr key={a.orderId}>
-                    <td>{a.order.purpose}</td>
-                    <td className={a.overdue ? "error" : ""}>{when(a.dueAt)}</td>
-                    <td><ApprovalActions orderId={a.orderId} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
-      )}
+      {approvals && <ApprovalList rows={approvals} t={t} locale={locale} />}
       {nodes && nodes.length > 0 && <NodePolicies />}
       {budgets && <PrivacyBudgets rows={budgets} t={t} locale={locale} show="holder" />}
       {nodes && (

@@ -1,5 +1,8 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
+import { ProductFacts } from "../../_components/product-facts";
 import { RoleHome } from "../../_components/role-home";
+import { dateTime, money } from "../../_lib/format";
+import { fill } from "../../i18n/dictionaries";
 import { getDictionary } from "../../i18n/server";
 import { PauseListed, ReviewActions } from "./review";
 import { SettleForm } from "./settlement";
@@ -11,7 +14,7 @@ export default async function OperatorHome() {
     unlessForbidden(caller.operator.reviewQueue()), unlessForbidden(caller.demand.overdue()), unlessForbidden(caller.operator.listedProducts()),
     unlessForbidden(caller.operator.settlement()),
   ]);
-  const yuan = (minor: bigint) => `¥${(Number(minor) / 100).toFixed(2)}`;
+  const yuan = (minor: bigint) => money(minor, locale);
   const total = (...accounts: string[]) => settlement ? settlement.totals.filter((x) => accounts.includes(x.account)).reduce((a, x) => a + x.amountMinor, 0n) : 0n;
   const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
   return (
@@ -20,13 +23,25 @@ export default async function OperatorHome() {
         <section className="panel">
           <h2>{t.products.queue}</h2>
           {queue.length === 0 ? <p className="muted">{t.products.queueEmpty}</p> : (
-            <table data-testid="review-queue">
-              <tbody>
-                {queue.map((p) => (
-                  <tr key={p.id}><td>{locale === "zh" && p.nameZh ? p.nameZh : p.name}<div className="muted">{p.slug}</div></td><td><ReviewActions productId={p.id} /></td></tr>
-                ))}
-              </tbody>
-            </table>
+            <div className="cards" data-testid="review-queue">
+              {queue.map((p) => (
+                <article key={p.id} className="card" data-testid="review-item">
+                  <h3 style={{ margin: "0 0 .25rem" }}>{locale === "zh" && p.nameZh ? p.nameZh : p.name}</h3>
+                  <p className="muted" style={{ margin: "0 0 .5rem" }}>{fill(t.productPage.submitted, { when: dateTime(p.createdAt, locale) })} · <code>{p.slug}</code></p>
+                  {p.details ? (
+                    <>
+                      {p.details.description && <p>{p.details.description}</p>}
+                      <ProductFacts p={p.details} t={t} locale={locale} shares={p.details.shares} />
+                      <dl className="facts" style={{ marginTop: ".5rem" }}>
+                        <div><dt>{t.productPage.licence}</dt><dd>{p.details.licence}</dd></div>
+                        <div><dt>{t.productPage.purposes}</dt><dd className="chips">{p.details.purposes.map((x) => <span key={x} className="chip">{x}</span>)}</dd></div>
+                      </dl>
+                    </>
+                  ) : <p className="error">{t.productPage.incomplete}</p>}
+                  <ReviewActions productId={p.id} />
+                </article>
+              ))}
+            </div>
           )}
         </section>
       )}

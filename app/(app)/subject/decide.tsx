@@ -12,7 +12,8 @@ import { linkedKey } from "./keys";
  * Approve by signing the consent with the person's own key (linked at the holder's node), over
  * exactly what is shown: the buyer's envelope key fingerprint, fields, purpose, expiry, uses.
  */
-export function DecideConsent({ requestId }: { requestId: string }) {
+/** Approve (signed by the person's linked key) or refuse one request; shared by the safe box and the consent page. */
+export function useDecideConsent(requestId: string, onDone?: (status: string) => void) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -28,9 +29,18 @@ export function DecideConsent({ requestId }: { requestId: string }) {
       const statement = { ...(d.draft as Omit<ConsentStatement, "nonce">), nonce: newNonce() } as ConsentStatement;
       return client.subject.decideConsent.mutate({ requestId, decision: "approve", statement, signature: await signStatement(key.pair.privateKey, statement) });
     },
-    onSuccess: () => router.refresh(),
+    onSuccess: (r) => { onDone?.(r.status); router.refresh(); },
   });
-  const ek = draft.data?.draft.envelopeKey as string | undefined;
+  return { draft, nodes, decide, envelopeKey: draft.data?.draft.envelopeKey as string | undefined };
+}
+
+/**
+ * Approve by signing the consent with the person's own key (linked at the holder's node), over
+ * exactly what is shown: the buyer's envelope key fingerprint, fields, purpose, expiry, uses.
+ */
+export function DecideConsent({ requestId }: { requestId: string }) {
+  const { t } = useI18n();
+  const { draft, decide, envelopeKey: ek } = useDecideConsent(requestId);
   return (
     <>
       {ek && <div className="muted" data-testid="envelope-key">{t.consent.sealedTo} <code>{ek.slice(0, 8)} {ek.slice(8, 16)}</code></div>}

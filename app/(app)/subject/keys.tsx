@@ -23,7 +23,8 @@ export async function linkedKey(linked: string[]): Promise<StoredKey | undefined
   return (await getKeys(PERSON_KEY)).find((k) => linked.includes(k.thumbprint));
 }
 
-export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
+/** The person's key at each holder (or only at `only`, the node a consent request needs), and the records lookup. */
+export function LinkedHolders({ subjectRef, only, withRecords = true }: { subjectRef: string; only?: string | null; withRecords?: boolean }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -54,13 +55,14 @@ export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
     },
   });
   if (!nodes.data) return null;
+  const shown = only ? nodes.data.filter((n) => n.nodeId === only) : nodes.data;
   return (
     <>
       <section className="panel" data-testid="linked-holders">
         <h2>{t.consent.keysTitle}</h2>
         <p className="muted">{t.consent.keysNote}</p>
         {/* Blocks that wrap, not a table: this is what a person sees on a phone after scanning the QR code. */}
-        <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>{nodes.data.map((n) => {
+        <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>{shown.map((n) => {
           const here = n.keys.some((k) => mine.includes(k));
           return (
             <li key={n.nodeId} data-node={n.name} style={{ display: "flex", flexWrap: "wrap", alignItems: "center", gap: ".4rem .8rem", padding: ".5rem 0", borderBottom: "1px solid var(--border, #e5e7eb)" }}>
@@ -78,14 +80,14 @@ export function LinkedHolders({ subjectRef }: { subjectRef: string }) {
         })}</ul>
         {link.error && <p className="error" role="alert">{errorText(t, link.error)}</p>}
       </section>
-      <section className="panel" data-testid="records">
+      {withRecords && <section className="panel" data-testid="records">
         <h2>{t.consent.records}</h2>
         <p><button type="button" className="secondary" disabled={records.isPending} onClick={() => records.mutate()}>{t.consent.askRecords}</button></p>
         {records.error && <p className="error" role="alert">{errorText(t, records.error)}</p>}
         {records.data && (records.data.length === 0 ? <p className="muted">{t.consent.noRecords}</p> : (
           <ul>{records.data.map((r) => <li key={r.resourceId}>{r.resource} · {r.holder}{!r.available && <span className="muted"> ({t.consent.unavailable})</span>}</li>)}</ul>
         ))}
-      </section>
+      </section>}
     </>
   );
 }

@@ -1,4 +1,6 @@
+import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
+import { dateTime } from "../../_lib/format";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { LedgerProof } from "../ledger/proof-badge";
@@ -9,7 +11,8 @@ import { LinkedHolders } from "./keys";
 export default async function SafeBox({ searchParams }: { searchParams: Promise<{ request?: string }> }) {
   const [{ t, locale }, caller, { request: highlight }] = await Promise.all([getDictionary(), api(), searchParams]);
   const box = await unlessForbidden(caller.subject.safeBox());
-  const when = (d: Date) => d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB");
+  const when = (d: Date) => dateTime(d, locale);
+  const name = (en: string, zh: string | null) => (locale === "zh" && zh ? zh : en);
   return (
     <RoleHome role="SUBJECT">
       {box && (
@@ -21,8 +24,13 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
                 <tbody>
                   {box.requests.map((r) => (
                     <tr key={r.id} data-request={r.id} style={r.id === highlight ? { outline: "2px solid var(--accent, #2563eb)" } : undefined}>
-                      <td><strong>{r.buyer}</strong> {t.consent.asks} {r.fields.join(", ")} {t.consent.from} {r.resource} ({r.holder})<div className="muted">{t.consent.for}: {r.purpose} · {when(r.validUntil)}</div></td>
-                      <td>{t.consent.status[r.status]}{r.status !== "PENDING" && <div className="muted">{t.consent.uses}: {r.uses - r.usesLeft} / {r.uses}</div>}</td>
+                      <td>
+                        <strong>{name(r.buyer, r.buyerZh)}</strong> {t.consent.asks} {r.fieldLabels.map((f) => (locale === "zh" && f.labelZh) || f.label || f.name).join(locale === "zh" ? "、" : ", ")} {t.consent.from} {name(r.resource, r.resourceZh)} ({name(r.holder, r.holderZh)})
+                        <div className="muted">{t.consent.for}: {r.purpose} · {dateTime(r.validUntil, locale)}</div>
+                        {r.status === "PENDING" && <Link href={`/consent/${r.id}`}>{t.consent.openRequest}</Link>}
+                      </td>
+                      <td>{t.consent.status[r.status]}{(r.status === "APPROVED" || r.status === "SPENT") && <div className="muted">{t.consent.uses}: {r.uses - r.usesLeft} / {r.uses}</div>}
+                        {r.status === "REFUSED" && r.refusal && <div className="muted">{r.refusal}</div>}</td>
                       <td>{r.status === "PENDING" ? <DecideConsent requestId={r.id} /> : r.status === "APPROVED" ? <RevokeConsent requestId={r.id} /> : null}</td>
                     </tr>
                   ))}
@@ -35,7 +43,7 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
             <section className="panel">
               <h2>{t.consent.deliveredAt}</h2>
               <table data-testid="deliveries"><tbody>{box.deliveries.map((d) => (
-                <tr key={d.envelopeHash}><td>{when(d.deliveredAt)}</td><td>{box.requests.find((r) => r.id === d.requestId)?.buyer}</td><td className="muted">{t.consent.envelopeHash}: <code>{d.envelopeHash.slice(0, 16)}…</code></td>
+                <tr key={d.envelopeHash}><td>{when(d.deliveredAt)}</td><td>{(() => { const r = box.requests.find((x) => x.id === d.requestId); return r ? name(r.buyer, r.buyerZh) : ""; })()}</td><td className="muted">{t.consent.envelopeHash}: <code>{d.envelopeHash.slice(0, 16)}…</code></td>
                   <td>{d.ledgerEntryId && <LedgerProof entryId={d.ledgerEntryId} mustContain={d.envelopeHash} />}</td></tr>
               ))}</tbody></table>
             </section>

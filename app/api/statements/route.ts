@@ -1,13 +1,13 @@
 /**
  * GET /api/statements?period=2026-11[&format=pdf]: the active organisation's statement (its
- * postings in the period) as CSV or PDF.
+ * postings in the period) as CSV or PDF (bilingual, server/money/pdf.ts).
  * GET /api/statements?invoice=<orderId>: a buyer's invoice for a paid order (PDF).
  * The API procedures check who may see what.
  */
 import { TRPCError } from "@trpc/server";
 import { contextFromRequest } from "@/server/api/http";
 import { createCaller } from "@/server/api/root";
-import { decimal, tablePdf } from "@/server/money/pdf";
+import { decimal, invoicePdf, statementPdf } from "@/server/money/pdf";
 
 export const dynamic = "force-dynamic";
 
@@ -23,26 +23,13 @@ export async function GET(req: Request) {
     const invoiceOf = params.get("invoice");
     if (invoiceOf) {
       const inv = await caller.money.invoice({ orderId: invoiceOf });
-      return pdfResponse(await tablePdf({
-        title: `Invoice ${inv.number}`,
-        head: [`Buyer: ${inv.buyer} (${inv.buyerOrgId})`, `Order ${inv.orderId}, paid ${inv.paidAt.toISOString().slice(0, 10)} via ${inv.provider}`],
-        columns: [{ label: "item", x: 40 }, { label: "queries", x: 330 }, { label: `amount (${inv.currency.toUpperCase()})`, x: 420 }],
-        rows: [[inv.item, String(inv.quantity), decimal(inv.amountMinor)], ...(inv.refundedMinor > 0n ? [["refunded", "", decimal(-inv.refundedMinor)]] : [])],
-        foot: [`Total ${decimal(inv.amountMinor - inv.refundedMinor)} ${inv.currency.toUpperCase()}`, `Delivered so far: ${inv.delivered} of ${inv.quantity} queries`],
-      }), `invoice-${inv.number}.pdf`);
+      return pdfResponse(await invoicePdf(inv), `invoice-${inv.number}.pdf`);
     }
     const period = params.get("period") ?? undefined;
     const { period: p, rows } = await caller.money.statement(period ? { period } : undefined);
     if (params.get("format") === "pdf") {
       const org = ctx.active!.organisation;
-      const totals = new Map<string, bigint>();
-      for (const r of rows) totals.set(`${r.account} ${r.currency.toUpperCase()}`, (totals.get(`${r.account} ${r.currency.toUpperCase()}`) ?? 0n) + r.amountMinor);
-      return pdfResponse(await tablePdf({
-        title: `Statement ${p}`, head: [`${org.name} (${org.id})`, "Debits +, credits -."],
-        columns: [{ label: "date", x: 40 }, { label: "kind", x: 150 }, { label: "account", x: 215 }, { label: "amount", x: 330 }, { label: "currency", x: 400 }, { label: "order / query", x: 450 }],
-        rows: rows.map((r) => [r.at.toISOString().slice(0, 19).replace("T", " "), r.kind, r.account, decimal(r.amountMinor), r.currency.toUpperCase(), (r.queryId ?? r.orderId ?? "").slice(0, 13)]),
-        foot: [...totals].map(([k, v]) => `${k}: ${decimal(v)}`),
-      }), `statement-${p}.pdf`);
+      return pdfResponse(await statementPdf({ period: p, organisation: { id: org.id, name: org.nameZh ? `${org.nameZh} ${org.name}` : org.name }, rows }), `statement-${p}.pdf`);
     }
     const lines = [["date", "kind", "account", "amount", "currency", "order", "query"].join(",")];
     for (const r of rows) lines.push([r.at.toISOString(), r.kind, r.account, decimal(r.amountMinor), r.currency.toUpperCase(), r.orderId, r.queryId].map(csv).join(","));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { consentDraft, consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
 import { bindSubjectKey, bindSubjectKeyInput, subjectNodes } from "../../consent/subject-keys";
 import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
+import { requestForPerson, safeBox } from "../../consent/safe-box";
 import { buyerProcedure, subjectProcedure } from "../trpc";
 
 const status = z.enum(["PENDING", "APPROVED", "REFUSED", "REVOKED", "SPENT", "EXPIRED"]);
@@ -11,6 +12,11 @@ const requestRow = z.object({
   uses: z.number().int(), usesLeft: z.number().int(), status, createdAt: z.date(), decidedAt: z.date().nullable(),
 });
 const requestSelect = { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true } as const;
+
+const personRequest = requestRow.extend({
+  refusal: z.string().nullable(), buyer: z.string(), buyerZh: z.string().nullable(), resource: z.string(), resourceZh: z.string().nullable(),
+  holder: z.string(), holderZh: z.string().nullable(), fieldLabels: z.array(z.object({ name: z.string(), label: z.string().nullable(), labelZh: z.string().nullable() })), buyerSuspended: z.boolean(),
+});
 
 export const buyerConsentRouter = {
   /** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what can be asked for. */
@@ -49,27 +55,13 @@ export const subjectConsentRouter = {
     .output(z.object({
       /** null until the person's identity is verified: nobody can ask for their records yet */
       subjectRef: z.string().nullable(),
-      requests: z.array(requestRow.extend({ buyer: z.string(), resource: z.string(), holder: z.string() })),
+      requests: z.array(personRequest),
       deliveries: z.array(z.object({ requestId: z.string(), envelopeHash: z.string(), ledgerEntryId: z.string().nullable(), deliveredAt: z.date() })),
     }))
-    .query(async ({ ctx }) => {
-      const subjectRef = (await ctx.prisma.subjectIdentity.findUnique({ where: { userId: ctx.user.id } }))?.subjectRef ?? null;
-      if (!subjectRef) return { subjectRef: null, requests: [], deliveries: [] };
-      const requests = await ctx.prisma.consentRequest.findMany({ where: { subjectRef }, orderBy: { createdAt: "desc" }, take: 200, select: { ...requestSelect, buyerOrgId: true } });
-      const [orgs, resources, deliveries] = await Promise.all([
-        ctx.prisma.organisation.findMany({ where: { id: { in: requests.map((r) => r.buyerOrgId) } }, select: { id: true, name: true } }),
-        ctx.prisma.dataResource.findMany({ where: { id: { in: requests.map((r) => r.resourceId) } }, select: { id: true, name: true, holder: { select: { name: true } } } }),
-        ctx.prisma.envelopeDelivery.findMany({ where: { requestId: { in: requests.map((r) => r.id) } }, orderBy: { deliveredAt: "desc" }, select: { requestId: true, envelopeHash: true, ledgerEntryId: true, deliveredAt: true } }),
-      ]);
-      return {
-        subjectRef,
-        requests: requests.map(({ buyerOrgId, ...r }) => {
-          const res = resources.find((x) => x.id === r.resourceId);
-          return { ...r, buyer: orgs.find((o) => o.id === buyerOrgId)?.name ?? "—", resource: res?.name ?? "—", holder: res?.holder.name ?? "—" };
-        }),
-        deliveries,
-      };
-    }),
+    .query(({ ctx }) => safeBox(ctx.prisma, ctx.user.id)),
+  /** One request as the consent page (a phone, after scanning the QR code) shows it. */
+  consentRequest: subjectProcedure.input(z.object({ requestId: z.uuid() })).output(personRequest.extend({ nodeId: z.string().nullable() }))
+    .query(({ ctx, input }) => requestForPerson(ctx.prisma, { userId: ctx.user.id, requestId: input.requestId })),
   /** The holders' nodes keeping person-level records, and the keys this person linked at each. */
   nodes: subjectProcedure
     .output(z.array(z.object({ nodeId: z.string(), nodeKey: z.string(), name: z.string(), holder: z.string(), holderZh: z.string().nullable(), keys: z.array(z.string()) })))

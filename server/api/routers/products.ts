@@ -2,7 +2,9 @@
 import { z } from "zod";
 import { createProductFromResources, productDraftInput } from "../../products/from-resources";
 import { pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
-import { termsSchema } from "../../products/schemas";
+import { reviewQueue } from "../../products/page";
+import { sharesSchema, termsSchema } from "../../products/schemas";
+import { productDetails } from "./catalog";
 import { developerProcedure, operatorProcedure } from "../trpc";
 
 const status = z.enum(["DRAFT", "SUBMITTED", "REJECTED", "LISTED", "PAUSED"]);
@@ -29,10 +31,10 @@ export const developerProductRouter = {
 };
 
 export const operatorProductRouter = {
-  reviewQueue: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
-    where: { status: "SUBMITTED" }, orderBy: { createdAt: "asc" },
-    select: productSelect,
-  })),
+  reviewQueue: operatorProcedure.output(z.array(z.object({
+    id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), createdAt: z.date(),
+    details: productDetails.extend({ shares: sharesSchema.nullable() }).nullable(),
+  }))).query(({ ctx }) => reviewQueue(ctx.prisma)),
   listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
     where: { status: "LISTED" }, orderBy: { createdAt: "desc" }, take: 200,
     select: productSelect,

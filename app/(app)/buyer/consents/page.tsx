@@ -12,7 +12,7 @@ export default async function ConsentsPage() {
   const base = process.env.NEXTAUTH_URL ?? "http://localhost:3000";
   const qr: Record<string, { url: string; svg: string }> = {};
   for (const r of requests.filter((x) => x.status === "PENDING")) {
-    const url = `${base}/subject?request=${r.id}`;
+    const url = `${base}/consent/${r.id}`;
     qr[r.id] = { url, svg: await QRCode.toString(url, { type: "svg", margin: 1, errorCorrectionLevel: "M" }) };
   }
   return (

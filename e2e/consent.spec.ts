@@ -17,21 +17,25 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   const link = await row.getByRole("link", { name: "Approval link" }).getAttribute("href");
   await signOut(page);
 
-  // Zhang Wei opens the link (or scans the QR code). First she links her own key (made in this
-  // browser, never readable) at each holder with the activation code that holder gave her.
+  // Zhang Wei first links her own key (made in this browser, never readable) at each holder, in
+  // her safe box, with the activation code that holder gave her.
   await signIn(page, "zhang.wei@quancheng.example");
-  await page.goto(link!);
+  await page.goto("/subject");
   for (const [holder, name] of [["jinan-social-security", "Jinan Social Insurance Center"], ["jinan-housing-fund", "Jinan Housing Provident Fund Center"]] as const) {
     const linkRow = page.getByTestId("linked-holders").locator("li", { hasText: name });
     await linkRow.getByLabel("Activation code").fill(await nodeCode(holder, "activation", "QC-SUBJ-0001"));
     await linkRow.getByRole("button", { name: "Link my key" }).click();
     await expect(page.getByTestId("linked-holders").locator("li", { hasText: name })).toContainText("linked (this browser)");
   }
-  // Then she approves once: her key signs the consent, naming the bank's envelope key she is shown.
-  const ask = page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first();
+  // Then she opens the link (or scans the QR code) and approves once: her key signs the consent,
+  // naming the bank's envelope key she is shown.
+  await page.goto(link!);
+  const ask = page.getByTestId("consent-request");
   await expect(ask).toContainText("mortgage underwriting");
   await expect(ask.getByTestId("envelope-key")).toContainText("Will be sealed to the buyer's key");
-  await ask.getByRole("button", { name: "Approve (once)" }).click();
+  await ask.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(ask.getByTestId("consent-outcome")).toContainText("You approved this request.");
+  await page.goto("/subject");
   await expect(page.getByTestId("safe-box").locator("tr", { hasText: "Quancheng Commercial Bank" }).first()).toContainText("approved");
   await signOut(page);
 

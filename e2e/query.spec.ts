@@ -1,7 +1,8 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 
 test("an insurer runs an encrypted query across three hospitals and decrypts it in the browser", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   await page.goto("/signin");
   await page.getByLabel("Email").fill("insurer@quancheng.example");
   await page.getByLabel("Password").fill("quancheng-demo-2026");
@@ -33,4 +34,29 @@ test("an insurer runs an encrypted query across three hospitals and decrypts it 
   expect(largest[3]).toBeGreaterThan(500);
   expect(largest[3]).toBeLessThan(5000);
   expect(sent.some((body) => body.includes(stored.secretKey.slice(0, 64)))).toBe(false);
+  // Every released group is charted (not a first few), with a note on the noise.
+  await expect(page.getByTestId("result-chart")).toHaveAttribute("data-bars", String(released.length));
+  await expect(page.getByTestId("result-chart").locator("svg")).toBeVisible();
+  await expect(page.getByTestId("dp-note")).toContainText("differential privacy, ε = 1");
+
+  // The result survives a reload: the stored ciphertexts are decrypted again here.
+  await page.reload();
+  await expect(page.getByTestId("job-status")).toHaveText("done");
+  await expect(page.getByTestId("results").locator("tbody tr")).toHaveCount(60);
+  const again = await page.getByTestId("results").locator("tbody tr").filter({ hasNot: page.locator("em") }).evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => Number(td.textContent!.replace(/,/g, "")))));
+  expect(again).toEqual(released);
+  // …and is exported as CSV and JSON.
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+  const lines = (await readFile(await csv.path(), "utf8")).replace(/^\uFEFF/, "").trim().split(/\r\n/);
+  expect(lines[0]).toBe("district,age,count,AVG(claim_amount),suppressed");
+  expect(lines).toHaveLength(61);
+  const [json] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download JSON" }).click()]);
+  const doc = JSON.parse(await readFile(await json.path(), "utf8")) as { rows: Record<string, unknown>[]; epsilon: number };
+  expect(doc.rows).toHaveLength(60);
+  expect(doc.epsilon).toBe(1);
+  // The buyer's home lists it, and reopens it.
+  await page.goto("/buyer");
+  await page.getByTestId("recent-queries").getByRole("link", { name: "Open the result" }).first().click();
+  await expect(page.getByTestId("results").locator("tbody tr")).toHaveCount(60);
 });

@@ -4,13 +4,14 @@
  * console; each sees only the accounts its role may see (checked on the server).
  */
 import type { BudgetRow } from "@/server/queries/budgets";
-import type { Dictionary } from "../i18n/dictionaries";
+import type { Dictionary, Locale } from "../i18n/dictionaries";
 import { fill } from "../i18n/dictionaries";
+import { date, epsilon } from "../_lib/format";
 
-export function PrivacyBudgets({ rows, t, locale, show }: { rows: BudgetRow[]; t: Dictionary; locale: string; show: "buyer" | "holder" | "all" }) {
+export function PrivacyBudgets({ rows, t, locale, show }: { rows: BudgetRow[]; t: Dictionary; locale: Locale; show: "buyer" | "holder" | "all" }) {
   const name = (x: { name: string; nameZh: string | null }) => (locale === "zh" && x.nameZh ? x.nameZh : x.name);
-  const eps = (e: number) => e.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB", { maximumFractionDigits: 3 });
-  const day = (d: Date | null) => (d ? new Date(d).toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB") : "—");
+  const eps = (e: number) => epsilon(e, locale);
+  const day = (d: Date | null) => (d ? date(new Date(d), locale) : "—");
   return (
     <section className="panel" data-testid="privacy-budgets">
       <h2>{t.budgets.title}</h2>

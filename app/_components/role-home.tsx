@@ -5,6 +5,7 @@ import { fill } from "../i18n/dictionaries";
 import { getDictionary } from "../i18n/server";
 import { Refusal } from "./refusal";
 import { orgLabel } from "./shell";
+import { date } from "../_lib/format";
 
 const homeOf = {
   HOLDER: (c) => c.holder.home(), DEVELOPER: (c) => c.developer.home(), OPERATOR: (c) => c.operator.home(),
@@ -17,14 +18,14 @@ export async function RoleHome(props: { role: MarketRoleName; children?: React.R
   const home = (await unlessForbidden(homeOf[props.role](caller))) as Awaited<ReturnType<typeof homeOf.HOLDER>> | null;
   if (!home) return <Refusal ctx={ctx} role={props.role} t={t} locale={locale} />;
   const org = ctx.active!.organisation;
-  const date = (d: Date | null) => (d ? d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB") : t.home.never);
+  const day = (d: Date | null) => (d ? date(d, locale) : t.home.never);
   return (
     <>
       <h1 data-testid="role-home">{fill(t.home.title, { role: t.roles[props.role] })}</h1>
       <dl className="panel grid">
         <div className="stat"><dt>{t.home.org}</dt><dd>{orgLabel(org, locale)}</dd></div>
         <div className="stat"><dt>{t.home.members}</dt><dd>{home.memberCount}</dd></div>
-        <div className="stat"><dt>{t.home.granted}</dt><dd>{date(home.grantedAt)}</dd></div>
+        <div className="stat"><dt>{t.home.granted}</dt><dd>{day(home.grantedAt)}</dd></div>
       </dl>
       {props.children ?? <p className="panel empty">{t.home.empty[props.role]}</p>}
     </>

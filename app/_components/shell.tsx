@@ -4,6 +4,7 @@ import { roleHome } from "@/server/accounts/roles";
 import type { Context } from "@/server/api/trpc";
 import { fill, type Dictionary, type Locale } from "../i18n/dictionaries";
 import { LangSwitch, OrgSwitcher, SignOutButton } from "./controls";
+import { dateTime } from "../_lib/format";
 
 export function orgLabel(o: { name: string; nameZh: string | null }, locale: Locale) {
   return locale === "zh" && o.nameZh ? o.nameZh : o.name;
@@ -38,7 +39,7 @@ export function Shell(props: { ctx: Context; t: Dictionary; locale: Locale; susp
         <div className="banner" role="alert" data-testid="suspension-banner">
           <strong>{fill(t.shell.suspended, {
             org: orgLabel(ctx.active.organisation, locale), reason: props.suspension.reason,
-            since: props.suspension.createdAt.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB"),
+            since: dateTime(props.suspension.createdAt, locale),
           })}</strong>
           <div>{t.shell.suspendedEffect}</div>
         </div>

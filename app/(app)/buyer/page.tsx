@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { RoleHome } from "../../_components/role-home";
-import { orgLabel } from "../../_components/shell";
+import { money } from "../../_lib/format";
+import { RecentQueries } from "./query/recent";
 import { getDictionary } from "../../i18n/server";
 
 export default async function BuyerHome() {
@@ -13,8 +14,8 @@ export default async function BuyerHome() {
         <dl className="panel grid" data-testid="figures">
           <div className="stat"><dt>{t.figures.activeOrders}</dt><dd>{figures.activeOrders}</dd></div>
           <div className="stat"><dt>{t.figures.queries}</dt><dd>{figures.queries}</dd></div>
-          <div className="stat"><dt>{t.money.spent}</dt><dd>¥{(figures.chargedMinor / 100).toFixed(2)}</dd></div>
-          <div className="stat"><dt>{t.money.prepaid}</dt><dd>¥{(figures.prepaidMinor / 100).toFixed(2)}</dd></div>
+          <div className="stat"><dt>{t.money.spent}</dt><dd>{money(figures.chargedMinor, locale)}</dd></div>
+          <div className="stat"><dt>{t.money.prepaid}</dt><dd>{money(figures.prepaidMinor, locale)}</dd></div>
         </dl>
       )}
       {queries && (
@@ -23,21 +24,7 @@ export default async function BuyerHome() {
           <p className="muted">{t.query.consoleIntro}</p>
           <p className="chips"><Link className="primary" href="/buyer/query">{t.query.open}</Link> <Link className="primary" href="/buyer/orders">{t.orders.title}</Link> <Link className="primary" href="/buyer/consents">{t.consent.title}</Link></p>
           <h2>{t.query.recent}</h2>
-          {queries.length === 0 ? <p className="muted">{t.query.none}</p> : (
-            <table data-testid="recent-queries">
-              <thead><tr><th>{t.query.product}</th><th>{t.query.when}</th><th>ε</th><th>{t.query.state}</th></tr></thead>
-              <tbody>
-                {queries.map((q) => (
-                  <tr key={q.id}>
-                    <td>{orgLabel(q.product, locale)}</td>
-                    <td>{q.createdAt.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB")}</td>
-                    <td>{q.epsilon || "—"}</td>
-                    <td>{t.query.status[q.status]}{q.error ? `: ${q.error}` : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {queries.length === 0 ? <p className="muted">{t.query.none}</p> : <RecentQueries queries={queries} t={t} locale={locale} bare />}
         </section>
       )}
     </RoleHome>

@@ -6,6 +6,7 @@ import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
 import { ActWithReason } from "../_decide";
+import { splitList } from "../../_lib/format";
 
 export function PostDemandForm() {
   const { t } = useI18n();
@@ -23,7 +24,7 @@ export function PostDemandForm() {
       setDone(null);
       post.mutate({
         title: String(f.get("title")), description: String(f.get("description")), purpose: String(f.get("purpose")),
-        fields: String(f.get("fields") ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+        fields: splitList(String(f.get("fields") ?? "")),
         budgetMinor: budget ? Math.round(Number(budget) * 100) : undefined, deadline: new Date(String(f.get("deadline"))),
       });
     }}>

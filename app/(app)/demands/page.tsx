@@ -2,13 +2,14 @@ import { api, getContext, unlessForbidden } from "@/server/api/rsc";
 import { Refusal } from "../../_components/refusal";
 import { getDictionary } from "../../i18n/server";
 import { CloseDemand, OfferForm, PostDemandForm } from "./forms";
+import { date } from "../../_lib/format";
 
 /** Demands: buyers post them here; holders and developers see the ones matched to them and answer. */
 export default async function DemandsPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
   const [mine, matched] = await Promise.all([unlessForbidden(caller.demand.mine()), unlessForbidden(caller.demand.matched())]);
   if (!mine && !matched) return <Refusal ctx={ctx} role="BUYER" t={t} locale={locale} />;
-  const day = (d: Date | null) => (d ? d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB") : "—");
+  const day = (d: Date | null) => (d ? date(d, locale) : "—");
   return (
     <>
       <h1>{t.demands.title}</h1>

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
+import { splitList } from "../../_lib/format";
 
 export function BuildProductForm({ resources, policyTemplate }: { resources: { id: string; title: string; sharing: string | null }[]; policyTemplate: string }) {
   const { t } = useI18n();
@@ -51,7 +52,7 @@ export function TermsForm({ productId }: { productId: string }) {
       save.mutate({
         productId, pricing: { model: "PER_QUERY", priceMinor: Math.round(Number(f.get("price")) * 100) },
         shares: { developerBps: pct("developer"), operatorBps: pct("operator"), holdersBps: pct("holders") },
-        licence: String(f.get("licence")), purposes: String(f.get("purposes")).split(",").map((s) => s.trim()).filter(Boolean),
+        licence: String(f.get("licence")), purposes: splitList(String(f.get("purposes"))),
       });
     }}>
       <label>{t.products.pricePerQuery}<input name="price" type="number" step="0.01" min="0.01" required /></label>

@@ -4,23 +4,24 @@ import { PayoutSetup } from "../_payouts";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
 import { BuildProductForm, PauseResume, SubmitProduct, TermsForm } from "./forms";
+import { money as moneyText } from "../../_lib/format";
 
 export default async function DeveloperHome() {
   const [{ t, locale }, caller] = await Promise.all([getDictionary(), api()]);
-  const [products, usage, money] = await Promise.all([
+  const [products, usage, earnings] = await Promise.all([
     unlessForbidden(caller.developer.products()), unlessForbidden(caller.developer.usage()), unlessForbidden(caller.developer.earnings()),
   ]);
-  const yuan = (minor: number) => `¥${(minor / 100).toFixed(2)}`;
+  const yuan = (minor: number) => moneyText(minor, locale);
   const resources = products ? await caller.catalog.search({ kind: "RESOURCE", pageSize: 100, sort: "newest" }) : null;
   return (
     <RoleHome role="DEVELOPER">
       {products && resources && (
         <>
-          {money && (
+          {earnings && (
             <dl className="panel grid" data-testid="figures">
-              <div className="stat"><dt>{t.money.earned}</dt><dd>{yuan(money.earnedMinor)}</dd></div>
-              <div className="stat"><dt>{t.money.paidOut}</dt><dd>{yuan(money.paidOutMinor)}</dd></div>
-              <div className="stat"><dt>{t.money.owed}</dt><dd>{yuan(money.owedMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.earned}</dt><dd>{yuan(earnings.earnedMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.paidOut}</dt><dd>{yuan(earnings.paidOutMinor)}</dd></div>
+              <div className="stat"><dt>{t.money.owed}</dt><dd>{yuan(earnings.owedMinor)}</dd></div>
               <div className="stat"><dt>{t.money.statement}</dt><dd><a href="/api/statements" download>CSV</a> · <a href="/api/statements?format=pdf" download>PDF</a></dd></div>
               <div className="stat"><dt>{t.money.payoutTo}</dt><dd><PayoutSetup /></dd></div>
             </dl>

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { money } from "../../_lib/format";
+import { dateTime, money } from "../../_lib/format";
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { PayoutSetup } from "../_payouts";
 import { PrivacyBudgets } from "../../_components/privacy-budgets";
@@ -14,7 +14,7 @@ export default async function HolderHome() {
   const [nodes, approvals, figures, budgets] = await Promise.all([
     unlessForbidden(caller.holder.nodes()), unlessForbidden(caller.holder.approvals()), unlessForbidden(caller.holder.figures()), unlessForbidden(caller.holder.privacyBudgets()),
   ]);
-  const when = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : t.nodes.never);
+  const when = (d: Date | null) => (d ? dateTime(d, locale) : t.nodes.never);
   return (
     <RoleHome role="HOLDER">
       {figures && (

@@ -10,6 +10,7 @@ import { fromHex, leafHash, verifyCheckpoint, verifyInclusion } from "@/sdk/ledg
 import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
+import { dateTime, epsilon, money } from "../../_lib/format";
 
 const families = ["resource", "product", "demand", "order", "query", "consent", "envelope", "payment", "settlement", "payout", "supervision"] as const;
 const utf8 = new TextEncoder();
@@ -51,7 +52,14 @@ export function LedgerFeed({ mode, orgs }: { mode: "all" | "mine"; orgs: Record<
     return out;
   }, [cp, proofs.data, rows, signatureOk]);
 
-  const time = (d: Date) => d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB");
+  const time = (d: Date) => dateTime(d, locale);
+  // Facts read as people read them: money in yuan, ε in decimals, hashes folded (the full value on hover).
+  const fact = (k: string, v: unknown) => {
+    if (typeof v === "number" && /Minor$/.test(k)) return money(v, locale);
+    if (typeof v === "number" && /^epsilon/i.test(k)) return epsilon(v, locale);
+    if (typeof v === "string" && v.length > 20) return <code title={v}>{v.slice(0, 10)}…</code>;
+    return String(v);
+  };
   const who = (id: string | null) => (id ? orgs[id] ?? `${id.slice(0, 8)}…` : t.ledger.market);
   return (
     <section className="panel">
@@ -64,7 +72,7 @@ export function LedgerFeed({ mode, orgs }: { mode: "all" | "mine"; orgs: Record<
       )}
       <div style={{ display: "flex", gap: ".5rem", flexWrap: "wrap" }}>
         <label>{t.ledger.type}<select value={type} onChange={(e) => { setType(e.target.value); setBefore(undefined); }}>
-          <option value="">{t.ledger.any}</option>{families.map((f) => <option key={f} value={f}>{f}</option>)}
+          <option value="">{t.ledger.any}</option>{families.map((f) => <option key={f} value={f}>{t.eventFamilies[f]}</option>)}
         </select></label>
         {mode === "all" && (
           <label>{t.ledger.actor}<select value={actorOrgId} onChange={(e) => { setActor(e.target.value); setBefore(undefined); }}>
@@ -85,9 +93,9 @@ export function LedgerFeed({ mode, orgs }: { mode: "all" | "mine"; orgs: Record<
                 <tr key={r.index} data-status={s}>
                   <td>{r.index}</td>
                   <td>{time(r.createdAt)}</td>
-                  <td><code>{r.type}</code>{r.objectId && <div className="muted">{r.objectId.slice(0, 8)}…</div>}</td>
+                  <td>{t.events[r.type as keyof typeof t.events] ?? r.type}<div className="muted"><code title={r.objectId ?? undefined}>{r.type}{r.objectId ? ` ${r.objectId.slice(0, 8)}…` : ""}</code></div></td>
                   <td>{who(r.actorOrgId)}</td>
-                  <td className="muted" style={{ fontSize: ".8rem", wordBreak: "break-all" }}>{facts ? Object.entries(facts).map(([k, v]) => `${k}: ${typeof v === "string" && v.length > 20 ? `${v.slice(0, 12)}…` : String(v)}`).join(" · ") : ""}</td>
+                  <td className="muted" style={{ fontSize: ".8rem" }}>{facts ? Object.entries(facts).map(([k, v], i) => <span key={k}>{i > 0 && " · "}{k}: {fact(k, v)}</span>) : ""}</td>
                   <td className={s === "failed" ? "error" : ""} title={cp ? fill(t.ledger.verifiedTitle, { size: cp.size }) : ""}>{t.ledger[s]}</td>
                 </tr>
               );

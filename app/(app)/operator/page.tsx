@@ -1,7 +1,7 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
 import { ProductFacts } from "../../_components/product-facts";
 import { RoleHome } from "../../_components/role-home";
-import { dateTime, money } from "../../_lib/format";
+import { date, dateTime, money } from "../../_lib/format";
 import { fill } from "../../i18n/dictionaries";
 import { getDictionary } from "../../i18n/server";
 import { PauseListed, ReviewActions } from "./review";
@@ -16,7 +16,7 @@ export default async function OperatorHome() {
   ]);
   const yuan = (minor: bigint) => money(minor, locale);
   const total = (...accounts: string[]) => settlement ? settlement.totals.filter((x) => accounts.includes(x.account)).reduce((a, x) => a + x.amountMinor, 0n) : 0n;
-  const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
+  const day = (d: Date) => date(d, locale);
   return (
     <RoleHome role="OPERATOR">
       {queue && (

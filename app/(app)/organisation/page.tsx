@@ -3,6 +3,7 @@ import { api, getContext } from "@/server/api/rsc";
 import { orgLabel } from "../../_components/shell";
 import { getDictionary } from "../../i18n/server";
 import { InviteForm, MemberRoleSelect } from "./forms";
+import { date } from "../../_lib/format";
 
 export default async function OrganisationPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
@@ -10,7 +11,7 @@ export default async function OrganisationPage() {
   const { members, invitations } = await caller.organisation.members();
   const admin = canManageMembers(ctx.active.role);
   const org = ctx.active.organisation;
-  const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
+  const day = (d: Date) => date(d, locale);
   return (
     <>
       <h1>{orgLabel(org, locale)}</h1>

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { AuditTable, RequestAudit, shortId, useAudits } from "../../_components/audits";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";
+import { dateTime } from "../../_lib/format";
 
 export function AuditsConsole({ orgs }: { orgs: Record<string, string> }) {
   const { t, locale } = useI18n();
@@ -14,7 +15,7 @@ export function AuditsConsole({ orgs }: { orgs: Record<string, string> }) {
   const audits = useAudits({ flagged: flagged || undefined, limit: 100 });
   const label = (x: { name: string; nameZh: string | null }) => (locale === "zh" && x.nameZh ? x.nameZh : x.name);
   const products = Object.fromEntries((queries.data ?? []).map((q) => [q.id, label(q.product)]));
-  const time = (d: Date | null) => (d ? d.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB") : "—");
+  const time = (d: Date | null) => (d ? dateTime(d, locale) : "—");
   return (
     <section className="panel" data-testid="audits">
       <h2>{t.audits.title}</h2>

@@ -22,7 +22,7 @@ export function ConsentAnswer({ request: r, subjectRef, locale }: { request: Req
   const [answered, setAnswered] = useState<string | null>(null);
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState("");
-  const { draft, nodes, decide } = useDecideConsent(r.id, setAnswered);
+  const { draft, nodes, decide, envelopeKey: ek } = useDecideConsent(r.id, setAnswered);
   const [linked, setLinked] = useState<boolean | null>(null);
   const nodeKeys = nodes.data?.find((n) => n.nodeId === r.nodeId)?.keys;
   useEffect(() => { if (nodeKeys) void linkedKey(nodeKeys).then((k) => setLinked(!!k)); }, [nodeKeys]);
@@ -39,6 +39,7 @@ export function ConsentAnswer({ request: r, subjectRef, locale }: { request: Req
         <div><dt>{t.consentPage.uses}</dt><dd>{fill(r.uses === 1 ? t.consentPage.once : t.consentPage.times, { n: r.uses })}</dd></div>
       </dl>
       <p className="muted">{t.consentPage.sealed}</p>
+      {ek && status === "PENDING" && <p className="muted" data-testid="envelope-key">{t.consent.sealedTo} <code>{ek.slice(0, 8)} {ek.slice(8, 16)}</code></p>}
 
       {status === "PENDING" && r.buyerSuspended && <p className="error" role="alert" data-testid="requester-suspended">{fill(t.consentPage.suspended, { buyer })}</p>}
 

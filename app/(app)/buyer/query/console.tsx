@@ -11,11 +11,13 @@ import type { AppRouter } from "@/server/api/root";
 import { vectorLength } from "@/computation/protocol";
 import { decodeResult, type ResultRow } from "@/sdk/decode";
 import { QueryAudits } from "../../../_components/audits";
+import { epsilon as epsilonText } from "../../../_lib/format";
 import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../../trpc";
 import { currentKey, QUERY_SIGNER } from "../../../_lib/signer";
 import { submitSignedQuery } from "@/sdk/signed-query";
+import { ResultChart } from "./chart";
 
 type Product = inferRouterOutputs<AppRouter>["buyer"]["products"][number];
 type Keys = { publicKey: string; secretKey: string; createdAt: string };
@@ -34,7 +36,14 @@ function useKeys() {
   return { keys, save };
 }
 
-export function QueryConsole({ products }: { products: Product[] }) {
+/** A job to reopen: its id is kept in the address (?job=…), so a reload or a link brings the result back. */
+function rememberJob(id: string) {
+  const url = new URL(window.location.href);
+  url.searchParams.set("job", id);
+  window.history.replaceState(null, "", url);
+}
+
+export function QueryConsole({ products, initialJobId }: { products: Product[]; initialJobId?: string | null }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const { keys, save } = useKeys();
@@ -45,7 +54,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
   const [measures, setMeasures] = useState<string[]>(["claim_amount:AVG"]);
   const [filters, setFilters] = useState<Record<string, Filter | undefined>>({});
   const [epsilon, setEpsilon] = useState(1);
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(initialJobId ?? null);
 
   const client = useTRPCClient();
   const [signer, setSigner] = useState<string | null>(null);
@@ -57,7 +66,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
       setSigner(key.thumbprint);
       return submitSignedQuery(client, { ...o, signer: { privateKey: key.pair.privateKey, thumbprint: key.thumbprint }, idempotencyKey: crypto.randomUUID() });
     },
-    onSuccess: (j) => setJobId(j.id),
+    onSuccess: (j) => { setJobId(j.id); rememberJob(j.id); },
   });
   const job = useQuery(trpc.buyer.query.queryOptions({ jobId: jobId ?? "00000000-0000-4000-8000-000000000000" }, {
     enabled: jobId !== null,
@@ -172,6 +181,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
       <section className="panel" aria-live="polite">
         <h2>{t.query.results}</h2>
         {!jobId && <p className="muted">{t.query.none}</p>}
+        {job.error && <p className="error" role="alert">{errorText(t, job.error)}</p>}
         {job.data && <JobView job={job.data} secretKey={keys?.secretKey ?? null} />}
       </section>
     </div>
@@ -181,7 +191,7 @@ export function QueryConsole({ products }: { products: Product[] }) {
 type Job = inferRouterOutputs<AppRouter>["buyer"]["query"];
 
 function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [rows, setRows] = useState<ResultRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -204,10 +214,11 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
       <p>
         <span className="chip" data-testid="job-status">{t.query.status[job.status]}</span>{" "}
         {job.status !== "SUCCEEDED" && job.status !== "FAILED" && <progress value={job.progress} max={100} />}
-        {" "}{job.epsilon > 0 && fill(t.query.spent, { e: job.epsilon })}
-        {budget && <> · {fill(t.query.left, { e: Math.max(0, budget.total - budget.spent).toFixed(2), total: budget.total })}</>}
+        {" "}{job.epsilon > 0 && fill(t.query.spent, { e: epsilonText(job.epsilon, locale) })}
+        {budget && <> · {fill(t.query.left, { e: epsilonText(Math.max(0, budget.total - budget.spent), locale), total: epsilonText(budget.total, locale) })}</>}
       </p>
       {job.error && <p className="error" role="alert">{job.error}</p>}
+      {job.status === "SUCCEEDED" && !secretKey && <p className="error" role="alert">{t.query.noKeyToOpen}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {rows && <ResultTable job={job} rows={rows} />}
       {job.status === "SUCCEEDED" && <QueryAudits queryId={job.id} />}
@@ -215,35 +226,73 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
   );
 }
 
-function ResultTable({ job, rows }: { job: Job; rows: ResultRow[] }) {
-  const { t } = useI18n();
+/** The result as plain data (what CSV and JSON exports hold): one record per group, suppressed ones marked. */
+export function resultRecords(job: Job, rows: ResultRow[]) {
   const outs = job.planned.outputs;
   const dims = (job.planned.plan as { groupBy: { name: string }[] }).groupBy.map((d) => d.name);
+  const header = [...dims, "count", ...outs.map((o) => `${o.aggregate}(${o.column})`), "suppressed"];
+  const records = rows.map((r) => [
+    ...r.labels, r.suppressed ? null : r.count.toString(),
+    ...outs.map((_, j) => { const v = r.suppressed ? null : r.values[j] ?? null; return Array.isArray(v) ? v.map(String).join(" ") : v; }),
+    r.suppressed,
+  ]);
+  return { header, records };
+}
+
+function download(name: string, type: string, body: string) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([body], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+const csvCell = (v: unknown) => { const s = v === null || v === undefined ? "" : String(v); return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s; };
+
+function ResultTable({ job, rows }: { job: Job; rows: ResultRow[] }) {
+  const { t, locale } = useI18n();
+  const outs = job.planned.outputs;
+  const dims = (job.planned.plan as { groupBy: { name: string }[] }).groupBy.map((d) => d.name);
+  const value = (l: string) => t.values[l as keyof typeof t.values] ?? l;
   const firstNumeric = outs.findIndex((o) => o.aggregate !== "HISTOGRAM");
-  const chart = useMemo(() => rows.filter((r) => !r.suppressed).map((r) => ({ label: r.labels.join(" · ") || t.query.total, v: firstNumeric >= 0 ? (r.values[firstNumeric] as number | null) ?? 0 : Number(r.count) })), [rows, firstNumeric, t]);
-  const max = Math.max(1, ...chart.map((c) => c.v));
-  const fmt = (v: number | bigint[] | null) => v === null ? "—" : Array.isArray(v) ? v.join(" / ") : v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  const digits = firstNumeric >= 0 && outs[firstNumeric]!.aggregate !== "COUNT" ? 2 : 0;
+  const bars = useMemo(() => rows.filter((r) => !r.suppressed).map((r) => ({
+    label: r.labels.map(value).join(" · ") || t.query.total,
+    value: firstNumeric >= 0 ? Number(r.values[firstNumeric] ?? 0) : Number(r.count),
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  })), [rows, firstNumeric, t]);
+  const nf = useMemo(() => new Intl.NumberFormat(locale === "zh" ? "zh-CN" : "en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 }), [locale]);
+  const fmt = (v: number | bigint[] | null) => v === null ? "—" : Array.isArray(v) ? v.join(" / ") : nf.format(v);
   const hidden = rows.filter((r) => r.suppressed).length;
+  const chartTitle = firstNumeric >= 0 ? `${outs[firstNumeric]!.aggregate}(${outs[firstNumeric]!.column})` : t.query.count;
+  const exportName = `query-${job.id.slice(0, 8)}`;
+  const exportCsv = () => {
+    const { header, records } = resultRecords(job, rows);
+    download(`${exportName}.csv`, "text/csv;charset=utf-8", "\uFEFF" + [header, ...records].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n");
+  };
+  const exportJson = () => {
+    const { header, records } = resultRecords(job, rows);
+    download(`${exportName}.json`, "application/json", JSON.stringify({ query: job.id, product: job.product.slug, epsilon: job.epsilon, plan: job.planned.plan,
+      rows: records.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))) }, null, 2));
+  };
   return (
     <>
       <p className="muted">{fill(t.query.summary, { groups: rows.length, hidden })}</p>
-      <svg role="img" aria-label={t.query.chart} width="100%" height={Math.min(600, 18 * chart.length + 10)} style={{ display: "block", marginBottom: "1rem" }}>
-        {chart.slice(0, 32).map((c, i) => (
-          <g key={i} transform={`translate(0, ${i * 18})`}>
-            <text x="0" y="12" fontSize="11" fill="currentColor">{c.label}</text>
-            <rect x="38%" y="2" height="12" width={`${(60 * c.v) / max}%`} fill="#0f5f73" rx="2" />
-          </g>
-        ))}
-      </svg>
+      {job.epsilon > 0 && <p className="muted" data-testid="dp-note">{fill(t.query.dpNote, { e: job.epsilon })}</p>}
+      <p className="chips">
+        <button type="button" className="secondary" onClick={exportCsv}>{t.query.exportCsv}</button>
+        <button type="button" className="secondary" onClick={exportJson}>{t.query.exportJson}</button>
+      </p>
+      {bars.length > 0 && <ResultChart bars={bars} title={chartTitle} digits={digits} locale={locale === "zh" ? "zh-CN" : "en-GB"} />}
       <div style={{ overflowX: "auto" }}>
         <table data-testid="results">
           <thead><tr>{dims.map((d) => <th key={d}>{d}</th>)}<th>{t.query.count}</th>{outs.map((o, i) => <th key={i}>{o.aggregate}({o.column})</th>)}</tr></thead>
           <tbody>
             {rows.map((r, i) => (
               <tr key={i} className={r.suppressed ? "muted" : ""}>
-                {r.labels.map((l, j) => <td key={j}>{l}</td>)}
+                {r.labels.map((l, j) => <td key={j}>{value(l)}</td>)}
                 {r.suppressed ? <td colSpan={1 + outs.length}><em>{t.query.suppressed}</em></td> : (
-                  <><td>{r.count.toString()}</td>{r.values.map((v, j) => <td key={j}>{fmt(v)}</td>)}</>
+                  <><td>{r.count.toLocaleString(locale === "zh" ? "zh-CN" : "en-GB")}</td>{r.values.map((v, j) => <td key={j}>{fmt(v)}</td>)}</>
                 )}
               </tr>
             ))}

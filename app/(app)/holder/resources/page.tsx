@@ -3,12 +3,13 @@ import { Refusal } from "../../../_components/refusal";
 import { fill } from "../../../i18n/dictionaries";
 import { getDictionary } from "../../../i18n/server";
 import { RecommitButton, ReclassifyForm, ResourceForm, RetireButton } from "./forms";
+import { date } from "../../../_lib/format";
 
 export default async function ResourcesPage() {
   const [{ t, locale }, ctx, caller] = await Promise.all([getDictionary(), getContext(), api()]);
   const [resources, nodes] = await Promise.all([unlessForbidden(caller.holder.resources()), unlessForbidden(caller.holder.nodes())]);
   if (!resources || !nodes) return <Refusal ctx={ctx} role="HOLDER" t={t} locale={locale} />;
-  const day = (d: Date) => d.toLocaleDateString(locale === "zh" ? "zh-CN" : "en-GB");
+  const day = (d: Date) => date(d, locale);
   const nodeChoices = nodes.map((n) => ({ id: n.id, name: n.name }));
   return (
     <>

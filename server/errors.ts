@@ -10,6 +10,7 @@ export const appErrorCodes = {
   CONFLICT: "CONFLICT",
   CONFIG: "INTERNAL_SERVER_ERROR",
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  RATE_LIMITED: "TOO_MANY_REQUESTS",
 } as const;
 
 export type AppErrorCode = keyof typeof appErrorCodes;

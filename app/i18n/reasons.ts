@@ -658,6 +658,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "A temporary change of sharing class cannot last that long: change the registration instead.",
     zh: "应急调整共享类型的期限过长：请改为修改资源登记。",
   },
+  TOO_MANY_ATTEMPTS: {
+    en: "Too many wrong passwords for this account: wait a minute, then try again.",
+    zh: "该账户密码错误次数过多：请等待一分钟后再试。",
+  },
   TOO_MANY_GROUPS: {
     en: "The query has more groups than the policy allows.",
     zh: "查询的分组数超过策略允许的上限。",

@@ -20,7 +20,7 @@ export function SignInForm({ next = "/" }: { next?: string }) {
         setError(null);
         const res = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
         setBusy(false);
-        if (!res || res.error) { setError(t.errors.WRONG_CREDENTIALS); return; }
+        if (!res || res.error) { setError(res?.error === "TOO_MANY_ATTEMPTS" ? t.signIn.tooMany : t.errors.WRONG_CREDENTIALS); return; }
         router.push(next);
         router.refresh();
       }}

@@ -5,8 +5,12 @@
 export const marketRoles = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER", "SUBJECT", "SUPERVISOR", "ADMIN"] as const;
 export type MarketRoleName = (typeof marketRoles)[number];
 
-/** Roles an organisation may ask for itself; supervision, administration and SUBJECT are granted, not requested. */
-export const requestableRoles = ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER"] as const satisfies readonly MarketRoleName[];
+/**
+ * Roles an organisation may ask for itself. Running the market, supervising it and
+ * administering it are appointed by a market admin (there is one operator, named by the
+ * authority), never asked for at sign-up; SUBJECT comes with a verified identity.
+ */
+export const requestableRoles = ["HOLDER", "DEVELOPER", "BUYER"] as const satisfies readonly MarketRoleName[];
 
 export type RequestableRole = (typeof requestableRoles)[number];
 

@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import type { PrismaClient } from "../db/generated/client";
 import { isUniqueViolation } from "../db/types";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
+import { signInThrottle, type SignInThrottle } from "./throttle";
 import { signUpInput, type SignUpInput } from "./schemas";
 
 export function slugify(name: string): string {
@@ -58,10 +59,16 @@ export async function createUser(db: PrismaClient, raw: { name: string; email: s
 }
 
 /** Check an email and password; the same error and cost whether the email or the password is wrong. */
-export async function authenticate(db: PrismaClient, email: string, password: string) {
-  const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+export async function authenticate(db: PrismaClient, email: string, password: string, throttle: SignInThrottle = signInThrottle) {
+  const key = email.trim().toLowerCase();
+  throttle.check(key);
+  const user = await db.user.findUnique({ where: { email: key } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
-  if (!user || !ok) throw new AppError("UNAUTHENTICATED", "WRONG_CREDENTIALS", "Wrong email or password.");
+  if (!user || !ok) {
+    throttle.fail(key);
+    throw new AppError("UNAUTHENTICATED", "WRONG_CREDENTIALS", "Wrong email or password.");
+  }
+  throttle.succeed(key);
   return { id: user.id, email: user.email, name: user.name };
 }
 

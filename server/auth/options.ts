@@ -32,6 +32,8 @@ export const authOptions: NextAuthOptions = {
           return { id: user.id, email: user.email, name: user.name };
         } catch (e) {
           if (isAppError(e) && e.reason === "WRONG_CREDENTIALS") return null;
+          // next-auth passes the message on as the sign-in error: the form words it.
+          if (isAppError(e) && e.reason === "TOO_MANY_ATTEMPTS") throw new Error("TOO_MANY_ATTEMPTS");
           throw e;
         }
       },

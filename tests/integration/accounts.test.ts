@@ -50,6 +50,13 @@ for (const backend of backends) {
       expect(await db.prisma.roleChange.count({ where: { organisationId: organisation.id } })).toBe(1);
     });
 
+    it("does not let a new organisation ask to run, supervise or administer the market", async () => {
+      for (const role of ["OPERATOR", "SUPERVISOR", "ADMIN"]) {
+        await expect(signUp(db.prisma, { name: "Eve", email: `eve-${role}@example.com`, password: "long enough pw", organisationName: `Eve ${role}`, requestedRoles: [role as "BUYER"] })).rejects.toThrow();
+      }
+      expect(await db.prisma.user.count({ where: { email: { startsWith: "eve-" } } })).toBe(0);
+    });
+
     it("invites a member, who accepts once, even when accepting twice at the same time", async () => {
       const owner = await createUser(db.prisma, { name: "Owner", email: "owner@example.com", password: "owner password" });
       const org = await createOrganisation(db.prisma, { userId: owner.id, name: "Lixia Clinic" });

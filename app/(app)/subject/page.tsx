@@ -19,7 +19,7 @@ export default async function SafeBox({ searchParams }: { searchParams: Promise<
         <>
           <section className="panel" data-testid="safe-box">
             <h2>{t.consent.safeBox} {box.subjectRef && <code className="muted">{box.subjectRef}</code>}</h2>
-            {!box.subjectRef ? <p className="muted">{t.consent.noIdentity}</p> : box.requests.length === 0 ? <p className="muted">{t.consent.noRequests}</p> : (
+            {!box.subjectRef ? <><p className="muted">{t.consent.noIdentity}</p><p data-testid="how-to-verify">{t.consent.howToVerify}</p></> : box.requests.length === 0 ? <p className="muted">{t.consent.noRequests}</p> : (
               <table>
                 <tbody>
                   {box.requests.map((r) => (

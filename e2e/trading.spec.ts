@@ -22,7 +22,11 @@ test("a holder registers a resource, gets a certificate, and buyers find it in t
   await expect(page.getByRole("status")).toContainText(/Registered\. Certificate QCR-\d{4}-[0-9A-F]{8}/);
   await expect(page.getByTestId("resources")).toContainText("Loan repayment records");
 
-  // The same name again is refused with a clear message.
+  // The form is empty again (a second click registers nothing twice); the same name again is refused with a clear message.
+  await expect(form.getByLabel("Name", { exact: true })).toHaveValue("");
+  await form.getByLabel("Name", { exact: true }).fill("Loan repayment records");
+  await form.getByLabel("Domain").fill("housing");
+  await form.getByLabel("field name 1").fill("repayment");
   await form.getByRole("button", { name: "Register a resource" }).click();
   await expect(form.locator(".error[role=alert]")).toContainText('already registered a resource named "Loan repayment records"');
 

@@ -91,6 +91,7 @@ export const en = {
     cycles: { REALTIME: "Real time", DAILY: "Daily", WEEKLY: "Weekly", MONTHLY: "Monthly", QUARTERLY: "Quarterly", YEARLY: "Yearly", ONCE: "Once" },
   },
   resources: {
+    fieldLabel: "Label (English)", fieldLabelZh: "中文名称", columnHint: "Field name: the column as your node's data names it (letters, digits and _). Give people's names for it in the two label boxes.",
     title: "Registered data resources", empty: "No resource registered yet.", name: "Name", certificate: "Certificate", version: "Version",
     fields: "Fields", emergency: "Emergency reclassification", retired: "retired", register: "Register a resource", description: "Description",
     fieldName: "field name", fieldType: "type", unit: "unit", sensitivity: "sensitivity", addField: "Add a field", dataset: "Dataset on the node",
@@ -348,6 +349,7 @@ export const zh: Dictionary = {
     cycles: { REALTIME: "实时", DAILY: "每日", WEEKLY: "每周", MONTHLY: "每月", QUARTERLY: "每季度", YEARLY: "每年", ONCE: "一次性" },
   },
   resources: {
+    fieldLabel: "英文名称", fieldLabelZh: "中文名称", columnHint: "字段名：节点数据中的列名（字母、数字和 _）。供人阅读的中英文名称请填在两个名称框中。",
     title: "已登记的数据资源", empty: "尚未登记数据资源。", name: "名称", certificate: "登记证书", version: "版本",
     fields: "字段", emergency: "应急调整共享类型", retired: "已注销", register: "登记数据资源", description: "说明",
     fieldName: "字段名", fieldType: "类型", unit: "单位", sensitivity: "敏感级别", addField: "添加字段", dataset: "节点上的数据集",

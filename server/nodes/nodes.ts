@@ -29,8 +29,11 @@ export async function registerNode(db: PrismaClient, opts: { organisationId: str
 }
 
 export async function listNodes(db: PrismaClient, organisationId: string) {
-  return db.computationNode.findMany({
+  const nodes = await db.computationNode.findMany({
     where: { organisationId }, orderBy: { createdAt: "asc" },
     select: { id: true, name: true, url: true, signingKey: true, agreementKey: true, active: true, lastSeenAt: true },
   });
+  // The datasets each node has reported a commitment for: what a registration can pick from.
+  const reported = await db.datasetCommitment.findMany({ where: { nodeId: { in: nodes.map((n) => n.id) } }, distinct: ["nodeId", "dataset"], select: { nodeId: true, dataset: true } });
+  return nodes.map((n) => ({ ...n, datasets: reported.filter((r) => r.nodeId === n.id).map((r) => r.dataset).sort() }));
 }

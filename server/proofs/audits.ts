@@ -39,7 +39,10 @@ function signedRequest(payload: Record<string, unknown>) {
   return signPayload("market-request", { ...payload, issuedAt, expiresAt: issuedAt + 4 * 60_000, nonce: randomBytes(18).toString("base64url") }, marketSigningKey().privateKey);
 }
 
-class NodeFailure extends Error {}
+class NodeFailure extends Error {
+  /** the node's own refusal code, when it refused */
+  constructor(message: string, readonly code?: string) { super(message); }
+}
 
 /** POST a signed request to a node; its signed answer's payload, or a NodeFailure saying why not. */
 async function ask(call: NodeCall, node: Node, path: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -51,7 +54,7 @@ async function ask(call: NodeCall, node: Node, path: string, payload: Record<str
   }
   if (res.status !== 200) {
     const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new NodeFailure(`node ${node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`);
+    throw new NodeFailure(`node ${node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`, err?.code);
   }
   const signed = res.json as { payload: unknown; signature: unknown };
   if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) throw new NodeFailure(`node ${node.name}'s answer is not signed by its registered key`);
@@ -79,6 +82,10 @@ export async function commitmentAtRegistration(db: PrismaClient, node: Node, dat
   try {
     return (await fetchCommitment(db, node, dataset, false, call, 5_000)).root;
   } catch (e) {
+    // The node says it has no such dataset: a registration must not point at data nobody serves.
+    if (e instanceof NodeFailure && e.code === "UNKNOWN_DATASET") {
+      throw new AppError("BAD_INPUT", "UNKNOWN_DATASET", `Node ${node.name} serves no dataset named "${dataset}": use the name in the node's configuration.`);
+    }
     if (e instanceof NodeFailure) return null;
     throw e;
   }

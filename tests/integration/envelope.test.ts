@@ -22,6 +22,7 @@ import { marketSigningKey } from "@/server/keys";
 import { integrateAll } from "@/server/ledger/log";
 import { registerNode } from "@/server/nodes/nodes";
 import { registerResource } from "@/server/resources/resources";
+import { lift, suspend } from "@/server/ledger/supervision";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { openEnvelope } from "@/sdk/envelope";
 import { backends } from "../setup/databases";
@@ -126,5 +127,29 @@ describe("digital envelopes through a holder's node", () => {
     };
     expect(await reason(deliverEnvelope(db.prisma, { requestId: other, buyerOrgId: id.bank!, call: call as never }))).toBe("NOT_SIGNED_BY_PERSON");
     expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: other } })).status).toBe("APPROVED");
+  });
+
+  it("refuses a registration over a dataset the node does not serve", async () => {
+    const nodeRow = await db.prisma.computationNode.findUniqueOrThrow({ where: { id: nodeRowId } });
+    expect(await reason(registerResource(db.prisma, {
+      holderOrgId: id.social!, name: "Typo", domain: "social", updateCycle: "MONTHLY", sharing: "CONDITIONAL", nodeId: nodeRow.id, dataset: "contribution",
+      fields: [{ name: "subject_ref", type: "string", sensitivity: "PERSONAL" }],
+    }))).toBe("UNKNOWN_DATASET");
+    expect(await db.prisma.dataResource.count({ where: { name: "Typo" } })).toBe(0);
+  });
+
+  it("a person cannot grant a suspended buyer anything, and the buyer cannot fetch what was granted before", async () => {
+    const before = await approved();
+    const pending = await requestConsent(db.prisma, { buyerOrgId: id.bank!, userId: id.bankUser!, subjectRef: "QC-SUBJ-0001", resourceId, fields: ["months_paid"], purpose: "limit review" });
+    const supervisor = await lookups(db).org("jinan-data-supervision");
+    const s = await suspend(db.prisma, { supervisorOrgId: supervisor, userId: id.bankUser!, kind: "BUYER", targetId: id.bank!, reason: "Consent requests outside their purposes." });
+    try {
+      expect(await reason(approveSigned(db.prisma, { userId: id.zhang!, requestId: pending.id, key: zhangKey }))).toBe("REQUESTER_SUSPENDED");
+      expect((await db.prisma.consentRequest.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe("PENDING");
+      expect(await reason(deliverEnvelope(db.prisma, { requestId: before, buyerOrgId: id.bank! }))).toBe("BUYER_SUSPENDED");
+      expect(await reason(requestConsent(db.prisma, { buyerOrgId: id.bank!, userId: id.bankUser!, subjectRef: "QC-SUBJ-0001", resourceId, fields: ["months_paid"], purpose: "again" }))).toBe("BUYER_SUSPENDED");
+    } finally {
+      await lift(db.prisma, { supervisorOrgId: supervisor, userId: id.bankUser!, suspensionId: s.id, reason: "Cleared." });
+    }
   });
 });

@@ -79,6 +79,7 @@ export const buyerQueryRouter = {
 };
 
 const nodeOut = z.object({ id: z.string(), name: z.string(), url: z.string(), signingKey: z.string(), agreementKey: z.string(), active: z.boolean(), lastSeenAt: z.date().nullable() });
+const nodeWithDatasets = nodeOut.extend({ datasets: z.array(z.string()) });
 
 export const holderNodeRouter = {
   /** Each node's policy as the node itself signed it, and the products over it, approved there or not. */
@@ -95,7 +96,7 @@ export const holderNodeRouter = {
   /** Relay a policy change signed in the holder's browser; the node checks the signature and applies it. */
   applyPolicy: holderProcedure.input(applyNodePolicyInput).output(z.object({ dataset: z.string(), version: z.number().int() }))
     .mutation(({ ctx, input }) => applyNodePolicy(ctx.prisma, { ...input, holderOrgId: ctx.active.organisation.id })),
-  nodes: holderProcedure.output(z.array(nodeOut)).query(({ ctx }) => listNodes(ctx.prisma, ctx.active.organisation.id)),
+  nodes: holderProcedure.output(z.array(nodeWithDatasets)).query(({ ctx }) => listNodes(ctx.prisma, ctx.active.organisation.id)),
   registerNode: holderProcedure.input(registerNodeInput).output(nodeOut)
     .mutation(({ ctx, input }) => registerNode(ctx.prisma, { ...input, organisationId: ctx.active.organisation.id })),
 };

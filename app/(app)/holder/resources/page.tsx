@@ -10,7 +10,7 @@ export default async function ResourcesPage() {
   const [resources, nodes] = await Promise.all([unlessForbidden(caller.holder.resources()), unlessForbidden(caller.holder.nodes())]);
   if (!resources || !nodes) return <Refusal ctx={ctx} role="HOLDER" t={t} locale={locale} />;
   const day = (d: Date) => date(d, locale);
-  const nodeChoices = nodes.map((n) => ({ id: n.id, name: n.name }));
+  const nodeChoices = nodes.map((n) => ({ id: n.id, name: n.name, datasets: n.datasets }));
   return (
     <>
       <h1>{t.resources.title}</h1>

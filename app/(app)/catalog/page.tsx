@@ -38,7 +38,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
           <p className="muted" data-testid="catalog-owner">{fill(i.kind === "PRODUCT" ? t.catalog.byDeveloper : t.catalog.byHolder, { org: locale === "zh" && i.ownerNameZh ? i.ownerNameZh : i.ownerName })}</p>
           <p className="chips">
             <span className="chip">{i.kind === "PRODUCT" ? t.catalog.product : t.catalog.resource}</span>
-            <span className="chip">{i.domain}</span>
+            <span className="chip">{t.domains[i.domain as keyof typeof t.domains] ?? i.domain}</span>
             {i.sharing && <span className="chip">{t.catalog.sharingClass[i.sharing as (typeof sharingClasses)[number]]}</span>}
             {i.updateCycle && <span className="chip">{t.catalog.cycles[i.updateCycle as (typeof updateCycles)[number]]}</span>}
           </p>

@@ -21,7 +21,7 @@ export default async function ResourcesPage() {
             <tbody>
               {resources.map((r) => (
                 <tr key={r.id}>
-                  <td>{locale === "zh" && r.nameZh ? r.nameZh : r.name}<div className="muted">{r.domain} · {t.catalog.cycles[r.updateCycle]}</div></td>
+                  <td>{locale === "zh" && r.nameZh ? r.nameZh : r.name}<div className="muted">{t.domains[r.domain as keyof typeof t.domains] ?? r.domain} · {t.catalog.cycles[r.updateCycle]}</div></td>
                   <td><code>{r.certificateNo}</code><div className="muted">{day(r.createdAt)}</div></td>
                   <td>{t.catalog.sharingClass[r.effectiveSharing]}{r.emergency && <div className="error">{t.resources.emergency}: {r.emergency.reason} ({fill(t.resources.until, { until: day(r.emergency.endsAt) })})</div>}</td>
                   <td>v{r.version}{r.status === "RETIRED" && <div className="muted">{t.resources.retired}</div>}</td>

@@ -60,10 +60,13 @@ async function move(db: PrismaClient, o: { productId: string; action: Action; ac
     // Listed products are in the catalog; paused ones drop out of it until resumed.
     if (t.to === "LISTED" || t.to === "PAUSED") {
       const policy = p.policy as { dimensions?: { column: string }[]; measures?: { column: string }[] };
+      // A product is filed under the domain of the data it reads (the holders' resources).
+      const sources = await tx.productSource.findMany({ where: { productId: p.id }, select: { nodeId: true, dataset: true } });
+      const domains = sources.length ? await tx.dataResource.findMany({ where: { OR: sources }, select: { domain: true } }) : [];
       await upsertCatalogEntry(tx, {
         kind: "PRODUCT", refId: p.id, ownerOrgId: p.developerOrgId, title: p.name, titleZh: p.nameZh, summary: p.description,
         keywords: [...(policy.dimensions ?? []), ...(policy.measures ?? [])].map((c) => c.column.replace(/_/g, " ")).concat(p.purposes).join(" "),
-        domain: "product", priceMinor: BigInt((p.pricing as { priceMinor?: number } | null)?.priceMinor ?? 0), active: t.to === "LISTED",
+        domain: domains[0]?.domain ?? "product", priceMinor: BigInt((p.pricing as { priceMinor?: number } | null)?.priceMinor ?? 0), active: t.to === "LISTED",
       });
     }
     return tx.dataProduct.findUniqueOrThrow({ where: { id: p.id }, select: { id: true, status: true, reviewNote: true } });

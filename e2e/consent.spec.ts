@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { nodeCode, signIn, signOut } from "./session";
 
@@ -46,6 +47,9 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   const fields = page.getByTestId("envelope-fields");
   await expect(fields).toContainText("contribution_base");
   await expect(fields).toContainText("months_paid");
+  // The record is shown once: the bank saves it before leaving the page.
+  const [saved] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Save the record (JSON)" }).click()]);
+  expect(JSON.parse(await readFile(await saved.path(), "utf8")).fields).toHaveProperty("contribution_base");
   await expect(page.getByTestId("consent-requests").locator("tr", { hasText: "QC-SUBJ-0001" }).first()).toContainText("used");
   await signOut(page);
 

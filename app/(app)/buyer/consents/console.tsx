@@ -32,6 +32,21 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
   const requests = useQuery(trpc.buyer.consentRequests.queryOptions());
   const deliver = useMutation(trpc.buyer.deliverEnvelope.mutationOptions());
   const [opened, setOpened] = useState<Record<string, Record<string, unknown>>>({});
+  const [unsaved, setUnsaved] = useState(0);
+  // An opened record cannot be fetched again (its consent is spent): warn before it is lost with the page.
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (e: BeforeUnloadEvent) => { e.preventDefault(); };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [unsaved]);
+  const saveRecord = (r: { id: string; subjectRef: string; purpose: string }, fields: Record<string, unknown>) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([JSON.stringify({ request: r.id, subjectRef: r.subjectRef, purpose: r.purpose, openedAt: new Date().toISOString(), fields }, null, 2)], { type: "application/json" }));
+    a.download = `record-${r.subjectRef}-${r.id.slice(0, 8)}.json`;
+    a.click();
+    setUnsaved((n) => Math.max(0, n - 1));
+  };
   const [openError, setOpenError] = useState<string | null>(null);
 
   async function makeKey() {
@@ -53,6 +68,7 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
       }
       const content = await openEnvelope(envelope, stored!.privateJwk) as { fields: Record<string, unknown> };
       setOpened((o) => ({ ...o, [requestId]: content.fields }));
+      setUnsaved((n) => n + 1);
       void requests.refetch();
     } catch (e) {
       setOpenError(e instanceof Error && !("data" in e) ? e.message : errorText(t, e));
@@ -105,8 +121,13 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
                     )}
                     {r.status === "APPROVED" && stored && <button type="button" className="primary" disabled={deliver.isPending} onClick={() => void open(r.id)}>{t.consent.open}</button>}
                     {opened[r.id] && (
-                      <table data-testid="envelope-fields"><caption>{t.consent.opened}</caption>
-                        <tbody>{Object.entries(opened[r.id]!).map(([k, v]) => <tr key={k}><th>{k}</th><td>{String(v)}</td></tr>)}</tbody></table>
+                      <>
+                        <table data-testid="envelope-fields"><caption>{t.consent.opened}</caption>
+                          <tbody>{Object.entries(opened[r.id]!).map(([k, v]) => <tr key={k}><th>{k}</th><td>{String(v)}</td></tr>)}</tbody></table>
+                        {/* The consent is spent and nobody keeps a copy: the record exists only here until it is saved. */}
+                        <p className="notice">{t.consent.saveNow}</p>
+                        <button type="button" className="primary" onClick={() => saveRecord(r, opened[r.id]!)}>{t.consent.saveRecord}</button>
+                      </>
                     )}
                   </td>
                 </tr>

@@ -23,12 +23,50 @@ test("register → build → approve → find → order → holder approves → 
   await expect(page.getByRole("status")).toContainText("Certificate QCR-");
   await signOut(page);
 
-  // 2. The studio builds a product on it and submits it.
+  // 2. The studio builds a product on it with the guided builder, field by field, and submits it.
   await signIn(page, "developer@quancheng.example");
-  await page.getByLabel("Address (slug)").fill("emergency-claims");
-  await page.getByLabel("Name", { exact: true }).fill("Emergency claims by district");
-  await page.getByLabel("Emergency department claims").check();
-  await page.getByRole("button", { name: "Create draft" }).click();
+  const build = page.getByTestId("build-product");
+  await build.getByLabel("Name", { exact: true }).fill("Emergency claims by district");
+  // The address follows the English name.
+  await expect(build.getByLabel("Address", { exact: true })).toHaveValue("emergency-claims-by-district");
+  await build.getByLabel("Emergency department claims").check();
+  const field = (name: string) => build.getByTestId(`field-${name}`);
+  const category = async (name: string, values: string) => {
+    await field(name).getByLabel("Dimension", { exact: true }).check();
+    await field(name).getByLabel("Values").fill(values);
+  };
+  // Values may be separated by commas (of either script), 、 or new lines.
+  await category("district", "历下区、市中区、槐荫区、天桥区、历城区、长清区、章丘区、济阳区、莱芜区、钢城区");
+  await expect(field("district")).toContainText("10 values");
+  await field("age").getByLabel("Dimension", { exact: true }).check();
+  await field("age").getByLabel("Bucket edges").fill("0, 18, 30, 45, 60, 75, 120");
+  await expect(field("age")).toContainText("6 buckets");
+  await category("sex", "F, M");
+  // The hospitals' nodes let buyers filter sex by "equals" only.
+  await field("sex").getByLabel("one of").uncheck();
+  await category("diagnosis", "circulatory\nrespiratory\ndigestive\nmusculoskeletal\ninjury\nneoplasm\nmaternity\nother");
+  const amount = field("claim_amount");
+  await amount.getByLabel("Measure", { exact: true }).check();
+  await amount.getByLabel("Lowest value").fill("0");
+  await amount.getByLabel("Highest value").fill("20000");
+  await expect(amount.getByLabel("Decimals kept")).toHaveValue("2");
+  for (const aggregate of ["COUNT", "SUM", "AVG"]) await expect(amount.getByLabel(aggregate)).toBeChecked();
+  const rules = build.getByTestId("policy-product");
+  await rules.getByLabel("Minimum cohort").fill("10");
+  await rules.getByLabel("Differential privacy").check();
+  await rules.getByLabel("ε per query").fill("2");
+  await rules.getByLabel("ε per buyer").fill("10");
+  // A patient is the privacy unit: the hospitals' nodes count up to 3 claims per patient.
+  await rules.getByLabel("Rows one person may contribute").fill("3");
+  await expect(build.getByTestId("policy-valid")).toBeVisible();
+  await build.getByText("Policy as JSON (for experts)").click();
+  await expect(build.getByTestId("policy-json")).toContainText('"maxRowsPerPerson": 3');
+  await build.getByRole("button", { name: "Create draft" }).click();
+  await expect(build.getByRole("status")).toContainText("Draft “Emergency claims by district” created.");
+  // The form is cleared for the next product.
+  await expect(build.getByLabel("Name", { exact: true })).toHaveValue("");
+  await expect(build.getByLabel("Address", { exact: true })).toHaveValue("");
+  await expect(build.getByLabel("Emergency department claims")).not.toBeChecked();
   const row = page.getByTestId("products").locator("tr", { hasText: "Emergency claims by district" });
   await expect(row).toContainText("draft");
   await row.getByLabel("Price per query (¥)").fill("150");

@@ -71,6 +71,7 @@ const access: Record<string, Access> = {
   "holder.decideApproval": "HOLDER",
   "developer.home": "DEVELOPER",
   "developer.products": "DEVELOPER",
+  "developer.buildableResources": "DEVELOPER",
   "developer.usage": "DEVELOPER",
   "developer.earnings": "DEVELOPER",
   "developer.createProduct": "DEVELOPER",

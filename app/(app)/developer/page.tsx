@@ -1,5 +1,5 @@
 import { api, unlessForbidden } from "@/server/api/rsc";
-import { claimsPolicy } from "@/server/queries/templates";
+import { floorSettings } from "@/server/queries/floor";
 import { PayoutSetup } from "../_payouts";
 import { RoleHome } from "../../_components/role-home";
 import { getDictionary } from "../../i18n/server";
@@ -12,7 +12,8 @@ export default async function DeveloperHome() {
     unlessForbidden(caller.developer.products()), unlessForbidden(caller.developer.usage()), unlessForbidden(caller.developer.earnings()),
   ]);
   const yuan = (minor: number) => moneyText(minor, locale);
-  const resources = products ? await caller.catalog.search({ kind: "RESOURCE", pageSize: 100, sort: "newest" }) : null;
+  const resources = products ? await caller.developer.buildableResources() : null;
+  const { minCohort, epsilonMin, epsilonMax } = floorSettings();
   return (
     <RoleHome role="DEVELOPER">
       {products && resources && (
@@ -46,10 +47,7 @@ export default async function DeveloperHome() {
             )}
           </section>
           <section className="panel">
-            <BuildProductForm
-              resources={resources.items.map((r) => ({ id: r.refId, title: locale === "zh" && r.titleZh ? r.titleZh : r.title, sharing: r.sharing }))}
-              policyTemplate={JSON.stringify(claimsPolicy, null, 2)}
-            />
+            <BuildProductForm resources={resources} floor={{ minCohort, epsilonMin, epsilonMax }} />
           </section>
         </>
       )}

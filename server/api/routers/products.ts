@@ -1,9 +1,11 @@
 /** Products: developers build and submit them, operators review them. */
 import { z } from "zod";
+import { buildableResources } from "../../products/buildable";
 import { createProductFromResources, productDraftInput } from "../../products/from-resources";
 import { pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
 import { reviewQueue } from "../../products/page";
 import { sharesSchema, termsSchema } from "../../products/schemas";
+import { fieldSchema, sharingClasses } from "../../resources/schemas";
 import { productDetails } from "./catalog";
 import { developerProcedure, operatorProcedure } from "../trpc";
 
@@ -12,12 +14,19 @@ const moved = z.object({ id: z.string(), status, reviewNote: z.string().nullable
 const productRow = z.object({ id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), status, reviewNote: z.string().nullable(), createdAt: z.date() });
 const productSelect = { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true } as const;
 const byId = z.object({ productId: z.uuid() });
+const buildableResource = z.object({
+  id: z.string(), name: z.string(), nameZh: z.string().nullable(),
+  holder: z.object({ name: z.string(), nameZh: z.string().nullable() }),
+  sharing: z.enum(sharingClasses), fields: z.array(fieldSchema),
+});
 
 export const developerProductRouter = {
   products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
     where: { developerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" },
     select: productSelect,
   })),
+  /** Resources a product can be built on (served by a node, shared), with their declared fields. */
+  buildableResources: developerProcedure.output(z.array(buildableResource)).query(({ ctx }) => buildableResources(ctx.prisma)),
   createProduct: developerProcedure.input(productDraftInput).output(z.object({ id: z.string(), slug: z.string() }))
     .mutation(({ ctx, input }) => createProductFromResources(ctx.prisma, { ...input, developerOrgId: ctx.active.organisation.id })),
   setProductTerms: developerProcedure.input(byId.extend(termsSchema.shape)).output(z.object({ id: z.string() }))

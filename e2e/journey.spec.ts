@@ -151,7 +151,16 @@ test("register → build → approve → find → order → holder approves → 
   await expect(page.getByTestId("receipt")).toContainText("Payment received: ¥1,500.00");
   await expect(page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" })).toContainText("active");
   const [invoice] = await Promise.all([page.waitForEvent("download"), page.getByTestId("orders").locator("tr", { hasText: "Emergency claims by district" }).getByRole("link", { name: "Invoice (PDF)" }).click()]);
-  expect((await readFile(await invoice.path())).subarray(0, 5).toString()).toBe("%PDF-");
+  const pdf = new Uint8Array(await readFile(await invoice.path()));
+  expect(Buffer.from(pdf.subarray(0, 5)).toString()).toBe("%PDF-");
+  // Bilingual, with the Chinese text extractable (an embedded CJK font with its Unicode map).
+  const { getDocument } = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  const doc = await getDocument({ data: pdf, verbosity: 0, isEvalSupported: false }).promise;
+  const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ("str" in i ? i.str : "")).join(" ");
+  await doc.destroy();
+  expect(text).toContain("账单");
+  expect(text).toContain("合计");
+  expect(text).toContain("¥1,500.00");
   await page.goto("/buyer/query");
   await page.getByLabel("Product").selectOption({ label: "Emergency claims by district" });
   await page.getByRole("button", { name: "Generate a key pair" }).click();

@@ -87,3 +87,22 @@ test("a bank posts a demand, the matched holder answers, and the demand is confi
   await mine.getByRole("button", { name: "Close" }).click();
   await expect(page.getByTestId("my-demands").locator("tr", { hasText: "公积金缴存 history for mortgages" })).toContainText("Closed");
 });
+
+test("a buyer cancels an order only after confirming, and is told it is cancelled", async ({ page }) => {
+  await signIn(page, "bank@quancheng.example");
+  await page.goto("/buyer/orders");
+  await page.getByLabel("Product", { exact: true }).selectOption({ label: "Hospital claims by district and age band" });
+  await page.getByLabel("Queries to buy").fill("3");
+  await page.getByRole("button", { name: "Order a product" }).click();
+  await expect(page.getByRole("status")).toContainText("waiting for the holders' approval");
+  const order = page.getByTestId("orders").locator("tr", { hasText: "Hospital claims by district and age band" }).first();
+  await expect(order.getByTestId("waiting-for")).toContainText("Jinan Central Hospital");
+  await order.getByRole("button", { name: "Cancel" }).click();
+  await expect(order).toContainText("Cancel the order for “Hospital claims by district and age band”?");
+  await order.getByRole("button", { name: "Back" }).click();
+  await expect(order).toContainText("waiting for the holders' approval");
+  await order.getByRole("button", { name: "Cancel" }).click();
+  await order.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByTestId("receipt")).toHaveText("Order cancelled.");
+  await expect(page.getByTestId("orders").locator("tr", { hasText: "Hospital claims by district and age band" }).first()).toContainText("cancelled");
+});

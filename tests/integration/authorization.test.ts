@@ -116,6 +116,7 @@ const access: Record<string, Access> = {
   "subject.bindKey": "SUBJECT",
   "subject.records": "SUBJECT",
   "subject.consentDraft": "SUBJECT",
+  "subject.consentRequest": "SUBJECT",
   "subject.revokeConsent": "SUBJECT",
   "buyer.envelopeKeys": "BUYER",
   "buyer.personResources": "BUYER",

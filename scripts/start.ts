@@ -18,7 +18,7 @@ import { ledgerSigningKey, marketSigningKey } from "../server/keys";
 import { DEMO_PASSWORD, seedDemoWorld } from "../server/seed/demo";
 import { seedDemoQueryWorld } from "../server/seed/demo-queries";
 import { fetchCommitment } from "../server/proofs/audits";
-import { httpNodeCall } from "../server/queries/jobs";
+import { httpNodeCall } from "../server/nodes/client";
 import { printAccounts } from "./accounts-table";
 
 const dev = process.argv.includes("--dev");

@@ -11,9 +11,10 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
-  AggregateError, ambiguous, asStrings, buildQuery, csvNumber, fileStamp, preparePlan, quoteIdent, requireColumns, requireRecordColumns, sourceError,
-  type AggregateOptions, type ColumnInfo, type Connector, type Dialect, type LocalAggregate, type RecordValues, type ScannedValue, type SqlColumn,
-} from "./connectors";
+  AggregateError, ambiguous, csvNumber, fileStamp, preparePlan, requireColumns, requireRecordColumns, sourceError,
+  type AggregateOptions, type ColumnInfo, type Connector, type LocalAggregate, type RecordValues, type ScannedValue,
+} from "./semantics";
+import { asStrings, buildQuery, quoteIdent, type Dialect, type SqlColumn } from "./sql";
 import type { AggregatePlan } from "../protocol";
 
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;

@@ -15,8 +15,8 @@ import { signingPublicJwk } from "@/sdk/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";
-import type { NodeCall } from "../queries/jobs";
-import { callNode, freshFields } from "../nodes/call";
+import { callNode, freshFields } from "../nodes/client";
+import type { NodeCall } from "../nodes/client";
 
 export const bindSubjectKeyInput = z.object({
   nodeId: z.uuid(),

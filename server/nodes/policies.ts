@@ -11,8 +11,7 @@ import { verifyPayload, ed25519PublicFromBase64 } from "@/computation/signing";
 import { signingPublicJwk } from "@/sdk/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
-import type { NodeCall } from "../queries/jobs";
-import { callNode, freshFields } from "./call";
+import { callNode, freshFields, type NodeCall } from "./client";
 
 const policyDoc = z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()), accounts: z.record(z.string(), z.object({ spent: z.number(), periodDays: z.number().int() })).optional() });
 export type NodePolicyDocument = { payload: z.infer<typeof policyDoc>; signature: string };

@@ -10,19 +10,18 @@
  * kept so anyone allowed can verify them again (the browser, the CLI). A node that cannot
  * prove is flagged. Verdicts go on the ledger.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { z } from "zod";
 import { chunkCircuitName, statementFor } from "@/computation/zk/encoding";
 import { auditBundle, verifyAudit, type AuditBundle } from "@/computation/zk/verify";
 import { datasetCommitmentInfo, nodePlan, type AggregatePlan } from "@/computation/protocol";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import { canonicalJson } from "@/sdk/ledger";
 import type { PrismaClient } from "../db/generated/client";
 import { assertNotSuspended } from "../ledger/supervision";
 import { AppError } from "../errors";
-import { marketSigningKey } from "../keys";
 import { recordEvent, textHash } from "../ledger/events";
-import { httpNodeCall, loadPolicy, type NodeCall } from "../queries/jobs";
+import { loadPolicy } from "../products/load-policy";
+import { callNode, freshFields, httpNodeCall, type NodeCall } from "../nodes/client";
 import type { Planned } from "../queries/policy";
 import { circuitKeys } from "./keys";
 
@@ -34,31 +33,19 @@ const AUDIT_TIMEOUT_MS = 15 * 60_000;
 
 type Node = { id: string; name: string; url: string; signingKey: string; agreementKey: string; organisationId: string };
 
-function signedRequest(payload: Record<string, unknown>) {
-  const issuedAt = Date.now();
-  return signPayload("market-request", { ...payload, issuedAt, expiresAt: issuedAt + 4 * 60_000, nonce: randomBytes(18).toString("base64url") }, marketSigningKey().privateKey);
-}
-
 class NodeFailure extends Error {
   /** the node's own refusal code, when it refused */
   constructor(message: string, readonly code?: string) { super(message); }
 }
 
-/** POST a signed request to a node; its signed answer's payload, or a NodeFailure saying why not. */
-async function ask(call: NodeCall, node: Node, path: string, payload: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
-  let res: { status: number; json: unknown };
+/** Ask a node through the node client; any failure becomes a NodeFailure saying why (an audit records it). */
+async function ask(call: NodeCall, node: Node, path: Parameters<NodeCall>[3], payload: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
   try {
-    res = await call(node.url, signedRequest(payload), AbortSignal.timeout(timeoutMs), path as Parameters<NodeCall>[3], node.agreementKey);
+    return (await callNode(node, path, { ...payload, ...freshFields(node, 4 * 60_000) }, z.record(z.string(), z.unknown()), { call, timeoutMs })).payload;
   } catch (e) {
-    throw new NodeFailure(`node ${node.name} did not answer (${(e as Error).message})`);
+    if (e instanceof AppError) throw new NodeFailure(e.message, e.reason);
+    throw e;
   }
-  if (res.status !== 200) {
-    const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new NodeFailure(`node ${node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`, err?.code);
-  }
-  const signed = res.json as { payload: unknown; signature: unknown };
-  if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) throw new NodeFailure(`node ${node.name}'s answer is not signed by its registered key`);
-  return signed.payload as Record<string, unknown>;
 }
 
 /** Ask a node for its commitment to a dataset (anew with `refresh`) and register it. */

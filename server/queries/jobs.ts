@@ -10,39 +10,30 @@
  *                the whole query; its ε comes back only if no node was asked to compute
  *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { addCiphertexts, maskCiphertexts } from "@/computation/he";
 import { unmaskSum } from "@/computation/aggregate/masks";
 import {
-  aggregateResponse, blockWidths, CONTRIBUTION_EPSILON, contributionResponse, type AggregatePlan, type AggregateRequest, type ContributionRequest, type LedgerHead, type ProductPlan,
+  aggregateResponse, blockWidths, CONTRIBUTION_EPSILON, contributionResponse, type AggregatePlan, type AggregateRequest, type AggregateResponse, type ContributionRequest, type ProductPlan,
 } from "@/computation/protocol";
 import { recognizeDelivery } from "../money/payments";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
 import { fetchCommitment } from "../proofs/audits";
 import { assertNotSuspended } from "../ledger/supervision";
-import { consistencyBetween, currentCheckpoint } from "../ledger/log";
 import { planHash, sha256Hex, type QueryAuthorization } from "@/sdk/statements";
 import { checkBuyerSignature, freshCheckpoint, queryEvidence, supervisionProofs } from "./authorization";
 import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
 import { AppError } from "../errors";
-import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
+import { callNode, freshFields, httpNodeCall, ledgerHeadFor, type NodeCall } from "../nodes/client";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
-import { marketSigningKey } from "../keys";
-import { planQuery, queryPolicy, type BuyerQuery, type Planned } from "./policy";
+import { planQuery, type BuyerQuery, type Planned } from "./policy";
+import { loadPolicy } from "../products/load-policy";
 import { assertFloor, floorSettings } from "./floor";
 
 const MAX_ATTEMPTS = 3;
 const NODE_TIMEOUT_MS = 120_000;
 
-export async function loadPolicy(db: PrismaClient, productId: string) {
-  const product = await db.dataProduct.findUnique({ where: { id: productId }, include: { sources: { include: { node: true } } } });
-  if (!product) throw new AppError("NOT_FOUND", "PRODUCT_NOT_FOUND", "No such product.");
-  const policy = queryPolicy.safeParse(product.policy);
-  if (!policy.success) throw new AppError("CONFIG", "BAD_POLICY", `Product ${product.slug} has an invalid policy: ${policy.error.message}`);
-  return { product, policy: policy.data };
-}
 
 /** The plan a query would run, for the buyer to check and sign (no side effects). */
 export async function prepareQuery(db: PrismaClient, opts: { productId: string; buyerOrgId: string; query: BuyerQuery }) {
@@ -200,30 +191,6 @@ export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number;
   return { requeued: requeued.count, failed };
 }
 
-export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: "/v1/aggregate" | "/v1/contribution" | "/v1/envelope" | "/v1/subject-records" | "/v1/subject/bind" | "/v1/holder/enrol" | "/v1/policy" | "/v1/commitment" | "/v1/audit/chain" | "/v1/audit/prove", sealTo?: string) => Promise<{ status: number; json: unknown }>;
-
-/**
- * POST to a node. With the node's registered X25519 key the body is sealed to it and the answer
- * opened here (computation/transport.ts): nothing readable crosses the wire. Without one (a
- * test's stand-in), plain JSON, which a node accepts only on loopback.
- */
-export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate", sealTo) => {
-  const endpoint = `${url.replace(/\/$/, "")}${path}`;
-  if (!sealTo) {
-    const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
-    return { status: res.status, json: await res.json().catch(() => null) };
-  }
-  const sealed = sealRequest(sealTo, JSON.stringify(body));
-  const res = await fetch(endpoint, { method: "POST", headers: { "content-type": SEALED_TYPE }, body: JSON.stringify(sealed.body), signal });
-  const answer = sealedBody.safeParse(await res.json().catch(() => null));
-  if (!answer.success) return { status: res.status, json: null };
-  try {
-    return { status: res.status, json: JSON.parse(sealed.open(answer.data)) as unknown };
-  } catch {
-    return { status: res.status, json: null }; // altered on the way: reported as a malformed answer
-  }
-};
-
 /** Which slots belong to released groups: 1 keeps a slot, 0 zeroes it. */
 export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppressed: boolean[]): (0 | 1)[] {
   const g = suppressed.length;
@@ -233,15 +200,6 @@ export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppres
   });
 }
 
-/**
- * A checkpoint (the current one unless given), with a consistency proof from `fromSize` (none
- * from 0, or when fromSize is beyond it: the node will say).
- */
-export async function ledgerHeadFor(db: PrismaClient, fromSize: number, given?: SignedCheckpoint): Promise<LedgerHead> {
-  const checkpoint = given ?? await currentCheckpoint(db);
-  const proof = fromSize > 0 && fromSize <= checkpoint.size ? await consistencyBetween(db, fromSize, checkpoint.size) : [];
-  return { checkpoint, fromSize, proof };
-}
 
 export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCall = httpNodeCall): Promise<void> {
   const { heKey, ...row } = await db.queryJob.findUniqueOrThrow({ where: { id: jobId }, include: { heKey: true } });
@@ -252,7 +210,6 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     const planned = job.plan as unknown as Planned;
     const sources = product.sources;
     const peers = sources.map((s) => ({ nodeId: s.node.signingKey, x25519: s.node.agreementKey }));
-    const { privateKey } = marketSigningKey();
     let done = 0;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), NODE_TIMEOUT_MS);
@@ -272,34 +229,22 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
       // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
       let fromSize = Number(s.node.witnessedSize ?? 0n);
-      let res: { status: number; json: unknown } = { status: 0, json: null };
-      for (let attempt = 0; attempt < 2; attempt++) {
+      let answer: AggregateResponse | undefined;
+      for (let attempt = 0; !answer; attempt++) {
         // One checkpoint for all the job's nodes; a retry asks for a fresh one (the node may have seen a newer one).
         const ledger = await ledgerHeadFor(db, fromSize, attempt === 0 ? jobCheckpoint : await freshCheckpoint(db));
-        const issuedAt = Date.now();
         const request: AggregateRequest = {
-          type: "aggregate", queryId: job.id, nodeId: s.node.signingKey, productId: job.productId, plan: planned.plan,
-          publicKey: job.publicKey, peers, issuedAt, expiresAt: issuedAt + 2 * 60_000, nonce: randomBytes(18).toString("base64url"),
-          ledger, ...(await evidenceFor(ledger.checkpoint)),
+          type: "aggregate", queryId: job.id, ...freshFields(s.node, 2 * 60_000), productId: job.productId, plan: planned.plan,
+          publicKey: job.publicKey, peers, ledger, ...(await evidenceFor(ledger.checkpoint)),
         };
         try {
-          res = await call(s.node.url, signPayload("market-request", request, privateKey), controller.signal, "/v1/aggregate", s.node.agreementKey);
+          answer = (await callNode(s.node, "/v1/aggregate", request, aggregateResponse, { call, signal: controller.signal })).payload;
         } catch (e) {
-          throw new Error(`Node ${s.node.name} did not answer: ${(e as Error).message}`);
+          const size = (e as AppError & { size?: number }).size;
+          if (attempt > 0 || !(e instanceof AppError) || (e.reason !== "WITNESS_FROM" && e.reason !== "WITNESS_BEHIND") || typeof size !== "number") throw e;
+          fromSize = size;
         }
-        const err = (res.json as { error?: { code?: string; size?: unknown } } | null)?.error;
-        if (res.status === 409 && (err?.code === "WITNESS_FROM" || err?.code === "WITNESS_BEHIND") && typeof err.size === "number") fromSize = err.size;
-        else break;
       }
-      if (res.status !== 200) {
-        const err = (res.json as { error?: { code?: string; message?: string } } | null)?.error;
-        throw new Error(`Node ${s.node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`);
-      }
-      const signed = res.json as { payload: unknown; signature: unknown };
-      if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(s.node.signingKey))) {
-        throw new Error(`Node ${s.node.name}'s answer is not signed by its registered key.`);
-      }
-      const answer = aggregateResponse.parse(signed.payload);
       if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} answered another request.`);
       const counted = sources.length === 1 ? answer.suppressed?.length : answer.maskedCounts.length;
       if (counted !== planned.groups) throw new Error(`Node ${s.node.name} sent ${counted ?? 0} counts for ${planned.groups} groups.`);
@@ -327,14 +272,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     // Each node's rows in the released groups: what the holders' revenue is split by.
     const released = suppressed.map((x) => !x);
     const contributions = await Promise.all(sources.map(async (s) => {
-      const issuedAt = Date.now();
-      const request: ContributionRequest = { type: "contribution", queryId: job.id, nodeId: s.node.signingKey, released, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url") };
-      const res = await call(s.node.url, signPayload("market-request", request, privateKey), AbortSignal.timeout(NODE_TIMEOUT_MS), "/v1/contribution", s.node.agreementKey);
-      const signed = res.json as { payload: unknown; signature: unknown } | null;
-      if (res.status !== 200 || !signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(s.node.signingKey))) {
-        throw new Error(`Node ${s.node.name} did not report its contribution (${res.status}).`);
-      }
-      const answer = contributionResponse.parse(signed.payload);
+      const request: ContributionRequest = { type: "contribution", queryId: job.id, ...freshFields(s.node), released };
+      const { payload: answer } = await callNode(s.node, "/v1/contribution", request, contributionResponse, { call, timeoutMs: NODE_TIMEOUT_MS });
       if (answer.queryId !== job.id || answer.nodeId !== s.node.signingKey) throw new Error(`Node ${s.node.name} reported another query's contribution.`);
       return { nodeId: s.nodeId, holderOrgId: s.node.organisationId, rows: BigInt(answer.rows) };
     }));

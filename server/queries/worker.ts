@@ -4,7 +4,8 @@
  * each claiming with SKIP LOCKED).
  */
 import type { Database } from "../db/client";
-import { claimNextJob, recoverJobs, runQueryJob, type NodeCall } from "./jobs";
+import { claimNextJob, recoverJobs, runQueryJob } from "./jobs";
+import type { NodeCall } from "../nodes/client";
 
 const g = globalThis as unknown as { __queryWorker?: { wake: () => void; stop: () => Promise<void> } };
 

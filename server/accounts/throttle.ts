@@ -3,7 +3,7 @@
  * email is refused for `lockMs` without checking the password at all, so a guessing run can
  * neither continue at full speed nor make the server spend Argon2's memory on each try. A
  * right password clears the count. Kept in this process's memory (the limit is per web
- * process; docs/accounts.md says so).
+ * process; docs/ux.md says so).
  */
 import { AppError } from "../errors";
 

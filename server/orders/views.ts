@@ -44,7 +44,7 @@ async function productContext(db: PrismaClient, productIds: string[], holderOrgI
   }));
 }
 
-/** A holder's approvals, newest deadline first among the pending, with everything to decide on. */
+/** A holder's approvals, the earliest deadline first, with everything to decide on. */
 export async function holderApprovals(db: PrismaClient, holderOrgId: string, now = new Date()) {
   const rows = await db.orderApproval.findMany({
     where: { holderOrgId }, orderBy: { dueAt: "asc" }, take: 100,

@@ -97,7 +97,12 @@ export async function callNode<T>(node: NodeRef, path: Path, request: unknown, s
     const code = res.status === 404 ? "NOT_FOUND" : res.status >= 500 ? "UNAVAILABLE" : res.status === 400 ? "BAD_INPUT" : res.status === 409 ? "CONFLICT" : "FORBIDDEN";
     throw Object.assign(new AppError(code, err?.code ?? "NODE_REFUSED", `Node ${node.name} refused (${err?.code ?? res.status}): ${err?.message ?? "no reason given"}`), { size: err?.size });
   }
-  const signed = res.json as { payload: unknown; signature: unknown } | null;
+  return verifiedAnswer(node, res.json, schema);
+}
+
+/** A node's signed answer (any body), checked against the node's registered key and parsed with `schema`. */
+export function verifiedAnswer<T>(node: { name: string; signingKey: string }, json: unknown, schema: z.ZodType<T>): { payload: T; signature: string } {
+  const signed = json as { payload: unknown; signature: unknown } | null;
   if (!signed || typeof signed !== "object" || !verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) {
     throw new AppError("UNAVAILABLE", "BAD_NODE_SIGNATURE", `Node ${node.name}'s answer is not signed by its registered key.`);
   }

@@ -7,11 +7,10 @@
  */
 import { z } from "zod";
 import type { EnrolHolderRequest } from "@/computation/protocol";
-import { verifyPayload, ed25519PublicFromBase64 } from "@/computation/signing";
 import { signingPublicJwk } from "@/sdk/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
-import { callNode, freshFields, type NodeCall } from "./client";
+import { callNode, freshFields, verifiedAnswer, type NodeCall } from "./client";
 
 const policyDoc = z.object({ type: z.literal("node-policy"), nodeId: z.string(), policies: z.record(z.string(), z.unknown().nullable()), holderKeys: z.array(z.string()), accounts: z.record(z.string(), z.object({ spent: z.number(), periodDays: z.number().int() })).optional() });
 export type NodePolicyDocument = { payload: z.infer<typeof policyDoc>; signature: string };
@@ -20,11 +19,9 @@ export type NodePolicyDocument = { payload: z.infer<typeof policyDoc>; signature
 export async function fetchNodePolicy(node: { url: string; signingKey: string; name: string }): Promise<NodePolicyDocument> {
   const res = await fetch(`${node.url.replace(/\/$/, "")}/v1/policy`, { signal: AbortSignal.timeout(5000) })
     .catch((e: Error) => { throw new AppError("UNAVAILABLE", "NODE_UNREACHABLE", `The node ${node.name} did not answer: ${e.message}`); });
-  const signed = await res.json().catch(() => null) as { payload: unknown; signature: string } | null;
-  if (!signed || !verifyPayload("node-response", signed, ed25519PublicFromBase64(node.signingKey))) throw new AppError("UNAVAILABLE", "BAD_NODE_SIGNATURE", `The policy is not signed by ${node.name}'s registered key.`);
-  const payload = policyDoc.safeParse(signed.payload);
-  if (!payload.success || payload.data.nodeId !== node.signingKey) throw new AppError("UNAVAILABLE", "BAD_NODE_ANSWER", `${node.name} answered something unexpected.`);
-  return { payload: payload.data, signature: signed.signature };
+  const { payload, signature } = verifiedAnswer(node, await res.json().catch(() => null), policyDoc);
+  if (payload.nodeId !== node.signingKey) throw new AppError("UNAVAILABLE", "BAD_NODE_ANSWER", `${node.name} sent another node's policy.`);
+  return { payload, signature };
 }
 
 /** The holder's nodes, each with its signed policy (or why it is unavailable) and the products that use it, approved at the node or not. */

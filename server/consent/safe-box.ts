@@ -20,7 +20,6 @@ async function describe(db: PrismaClient, requests: Row[]) {
       select: { id: true, name: true, nameZh: true, fields: true, holder: { select: { name: true, nameZh: true } } } }),
     db.suspension.findMany({ where: { targetId: { in: requests.map((r) => r.buyerOrgId) }, liftedAt: null }, select: { targetId: true } }),
   ]);
-  const none = { name: "—", nameZh: null };
   return requests.map(({ buyerOrgId, ...r }) => {
     const res = resources.find((x) => x.id === r.resourceId);
     const described = new Map((res?.fields as { name: string; description?: string; label?: string; labelZh?: string }[] | undefined ?? []).map((f) => [f.name, f]));
@@ -28,7 +27,7 @@ async function describe(db: PrismaClient, requests: Row[]) {
     return {
       ...r,
       buyer: buyer?.name ?? "—", buyerZh: buyer?.nameZh ?? null, resource: res?.name ?? "—", resourceZh: res?.nameZh ?? null,
-      holder: res?.holder.name ?? none.name, holderZh: res?.holder.nameZh ?? null,
+      holder: res?.holder.name ?? "—", holderZh: res?.holder.nameZh ?? null,
       fieldLabels: r.fields.map((f: string) => ({ name: f, label: described.get(f)?.label ?? described.get(f)?.description ?? null, labelZh: described.get(f)?.labelZh ?? null })),
       buyerSuspended: suspended.some((s) => s.targetId === buyerOrgId),
     };

@@ -257,9 +257,8 @@ function ResultTable({ job, rows }: { job: Job; rows: ResultRow[] }) {
   const firstNumeric = outs.findIndex((o) => o.aggregate !== "HISTOGRAM");
   const digits = firstNumeric >= 0 && outs[firstNumeric]!.aggregate !== "COUNT" ? 2 : 0;
   const bars = useMemo(() => rows.filter((r) => !r.suppressed).map((r) => ({
-    label: r.labels.map(value).join(" · ") || t.query.total,
+    label: r.labels.map((l) => t.values[l as keyof typeof t.values] ?? l).join(" · ") || t.query.total,
     value: firstNumeric >= 0 ? Number(r.values[firstNumeric] ?? 0) : Number(r.count),
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   })), [rows, firstNumeric, t]);
   const nf = useMemo(() => new Intl.NumberFormat(locale === "zh" ? "zh-CN" : "en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 }), [locale]);
   const fmt = (v: number | bigint[] | null) => v === null ? "—" : Array.isArray(v) ? v.join(" / ") : nf.format(v);

@@ -18,7 +18,7 @@
  *    Baseline: one primary-key lookup of a leaf hash through the same client.
  * 4. Checks before anything is timed, and on every timed output: the tree's root recomputed
  *    in memory from every leaf's body must equal the signed checkpoint's root, proofs must
- *    verify with sdk/ledger.ts. A wrong result fails the run (CheckFailed).
+ *    verify with core/ledger.ts. A wrong result fails the run (CheckFailed).
  *
  * --quick: 500 appends per cell, 2,000-event batches in 2, 10^4 leaves in 3.
  */
@@ -28,7 +28,7 @@ import pg from "pg";
 import {
   consistencyProof, decompose, hex, inclusionProof, leafHash, nodeHash, rootFromLeafHashes, treeRoot, verifyCheckpoint,
   verifyConsistency, verifyInclusion, fromHex, type Hash, type Subtree,
-} from "@/sdk/ledger";
+} from "@/core/ledger";
 import { openDatabase, type Database, type DbConfig } from "@/server/db/client";
 import { eventBody, recordEvent, recordEvents, type LedgerEvent } from "@/server/ledger/events";
 import { consistencyBetween, currentCheckpoint, fetchSubtrees, inclusionAt, integrate } from "@/server/ledger/log";
@@ -597,7 +597,7 @@ function proofTables(r: BackendRun): string {
       `Wall time through db.prisma at ${PROOF_SAMPLES} random leaf indexes / old sizes (same seed on every backend), ${p.passes} pass${p.passes > 1 ? "es" : ""} after 20 warm-up calls each,`,
       `  operations interleaved; nearest-rank percentiles. GC during the timed passes: ${p.gcCount} pauses, ${ms(p.gcMs)} in all, longest ${ms(p.gcMaxMs)}.`,
       "inclusionAt / consistencyBetween: 2 statements (treeSize's max(index), then leaf and node hashes in one UNION ALL).",
-      "Every proof returned was verified (sdk/ledger verifyInclusion / verifyConsistency) against the signed checkpoint's root and against roots recomputed in memory from the bodies.",
+      "Every proof returned was verified (core/ledger verifyInclusion / verifyConsistency) against the signed checkpoint's root and against roots recomputed in memory from the bodies.",
       "Baseline for the ratio: SELECT \"leafHash\" … WHERE \"index\" = $1 through the same client (one round trip, one index probe).",
     ]);
   const maxOf = (lens: number[]) => 32 * Math.max(...lens);

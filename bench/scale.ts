@@ -12,9 +12,9 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { computeVector, createConnector } from "@/computation/aggregate/index";
-import { addCiphertexts, decryptVector, encryptVector, generateKeys, maskCiphertexts } from "@/computation/he";
-import type { AggregatePlan } from "@/computation/protocol";
-import { generateEd25519, privateKeyFromPem, signPayload } from "@/computation/signing";
+import { addCiphertexts, decryptVector, encryptVector, generateKeys, maskCiphertexts } from "@/core/he";
+import type { AggregatePlan } from "@/core/protocol";
+import { generateEd25519, privateKeyFromPem, signPayload } from "@/core/signing";
 import { ms, now, peakRssMb, ratio, resetPeakRss, table, timeMedian } from "./lib/report";
 import { CheckFailed } from "./queries/encrypted";
 

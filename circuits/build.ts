@@ -34,8 +34,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
-import { artifactPaths, CIRCUITS_DIR, circuitSpecs, type CircuitSpec } from "../computation/zk/circuits";
-import { vkeyHash } from "../computation/zk/verify";
+import { artifactPaths, CIRCUITS_DIR, circuitSpecs, type CircuitSpec } from "@/core/zk/circuits";
+import { vkeyHash } from "@/core/zk/verify";
 import {
   type Beacon, BEACON_ITERATIONS_EXP, CeremonyError, compareChains, DEMO_PARTIES, expectedChain, fullKeyCheck, keyChainProblems,
   phase1Beacon, phase1Contribute, phase1Final, phase1Import, phase1New, phase1Prepare, phase2Beacon, phase2Contribute, phase2New,

@@ -20,7 +20,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, wri
 import path from "node:path";
 import { blake2b } from "@noble/hashes/blake2.js";
 import * as snarkjs from "snarkjs";
-import { CIRCUITS_DIR } from "../computation/zk/circuits";
+import { CIRCUITS_DIR } from "@/core/zk/circuits";
 
 export const TRANSCRIPT_FILE = path.join(CIRCUITS_DIR, "ceremony", "transcript.json");
 /** The parties the demo and CI build plays, in this order; a beacon closes each phase. */

@@ -10,10 +10,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { generateKeys } from "../computation/he";
+import { generateKeys } from "@/core/he";
 import type { BuyerQuery } from "../server/queries/policy";
 import { MarketplaceClient, type SigningKeyFile } from "./client";
-import { exportKeyPair, generateSigningKey } from "./statements";
+import { exportKeyPair, generateSigningKey } from "@/core/statements";
 
 function parseFilter(s: string): NonNullable<BuyerQuery["filters"]>[number] {
   const m = /^([A-Za-z_][\w]*)=(eq|neq|in|lt|lte|gt|gte|between):(.+)$/.exec(s);

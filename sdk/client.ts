@@ -8,13 +8,13 @@
  */
 import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
-import { decryptVector } from "../computation/he";
-import { vectorLength } from "../computation/protocol";
+import { decryptVector } from "@/core/he";
+import { vectorLength } from "@/core/protocol";
 import type { AppRouter } from "../server/api/root";
 import type { BuyerQuery } from "../server/queries/policy";
 import { decodeResult, type ResultRow } from "./decode";
-import { submitSignedQuery } from "./signed-query";
-import { importPrivateJwk, signingKeyThumbprint, type SigningPublicJwk } from "./statements";
+import { submitSignedQuery } from "@/core/signed-query";
+import { importPrivateJwk, signingKeyThumbprint, type SigningPublicJwk } from "@/core/statements";
 
 /** The buyer's query-signing key as the SDK keeps it (a JWK pair in the key file; the browser keeps a non-extractable key instead). */
 export type SigningKeyFile = { publicJwk: SigningPublicJwk; privateJwk: JsonWebKey };

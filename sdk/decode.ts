@@ -3,7 +3,7 @@
  * and in the SDK/CLI (no Node-only APIs). Suppressed groups (below the minimum cohort k)
  * come back zeroed by the marketplace and are marked, never shown as zeros.
  */
-import { blockWidths, type AggregatePlan, type DimensionSpec } from "../computation/protocol";
+import { blockWidths, type AggregatePlan, type DimensionSpec } from "@/core/protocol";
 
 export type Output = { column: string; aggregate: "COUNT" | "SUM" | "AVG" | "VARIANCE" | "STDDEV" | "HISTOGRAM"; sumBlock?: number; sumsqBlock?: number; histBlock?: number; scale: number; edges?: number[] };
 export type PlannedQuery = { plan: Pick<AggregatePlan, "groupBy" | "stats"> & Partial<Pick<AggregatePlan, "ranges">>; outputs: Output[]; groups: number };

@@ -14,10 +14,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  canonicalJson, consistencyProof, hex, inclusionProof, leafHash, rootFromLeafHashes, signCheckpoint, toBase64,
-  type FetchSubtrees, type Hash, type SignedCheckpoint,
-} from "./ledger";
+import { consistencyProof, hex, inclusionProof, leafHash, rootFromLeafHashes, signCheckpoint, toBase64, type FetchSubtrees, type Hash, type SignedCheckpoint,  } from "@/core/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import { exportLedger, main, proveEntry, verifyFile, verifyUrl, witness, type FetchLike, type Io } from "./ledger-cli";
 
 const ORIGIN = "quancheng-market/ledger";

@@ -26,8 +26,8 @@ import { z } from "zod";
 import {
   fromBase64, fromHex, hex, leafHash, LedgerProofError, verifyCheckpoint, verifyConsistency, verifyInclusion,
   type SignedCheckpoint,
-} from "./ledger";
-import { auditLedger, checkLeafBody, Witness, WitnessAlarm } from "./ledger-audit";
+} from "@/core/ledger";
+import { auditLedger, checkLeafBody, Witness, WitnessAlarm } from "@/core/ledger-audit";
 
 export const EXPORT_FORMAT = "quancheng-ledger-export/1";
 export const STATE_FORMAT = "quancheng-ledger-witness/1";

@@ -9,8 +9,8 @@
 import { readFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { committedKeys } from "../computation/zk/circuits";
-import { verifyAudit, type AuditVerification } from "../computation/zk/verify";
+import { committedKeys } from "@/core/zk/circuits";
+import { verifyAudit, type AuditVerification } from "@/core/zk/verify";
 
 export const USAGE = "Usage: npm run zk -- verify <audit.json>";
 

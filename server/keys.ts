@@ -10,7 +10,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { publicKeyToBase64 } from "@/computation/signing";
+import { publicKeyToBase64 } from "@/core/signing";
 
 export type SigningKey = { privateKey: KeyObject; publicKey: string };
 const cache = new Map<string, SigningKey>();

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "..");
-const folders = ["app", "server", "computation", "sdk", "circuits"];
+const folders = ["core", "app", "server", "computation", "sdk", "circuits"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -2,14 +2,14 @@
 /**
  * Audits of delivered queries, shared by the supervisor's console and the buyer's query page.
  * An audit's proofs are checked again here, in the browser, by the same verifier the
- * marketplace and the CLI run (computation/zk/verify.ts): nobody has to take the
+ * marketplace and the CLI run (core/zk/verify.ts): nobody has to take the
  * marketplace's verdict on trust.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { Fragment, useState } from "react";
 import type { AppRouter } from "@/server/api/root";
-import type { AuditVerification, Check } from "@/computation/zk/verify";
+import type { AuditVerification, Check } from "@/core/zk/verify";
 import { fill } from "../i18n/dictionaries";
 import { useI18n } from "../i18n/client";
 import { errorText, useTRPC } from "../trpc";
@@ -155,7 +155,7 @@ async function verifyHere(bundle: unknown): Promise<AuditVerification & { pins: 
   if (!res.ok) throw new Error(`/api/zk/keys: HTTP ${res.status}`);
   const { keys, pins } = (await res.json()) as { keys: Record<string, object>; pins: Record<string, string> };
   // The verifier pulls in snarkjs and Poseidon: load it only when asked. It picks the circuit from the query itself.
-  const { verifyAudit } = await import("@/computation/zk/verify");
+  const { verifyAudit } = await import("@/core/zk/verify");
   const result = await verifyAudit(bundle, keys, pins);
   return { ...result, pins: Object.entries(pins).map(([name, pin]) => `${name} ${pin.slice(0, 16)}…`).join(", ") };
 }

@@ -3,7 +3,7 @@
  *  - the buyer's query-signing key, registered for its organisation on the ledger;
  *  - a person's key, linked at each holder's node with the holder's activation code.
  */
-import { generateSigningKey, publicJwkOf, signingKeyThumbprint, type SigningPublicJwk } from "@/sdk/statements";
+import { generateSigningKey, publicJwkOf, signingKeyThumbprint, type SigningPublicJwk } from "@/core/statements";
 import { addKey, getKeys, type StoredKey } from "./keystore";
 
 export async function newKey(store: string): Promise<StoredKey & { publicJwk: SigningPublicJwk }> {

@@ -7,18 +7,18 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { startNode, type DemoNodeSpec, type RunningNode } from "@/computation/demo/nodes";
-import { decryptVector, encryptVector, generateKeys } from "@/computation/he";
-import { vectorLength } from "@/computation/protocol";
+import { decryptVector, encryptVector, generateKeys } from "@/core/he";
+import { vectorLength } from "@/core/protocol";
 import { openDatabase, type Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
 import { authorizationOf, claimNextJob, getQuery, prepareQuery, runQueryJob, submitQuery } from "@/server/queries/jobs";
 import { httpNodeCall, type NodeCall } from "@/server/nodes/client";
 import { registerBuyerSigningKey } from "@/server/queries/authorization";
 import { approveProduct, holderKey, type HolderKey } from "@/computation/demo/holder";
-import type { NodeDatasetPolicy } from "@/computation/policy";
-import { generateSigningKey, publicJwkOf, signStatement, type SigningPublicJwk } from "@/sdk/statements";
+import type { NodeDatasetPolicy } from "@/core/policy";
+import { generateSigningKey, publicJwkOf, signStatement, type SigningPublicJwk } from "@/core/statements";
 import { randomUUID } from "node:crypto";
-import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
+import { sealedBody, sealRequest, SEALED_TYPE } from "@/core/transport";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
@@ -192,7 +192,7 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
     const call: NodeCall = async (url, body, signal, path = "/v1/aggregate", sealTo) => {
       if (path !== "/v1/aggregate" || !sealTo) return httpNodeCall(url, body, signal, path, sealTo); // the contribution round: not part of these figures
       const start = now();
-      // Sealed to the node's key as the marketplace sends it (computation/transport.ts); sizes are of what crosses the wire.
+      // Sealed to the node's key as the marketplace sends it (core/transport.ts); sizes are of what crosses the wire.
       const sealed = sealRequest(sealTo, JSON.stringify(body));
       const request = JSON.stringify(sealed.body);
       const res = await fetch(`${url.replace(/\/$/, "")}/v1/aggregate`, { method: "POST", headers: { "content-type": SEALED_TYPE }, body: request, signal });

@@ -10,7 +10,7 @@
  */
 import { PublicKey } from "paillier-bigint";
 import { computeVector, createConnector } from "@/computation/aggregate/index";
-import type { AggregatePlan } from "@/computation/protocol";
+import type { AggregatePlan } from "@/core/protocol";
 
 export type PaillierRequest = { id: number; n: string; g: string; file: string; plan: AggregatePlan; limit: number };
 export type PaillierResult = { id: number; ciphertexts: string[]; values: number; aggregateMs: number; encryptMs: number };

@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { generateRandomKeys, type PrivateKey, type PublicKey } from "paillier-bigint";
-import type { AggregatePlan } from "@/computation/protocol";
+import type { AggregatePlan } from "@/core/protocol";
 import { onCleanup } from "../lib/cleanup";
 import { median, now } from "../lib/report";
 import type { Grouping, Truth } from "./data";

@@ -13,7 +13,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import initSqlJs from "sql.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { blockWidths, groupCount, type AggregatePlan } from "../protocol";
+import { blockWidths, groupCount, type AggregatePlan } from "@/core/protocol";
 import {
   AggregateError, type AggregateOptions, compareCodePoints, createConnector, CsvConnector, PostgresConnector, preparePlan, SqliteConnector,
   type Connector, type LocalAggregate,

@@ -1,6 +1,6 @@
 /** CSV files: parsed by our RFC 4180 parser, aggregated by DuckDB over an in-memory mirror, or row by row here where DuckDB cannot load. */
 import { createReadStream } from "node:fs";
-import type { AggregatePlan, DimensionSpec, FilterSpec } from "../protocol";
+import type { AggregatePlan, DimensionSpec, FilterSpec } from "@/core/protocol";
 import { csvRecords, type CsvField } from "./csv";
 import { csvMirror, duckdbLoads, mirrorDialect } from "./duckdb";
 import { asStrings, buildQuery } from "./sql";

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { requiredNoise } from "../policy";
-import type { AggregatePlan } from "../protocol";
+import { requiredNoise } from "@/core/policy";
+import type { AggregatePlan } from "@/core/protocol";
 import { CsvConnector } from "./connectors";
 import { computeVector } from "./index";
 

@@ -15,7 +15,7 @@ import {
   type AggregateOptions, type ColumnInfo, type Connector, type LocalAggregate, type RecordValues, type ScannedValue,
 } from "./semantics";
 import { asStrings, buildQuery, quoteIdent, type Dialect, type SqlColumn } from "./sql";
-import type { AggregatePlan } from "../protocol";
+import type { AggregatePlan } from "@/core/protocol";
 
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT = /^(FLOAT|REAL|FLOAT4)$/;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { vectorLength, type AggregatePlan } from "../protocol";
+import { vectorLength, type AggregatePlan } from "@/core/protocol";
 import { AggregateError, CsvConnector, type Connector } from "./connectors";
 import { computeVector } from "./index";
 

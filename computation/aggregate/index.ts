@@ -10,12 +10,12 @@
  * independent noise) is encrypted under the buyer's key. `counts` are exact and never leave
  * the node (the contribution round reports them with noise of its own).
  */
-import { aggregatePlan, blockWidths, vectorLength, type AggregatePlan } from "../protocol";
+import { aggregatePlan, blockWidths, vectorLength, type AggregatePlan } from "@/core/protocol";
 import { AggregateError, type AggregateOptions, type Connector } from "./connectors";
 import { discreteLaplace, noiseVector } from "./noise";
 
 export { AggregateError, createConnector, connectorConfig, type AggregateOptions, type Connector, type ConnectorConfig, type LocalAggregate } from "./connectors";
-export { maskCounts, unmaskSum, generateX25519 } from "./masks";
+export { maskCounts, unmaskSum, generateX25519 } from "@/core/masks";
 export { discreteLaplace, noiseVector } from "./noise";
 
 export async function computeVector(connector: Connector, plan: AggregatePlan, options: AggregateOptions = {}): Promise<{ counts: bigint[]; selection: bigint[]; vector: bigint[] }> {

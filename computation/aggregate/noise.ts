@@ -18,7 +18,7 @@
  * of n independent draws.
  */
 import { createCipheriv, createHash, randomFillSync } from "node:crypto";
-import { noiseSpec, type AggregatePlan } from "../protocol";
+import { noiseSpec, type AggregatePlan } from "@/core/protocol";
 
 /** A source of uniform integers. */
 export interface RandomSource {

@@ -1,5 +1,5 @@
 /** PostgreSQL tables: the aggregate pushed down; full scans stream through a cursor in one read-only snapshot. */
-import type { AggregatePlan } from "../protocol";
+import type { AggregatePlan } from "@/core/protocol";
 import { AggregateError, ambiguous, preparePlan, requireColumns, requireRecordColumns, sourceError, type AggregateOptions, type ColumnInfo, type Connector, type LocalAggregate, type RecordValues, type ScannedValue } from "./semantics";
 import { asStrings, buildQuery, quoteIdent, postgresDialect, PG_NUMBER, type SqlColumn } from "./sql";
 

@@ -41,7 +41,8 @@
  *   text order in PostgreSQL), before filters; rows with a null person count as one person.
  */
 import { stat } from "node:fs/promises";
-import { aggregatePlan, blockWidths, groupCount, SLOTS, vectorLength, type AggregatePlan } from "../protocol";
+import { aggregatePlan, blockWidths, groupCount, SLOTS, vectorLength, type AggregatePlan } from "@/core/protocol";
+import type { ScannedValue } from "@/core/zk/encoding";
 import { CsvSyntaxError, type CsvField } from "./csv";
 
 export type ColumnType = "number" | "string";
@@ -51,7 +52,7 @@ export interface ColumnInfo { name: string; type: ColumnType }
 export interface LocalAggregate { counts: bigint[]; blocks: bigint[][] }
 
 /** A value as the store holds it: `num` when it is a number (as aggregates read it), `text` its text. */
-export interface ScannedValue { num: number | null; text: string | null }
+export type { ScannedValue };
 
 /** One person's record: the asked fields, numbers as numbers, text as text, missing as null. */
 export type RecordValues = Record<string, number | string | null>;
@@ -83,7 +84,7 @@ export interface Connector {
 
 export type AggregateErrorCode = "UNKNOWN_COLUMN" | "INVALID_PLAN" | "SOURCE_ERROR";
 
-/** How the node bounds each person's contribution (computation/policy.ts `person`). */
+/** How the node bounds each person's contribution (core/policy.ts `person`). */
 export interface AggregateOptions { perPerson?: { column: string; maxRows: number } }
 
 /**

@@ -1,5 +1,5 @@
 /** The SQL connectors' shared part (SQLite, PostgreSQL, DuckDB): dialects and the one parameterised aggregate statement. */
-import type { FilterSpec } from "../protocol";
+import type { FilterSpec } from "@/core/protocol";
 import { TWO_53, type AggregateOptions, type ColumnType, type LocalAggregate, type PreparedPlan } from "./semantics";
 
 // ---------------------------------------------------------------------------------------

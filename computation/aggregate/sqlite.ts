@@ -1,7 +1,7 @@
 /** SQLite files (sql.js, in memory per call). */
 import { readFile } from "node:fs/promises";
 import initSqlJs, { type Database, type SqlJsStatic } from "sql.js";
-import type { AggregatePlan } from "../protocol";
+import type { AggregatePlan } from "@/core/protocol";
 import { AggregateError, ambiguous, preparePlan, requireColumns, requireRecordColumns, sourceError, fileStamp, type AggregateOptions, type ColumnInfo, type ColumnType, type Connector, type LocalAggregate, type RecordValues, type ScannedValue } from "./semantics";
 import { asStrings, buildQuery, quoteIdent, sqliteDialect, type SqlColumn, type SqlRow } from "./sql";
 

@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { exportKeyPair, generateSigningKey, importPrivateJwk, signStatement, type SigningPublicJwk } from "@/sdk/statements";
-import type { NodeDatasetPolicy } from "../policy";
+import { exportKeyPair, generateSigningKey, importPrivateJwk, signStatement, type SigningPublicJwk } from "@/core/statements";
+import type { NodeDatasetPolicy } from "@/core/policy";
 import { DISTRICTS } from "./districts";
 import { INDUSTRIES } from "./generate";
 

@@ -21,8 +21,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { connectorConfig } from "../aggregate/connectors";
-import { nodeDatasetPolicy } from "../policy";
-import { signingPublicJwk } from "@/sdk/statements";
+import { nodeDatasetPolicy } from "@/core/policy";
+import { signingPublicJwk } from "@/core/statements";
 
 export const nodeConfig = z.object({
   name: z.string().min(1).max(100),
@@ -36,7 +36,7 @@ export const nodeConfig = z.object({
   ledgerOrigin: z.string().min(1).max(200).default("quancheng-market/ledger"),
   datasets: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), connectorConfig),
   /**
-   * The holder's own policy per dataset (computation/policy.ts): what may be computed, k, DP,
+   * The holder's own policy per dataset (core/policy.ts): what may be computed, k, DP,
    * ε budgets, and the products approved with their exact source sets. A dataset without one
    * answers no aggregate query. Later versions signed by a holder key (POST /v1/policy) win.
    */

@@ -7,9 +7,9 @@
  *                        key registered on the ledger, and the query is on the ledger as signed
  *   activeSuspensions    the supervisor's suspensions (ledger entries) in force for these targets
  */
-import { fromHex, leafHash, LedgerProofError, verifyInclusion, type SignedCheckpoint } from "@/sdk/ledger";
-import { planHash, queryAuthorization, sha256Hex, signingKeyThumbprint, signingPublicJwk, verifyStatement, type QueryAuthorization } from "@/sdk/statements";
-import type { LedgerEntryProof, QueryEvidence } from "../protocol";
+import { fromHex, leafHash, LedgerProofError, verifyInclusion, type SignedCheckpoint } from "@/core/ledger";
+import { planHash, queryAuthorization, sha256Hex, signingKeyThumbprint, signingPublicJwk, verifyStatement, type QueryAuthorization } from "@/core/statements";
+import type { LedgerEntryProof, QueryEvidence } from "@/core/protocol";
 
 /** A checkpoint older than this is not fresh enough to show that a query is public. */
 export const CHECKPOINT_MAX_AGE_MS = 5 * 60_000;

@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { publicKeyToBase64 } from "../signing";
+import { publicKeyToBase64 } from "@/core/signing";
 
 export interface NodeIdentity {
   signingKey: KeyObject;

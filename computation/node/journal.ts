@@ -9,7 +9,7 @@
  * last line (a crash mid-write) is ignored: the entry it held never took effect.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
-import type { SigningPublicJwk } from "@/sdk/statements";
+import type { SigningPublicJwk } from "@/core/statements";
 
 export type JournalEntry =
   | { t: "answered"; q: string; planHash: string; dataset: string; buyer: string; eps: number; at: number; groups: number }

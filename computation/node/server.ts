@@ -4,11 +4,11 @@
  * what the node releases is decided here, on evidence the marketplace cannot make:
  *  - an aggregate only for a query the buyer signed with a key registered on the ledger,
  *    recorded on the ledger before any node computes, over the sources the holder approved,
- *    within the holder's own policy and ε budgets (computation/policy.ts), once per query id;
+ *    within the holder's own policy and ε budgets (core/policy.ts), once per query id;
  *  - a person's record only under that person's own signed consent, against the key bound at
  *    this node, spent once in this node's own journal;
  *  - nothing for a buyer or product the supervisor suspended on the ledger.
- * Bodies are sealed to the node's X25519 key (computation/transport.ts); plain JSON only on loopback.
+ * Bodies are sealed to the node's X25519 key (core/transport.ts); plain JSON only on loopback.
  * It runs the plan on the holder's own data, adds its noise share, masks its counts, encrypts
  * the rest under the buyer's key, and signs the answer. No row and no plaintext subtotal leaves.
  *
@@ -33,30 +33,31 @@ import path from "node:path";
 import { z } from "zod";
 import { computeVector } from "../aggregate/index";
 import { AggregateError, createConnector } from "../aggregate/connectors";
-import { maskCounts } from "../aggregate/masks";
+import { maskCounts } from "@/core/masks";
 import { discreteLaplace } from "../aggregate/noise";
-import { encryptVector } from "../he";
+import { encryptVector } from "@/core/he";
 import {
   aggregateRequest, auditChainRequest, CONTRIBUTION_EPSILON, groupCount, enrolHolderRequest, auditProveRequest, bindSubjectRequest, blockWidths, commitmentRequest, contributionRequest, envelopeRequest, nodePlan,
   subjectRecordsRequest, type AggregateResponse, type AnswerCommitment, type LedgerEntryProof, type LedgerHead,
-} from "../protocol";
-import { checkPlan, nodeDatasetPolicy, PolicyRefusal, type NodeDatasetPolicy } from "../policy";
+} from "@/core/protocol";
+import { checkPlan, nodeDatasetPolicy, PolicyRefusal, type NodeDatasetPolicy } from "@/core/policy";
 import { ProofError } from "../zk/node";
 import { NodeProofs } from "../zk/service";
-import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/sdk/envelope";
-import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
+import { envelopeHash, EnvelopeError, keyThumbprint, sealEnvelope, type EnvelopePublicJwk } from "@/core/envelope";
+import { type SignedCheckpoint } from "@/core/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import {
   bindingMac, consentStatement, enrolmentMac, planHash, signingKeyThumbprint, signingPublicJwk, subjectRecordsStatement, verifyStatement, type Statement,
-} from "@/sdk/statements";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "../signing";
+} from "@/core/statements";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/core/signing";
 import type { NodeConfig } from "./config";
 import { activeSuspensions, checkFreshCheckpoint, checkQueryEvidence, EvidenceRefusal } from "./evidence";
 import type { NodeIdentity } from "./identity";
 import { NodeJournal } from "./journal";
 import { ReplayGuard } from "./replay";
 import { NodeWitness, WitnessRefusal } from "./witness";
-import { SUBJECT_COLUMN } from "../subject";
-import { openRequest, SEALED_TYPE, sealedBody, type SealedBody } from "../transport";
+import { SUBJECT_COLUMN } from "@/core/subject";
+import { openRequest, SEALED_TYPE, sealedBody, type SealedBody } from "@/core/transport";
 
 const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
@@ -83,7 +84,7 @@ export async function commitAll(config: NodeConfig, proofs: NodeProofs, log: (li
   }
 }
 
-/** A holder-signed policy change (sdk/statements.ts "node-policy"). */
+/** A holder-signed policy change (core/statements.ts "node-policy"). */
 const policyChange = z.object({
   statement: z.object({ type: z.literal("node-policy"), nodeId: z.string(), dataset: z.string(), version: z.number().int().min(1), policy: z.unknown() }).strict(),
   signature: z.string().max(200),
@@ -447,7 +448,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   }
 
   const server = http.createServer(async (req, res) => {
-    // A sealed request (computation/transport.ts) gets a sealed answer, refusals included.
+    // A sealed request (core/transport.ts) gets a sealed answer, refusals included.
     let sealAnswer: ((answer: string) => SealedBody) | null = null;
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": sealAnswer ? SEALED_TYPE : "application/json", "cache-control": "no-store" });

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { SignedCheckpoint } from "@/sdk/ledger";
-import { Witness, WitnessAlarm } from "@/sdk/ledger-audit";
-import type { LedgerHead } from "../protocol";
+import type { SignedCheckpoint } from "@/core/ledger";
+import { Witness, WitnessAlarm } from "@/core/ledger-audit";
+import type { LedgerHead } from "@/core/protocol";
 
 export class WitnessRefusal extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly size?: number) { super(message); }

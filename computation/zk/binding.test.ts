@@ -11,8 +11,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnector, type ConnectorConfig } from "../aggregate/connectors";
 import { CLAIM_COLUMNS, CLAIM_PARQUET, CLAIM_SQL, claims, DISTRICTS, writeCsv, writeParquet, writeSqlite } from "../demo/generate";
-import type { AggregatePlan } from "../protocol";
-import { fastHasher, type Hasher } from "./hash";
+import type { AggregatePlan } from "@/core/protocol";
+import { fastHasher, type Hasher } from "@/core/zk/hash";
 import { buildChain, commitDataset, statementTotals } from "./node";
 import { NodeProofs } from "./service";
 

@@ -10,12 +10,12 @@ import path from "node:path";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CsvConnector } from "../aggregate/connectors";
-import type { AggregatePlan } from "../protocol";
-import { artifactPaths, committedKeys } from "./circuits";
-import { GROUPS, MAX_COLUMNS, OFFSET, textCell, UNUSED_CODE } from "./encoding";
-import { accumulator, chunkRoot, fastHasher, liteHasher, numericColumnCommitment, textColumnCommitment, type Hasher } from "./hash";
+import type { AggregatePlan } from "@/core/protocol";
+import { artifactPaths, committedKeys } from "@/core/zk/circuits";
+import { GROUPS, MAX_COLUMNS, OFFSET, textCell, UNUSED_CODE } from "@/core/zk/encoding";
+import { accumulator, chunkRoot, fastHasher, liteHasher, numericColumnCommitment, textColumnCommitment, type Hasher } from "@/core/zk/hash";
 import { buildChain, commitDataset, proveChunk, proveRelease, type DatasetCommitment } from "./node";
-import { verifyAudit, type AuditBundle } from "./verify";
+import { verifyAudit, type AuditBundle } from "@/core/zk/verify";
 
 const DISTRICTS = ["Lixia", "Shizhong", "Huaiyin"];
 const plan: AggregatePlan = {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createConnector, type ConnectorConfig } from "../aggregate/connectors";
-import { fastHasher } from "./hash";
+import { fastHasher } from "@/core/zk/hash";
 import { commitDataset, type DatasetCommitment } from "./node";
 
 const job = workerData as { source: ConnectorConfig; dataset: string; chunkRows: number; secret: Uint8Array; previous: DatasetCommitment | null };

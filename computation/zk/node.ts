@@ -14,11 +14,11 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as snarkjs from "snarkjs";
 import type { Connector, ScannedValue } from "../aggregate/connectors";
-import type { AggregatePlan } from "../protocol";
-import { artifactPaths, chunkCircuit } from "./circuits";
-import { cellOf, GROUPS, MAX_COLUMNS, numberCell, OFFSET, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "./encoding";
-import { accumulator, chunkRoot, datasetRoot, numericColumnCommitment, textColumnCommitment, treeLevels, treePath, type Hasher } from "./hash";
-import type { Groth16Proof } from "./verify";
+import type { AggregatePlan } from "@/core/protocol";
+import { artifactPaths, chunkCircuit } from "@/core/zk/circuits";
+import { cellOf, GROUPS, MAX_COLUMNS, numberCell, OFFSET, scaleOf, schemaHash, statementFor, type CommittedColumn, type Statement } from "@/core/zk/encoding";
+import { accumulator, chunkRoot, datasetRoot, numericColumnCommitment, textColumnCommitment, treeLevels, treePath, type Hasher } from "@/core/zk/hash";
+import type { Groth16Proof } from "@/core/zk/verify";
 
 export interface DatasetCommitment {
   dataset: string;

@@ -7,10 +7,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { createConnector, type Connector, type ConnectorConfig } from "../aggregate/connectors";
-import type { AggregatePlan, AnswerCommitment } from "../protocol";
-import { DEFAULT_CHUNK_ROWS } from "./circuits";
-import { provableShape } from "./encoding";
-import { accumulator, fastHasher, treeLevels, type Hasher } from "./hash";
+import type { AggregatePlan, AnswerCommitment } from "@/core/protocol";
+import { DEFAULT_CHUNK_ROWS } from "@/core/zk/circuits";
+import { provableShape } from "@/core/zk/encoding";
+import { accumulator, fastHasher, treeLevels, type Hasher } from "@/core/zk/hash";
 import { buildChain, chainSalt, chunkCircuitFor, commitDataset, proveChunk, proveRelease, ProofError, statementTotals, type ChunkProof, type DatasetCommitment, type ReleaseProof } from "./node";
 
 export class NodeProofs {

@@ -10,11 +10,11 @@
  *   APPROVED ─revoke→ REVOKED                              (past validUntil: refused as EXPIRED)
  */
 import { z } from "zod";
-import { envelopePublicJwk, keyThumbprint } from "@/sdk/envelope";
-import { canonicalJson } from "@/sdk/ledger";
+import { envelopePublicJwk, keyThumbprint } from "@/core/envelope";
+import { canonicalJson } from "@/core/canonical-json";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
-import { consentStatement, verifyStatement, type ConsentStatement } from "@/sdk/statements";
+import { consentStatement, verifyStatement, type ConsentStatement } from "@/core/statements";
 import { recordEvent, textHash } from "../ledger/events";
 import { activeSuspension, assertNotSuspended } from "../ledger/supervision";
 

@@ -4,9 +4,9 @@
  * key; the marketplace relays the envelope to the buyer and keeps only its hash and the
  * nullifier (on the ledger). A failed delivery gives the use back; nothing is released.
  */
-import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type LedgerHead, type SubjectRecordsRequest } from "@/computation/protocol";
-import { envelopeHash } from "@/sdk/envelope";
-import { subjectRecordsStatement } from "@/sdk/statements";
+import { envelopeResponse, subjectRecordsResponse, type EnvelopeRequest, type LedgerHead, type SubjectRecordsRequest } from "@/core/protocol";
+import { envelopeHash } from "@/core/envelope";
+import { subjectRecordsStatement } from "@/core/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";

@@ -3,15 +3,15 @@
  *
  * The person's browser makes a non-extractable P-256 key and proves to the holder's node,
  * with a MAC under the activation code the holder gave them, that the key is theirs
- * (sdk/statements.ts bindingMac). The node keeps the binding; the marketplace only relays,
+ * (core/statements.ts bindingMac). The node keeps the binding; the marketplace only relays,
  * records where the person is linked, and puts the node's salted binding hash on the ledger.
  * From then on the node accepts a consent or a records request about that person only when
  * that key signed it.
  */
 import { z } from "zod";
-import { bindSubjectResponse, type BindSubjectRequest } from "@/computation/protocol";
-import { canonicalJson } from "@/sdk/ledger";
-import { signingPublicJwk } from "@/sdk/statements";
+import { bindSubjectResponse, type BindSubjectRequest } from "@/core/protocol";
+import { canonicalJson } from "@/core/canonical-json";
+import { signingPublicJwk } from "@/core/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";

@@ -9,7 +9,7 @@
  * never a data value.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { canonicalJson } from "@/sdk/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import type { Prisma } from "../db/generated/client";
 
 export const eventTypes = [

@@ -13,7 +13,7 @@ import { sign } from "node:crypto";
 import {
   checkpointMessage, consistencyProof, decompose, fromHex, hex, inclusionProof, nodeHash, toBase64, treeRoot,
   type Checkpoint, type Hash, type SignedCheckpoint, type Subtree,
-} from "@/sdk/ledger";
+} from "@/core/ledger";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { ledgerSigningKey } from "../keys";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { generateEd25519, privateKeyFromPem, signPayload } from "@/computation/signing";
+import { generateEd25519, privateKeyFromPem, signPayload } from "@/core/signing";
 import { verifiedAnswer } from "./client";
 
 describe("verifiedAnswer", () => {

@@ -5,14 +5,14 @@
  * with the node's reason code.
  */
 import { randomBytes } from "node:crypto";
-import { sealedBody, sealRequest, SEALED_TYPE } from "@/computation/transport";
+import { sealedBody, sealRequest, SEALED_TYPE } from "@/core/transport";
 import { consistencyBetween, currentCheckpoint } from "../ledger/log";
 import type { z } from "zod";
-import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/computation/signing";
+import { ed25519PublicFromBase64, signPayload, verifyPayload } from "@/core/signing";
 import { AppError } from "../errors";
 import { marketSigningKey } from "../keys";
-import type { LedgerHead } from "@/computation/protocol";
-import type { SignedCheckpoint } from "@/sdk/ledger";
+import type { LedgerHead } from "@/core/protocol";
+import type { SignedCheckpoint } from "@/core/ledger";
 import type { PrismaClient } from "../db/generated/client";
 
 type NodeRef = { url: string; signingKey: string; name: string; agreementKey: string };
@@ -21,7 +21,7 @@ export type NodeCall = (url: string, body: unknown, signal: AbortSignal, path?: 
 
 /**
  * POST to a node. With the node's registered X25519 key the body is sealed to it and the answer
- * opened here (computation/transport.ts): nothing readable crosses the wire. Without one (a
+ * opened here (core/transport.ts): nothing readable crosses the wire. Without one (a
  * test's stand-in), plain JSON, which a node accepts only on loopback.
  */
 export const httpNodeCall: NodeCall = async (url, body, signal, path = "/v1/aggregate", sealTo) => {

@@ -1,6 +1,6 @@
 /** Computation nodes as the marketplace knows them: where to reach them and their public keys. */
 import { z } from "zod";
-import { ed25519PublicFromBase64 } from "@/computation/signing";
+import { ed25519PublicFromBase64 } from "@/core/signing";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 

@@ -6,8 +6,8 @@
  * a change unseen: the console shows the node's own signed answer.
  */
 import { z } from "zod";
-import type { EnrolHolderRequest } from "@/computation/protocol";
-import { signingPublicJwk } from "@/sdk/statements";
+import type { EnrolHolderRequest } from "@/core/protocol";
+import { signingPublicJwk } from "@/core/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { callNode, freshFields, verifiedAnswer, type NodeCall } from "./client";

@@ -12,7 +12,7 @@ import type { z } from "zod";
 import { upsertCatalogEntry } from "../catalog/catalog";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
-import { canonicalJson } from "@/sdk/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import { AppError } from "../errors";
 import { termsSchema } from "./schemas";
 import { assertFloor } from "../queries/floor";

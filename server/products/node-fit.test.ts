@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { claimsNodePolicy } from "@/computation/demo/holder";
-import { nodeDatasetPolicy } from "@/computation/policy";
+import { nodeDatasetPolicy } from "@/core/policy";
 import { claimsPolicy } from "../queries/templates";
 import { productFitsNode } from "./node-fit";
 

@@ -1,10 +1,10 @@
 /**
  * A product's policy may only narrow what each source's holder allows at its node
- * (computation/policy.ts). Checked when a product is made, against each node's own signed
+ * (core/policy.ts). Checked when a product is made, against each node's own signed
  * policy, so a developer learns at once what a node would refuse; the node still checks every
  * plan itself.
  */
-import type { NodeDatasetPolicy } from "@/computation/policy";
+import type { NodeDatasetPolicy } from "@/core/policy";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { fetchNodePolicy } from "../nodes/policies";

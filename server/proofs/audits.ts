@@ -12,10 +12,10 @@
  */
 import { randomInt } from "node:crypto";
 import { z } from "zod";
-import { chunkCircuitName, statementFor } from "@/computation/zk/encoding";
-import { auditBundle, verifyAudit, type AuditBundle } from "@/computation/zk/verify";
-import { datasetCommitmentInfo, nodePlan, type AggregatePlan } from "@/computation/protocol";
-import { canonicalJson } from "@/sdk/ledger";
+import { chunkCircuitName, statementFor } from "@/core/zk/encoding";
+import { auditBundle, verifyAudit, type AuditBundle } from "@/core/zk/verify";
+import { datasetCommitmentInfo, nodePlan, type AggregatePlan } from "@/core/protocol";
+import { canonicalJson } from "@/core/canonical-json";
 import type { PrismaClient } from "../db/generated/client";
 import { assertNotSuspended } from "../ledger/supervision";
 import { AppError } from "../errors";

@@ -2,7 +2,7 @@
  * The committed verification keys and their pinned hashes, read once per process, for
  * verifying audits here and for the browser (GET /api/zk/keys).
  */
-import { committedKeys } from "@/computation/zk/circuits";
+import { committedKeys } from "@/core/zk/circuits";
 
 let cached: ReturnType<typeof committedKeys> | null = null;
 

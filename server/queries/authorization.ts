@@ -4,13 +4,14 @@
  * A buyer registers a P-256 signing key (made in its browser, non-extractable, or by the SDK);
  * the registration goes on the ledger with the public key (`buyer.key.registered`), where the
  * buyer's own ledger view shows every key registered in its name. Each query is signed by that
- * key over {query id, product, plan hash, HE key hash, ε} (sdk/statements.ts); the signature is
+ * key over {query id, product, plan hash, HE key hash, ε} (core/statements.ts); the signature is
  * recorded in `query.accepted`. The nodes check the signature and both ledger entries
  * themselves (computation/node/evidence.ts): the marketplace relays evidence it cannot make.
  */
-import type { LedgerEntryProof, QueryEvidence } from "@/computation/protocol";
-import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
-import { signingKeyThumbprint, signingPublicJwk, verifyStatement, type QueryAuthorization } from "@/sdk/statements";
+import type { LedgerEntryProof, QueryEvidence } from "@/core/protocol";
+import { type SignedCheckpoint } from "@/core/ledger";
+import { canonicalJson } from "@/core/canonical-json";
+import { signingKeyThumbprint, signingPublicJwk, verifyStatement, type QueryAuthorization } from "@/core/statements";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";

@@ -3,7 +3,7 @@
  * wrote, derived from what each holder declared when it registered the data (its sharing
  * class and each field's sensitivity). Checked when a product is made, submitted, approved
  * or resumed, and again for every query; each holder's node checks its own policy besides
- * (computation/policy.ts), so the floor only ever adds refusals.
+ * (core/policy.ts), so the floor only ever adds refusals.
  *
  *  - Person-level data (a PERSONAL field, or a person column) and any data that is not both
  *    unconditionally shared and made only of PUBLIC or INTERNAL fields: never without
@@ -18,8 +18,8 @@
  * (written straight into the database) meets the market-wide minimums here, and its holder's
  * node applies the holder's own floor.
  */
-import { MIN_EPSILON } from "@/computation/policy";
-import { SUBJECT_COLUMN } from "@/computation/subject";
+import { MIN_EPSILON } from "@/core/policy";
+import { SUBJECT_COLUMN } from "@/core/subject";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import type { QueryPolicy } from "./policy";

@@ -11,19 +11,20 @@
  *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
  */
 import { randomUUID } from "node:crypto";
-import { addCiphertexts, maskCiphertexts } from "@/computation/he";
-import { unmaskSum } from "@/computation/aggregate/masks";
+import { addCiphertexts, maskCiphertexts } from "@/core/he";
+import { unmaskSum } from "@/core/masks";
 import {
   aggregateResponse, blockWidths, CONTRIBUTION_EPSILON, contributionResponse, type AggregatePlan, type AggregateRequest, type AggregateResponse, type ContributionRequest, type ProductPlan,
-} from "@/computation/protocol";
+} from "@/core/protocol";
 import { recognizeDelivery } from "../money/payments";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { recordEvent, textHash } from "../ledger/events";
 import { fetchCommitment } from "../proofs/audits";
 import { assertNotSuspended } from "../ledger/supervision";
-import { planHash, sha256Hex, type QueryAuthorization } from "@/sdk/statements";
+import { planHash, sha256Hex, type QueryAuthorization } from "@/core/statements";
 import { checkBuyerSignature, freshCheckpoint, queryEvidence, supervisionProofs } from "./authorization";
-import { canonicalJson, type SignedCheckpoint } from "@/sdk/ledger";
+import { type SignedCheckpoint } from "@/core/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import { AppError } from "../errors";
 import { callNode, freshFields, httpNodeCall, ledgerHeadFor, type NodeCall } from "../nodes/client";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
@@ -42,7 +43,7 @@ export async function prepareQuery(db: PrismaClient, opts: { productId: string; 
   return { plan: planned.plan, planHash: planHash(planned.plan), epsilon: planned.epsilon, groups: planned.groups, buyerOrgId: opts.buyerOrgId };
 }
 
-/** The statement a buyer signs for a query (sdk/statements.ts), built the same way here and at submission. */
+/** The statement a buyer signs for a query (core/statements.ts), built the same way here and at submission. */
 export const authorizationOf = (o: { queryId: string; productId: string; buyerOrgId: string; plan: ProductPlan; publicKey: string; epsilon: number }): QueryAuthorization => ({
   type: "query-authorization", queryId: o.queryId, productId: o.productId, buyerOrgId: o.buyerOrgId, planHash: planHash(o.plan), heKeyHash: sha256Hex(o.publicKey), epsilon: o.epsilon,
 });

@@ -8,8 +8,8 @@
 import { z } from "zod";
 import {
   aggregates, dimensionSpec, filterOps, groupCount, type AggregatePlan, type FilterSpec, type StatSpec,
-} from "@/computation/protocol";
-import { requiredNoise } from "@/computation/policy";
+} from "@/core/protocol";
+import { requiredNoise } from "@/core/policy";
 import { AppError } from "../errors";
 import { floorSettings } from "./floor";
 

@@ -12,7 +12,7 @@ import { upsertCatalogEntry } from "../catalog/catalog";
 import { isUniqueViolation } from "../db/types";
 import { recordEvent, textHash } from "../ledger/events";
 import { commitmentAtRegistration } from "../proofs/audits";
-import { canonicalJson } from "@/sdk/ledger";
+import { canonicalJson } from "@/core/canonical-json";
 import { AppError } from "../errors";
 import { z as zod } from "zod";
 import { fieldSchema, reclassifyInput, resourceInput, type ResourceInput } from "./schemas";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { personNodePolicy } from "@/computation/demo/holder";
 import { consentDraft, decideConsent, registerEnvelopeKey, requestConsent, revokeConsent, spendConsent } from "@/server/consent/consents";
-import { signStatement, verifyStatement } from "@/sdk/statements";
+import { signStatement, verifyStatement } from "@/core/statements";
 import { approveSigned, inProcessNode, linkPerson, partyKey, writeNodeConfig, type PartyKey } from "../setup/parties";
 import type { Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
 import { registerEnvelopeKey, requestConsent } from "@/server/consent/consents";
 import { personNodePolicy } from "@/computation/demo/holder";
-import { verifyNodeSignature } from "@/sdk/node-signature";
-import { signStatement } from "@/sdk/statements";
+import { verifyNodeSignature } from "@/core/node-signature";
+import { signStatement } from "@/core/statements";
 import { approveSigned, linkPerson, partyKey, writeNodeConfig, type PartyKey } from "../setup/parties";
 import { deliverEnvelope } from "@/server/consent/delivery";
 import type { Database } from "@/server/db/client";
@@ -24,7 +24,7 @@ import { registerNode } from "@/server/nodes/nodes";
 import { registerResource } from "@/server/resources/resources";
 import { lift, suspend } from "@/server/ledger/supervision";
 import { seedDemoWorld } from "@/server/seed/demo";
-import { openEnvelope } from "@/sdk/envelope";
+import { openEnvelope } from "@/core/envelope";
 import { backends } from "../setup/databases";
 import { lookups, reason } from "../setup/fixtures";
 
@@ -119,7 +119,7 @@ describe("digital envelopes through a holder's node", () => {
     const other = await approved();
     const call = async (url: string, body: unknown, signal: AbortSignal, p?: string) => {
       const signed = body as { payload: { consent: { statement: Record<string, unknown>; signature: string } } };
-      const { signPayload } = await import("@/computation/signing");
+      const { signPayload } = await import("@/core/signing");
       const consent = { ...signed.payload.consent, statement: { ...signed.payload.consent.statement, purpose: "marketing" } };
       const tampered = signPayload("market-request", { ...signed.payload, consent }, marketSigningKey().privateKey);
       const res = await fetch(`${url}${p}`, { method: "POST", body: JSON.stringify(tampered), signal });

@@ -12,8 +12,8 @@ import {
   consistencyBetween, currentCheckpoint, fetchSubtrees, inclusionAt, integrate, integrateAll, leavesRange, treeSize, LEDGER_ORIGIN,
 } from "@/server/ledger/log";
 import { ledgerSigningKey } from "@/server/keys";
-import { fromHex, hex, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion, type SignedCheckpoint } from "@/sdk/ledger";
-import { auditLedger, Witness, WitnessAlarm } from "@/sdk/ledger-audit";
+import { fromHex, hex, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion, type SignedCheckpoint } from "@/core/ledger";
+import { auditLedger, Witness, WitnessAlarm } from "@/core/ledger-audit";
 import { backends } from "../setup/databases";
 
 const utf8 = new TextEncoder();

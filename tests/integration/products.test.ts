@@ -1,8 +1,8 @@
 /** The product review state machine, including every illegal transition. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { generateX25519 } from "@/computation/aggregate/masks";
-import { generateEd25519 } from "@/computation/signing";
+import { generateX25519 } from "@/core/masks";
+import { generateEd25519 } from "@/core/signing";
 import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { registerNode } from "@/server/nodes/nodes";

@@ -13,9 +13,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite, type Claim } from "@/computation/demo/generate";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
-import { decryptVector, generateKeys } from "@/computation/he";
-import { vectorLength } from "@/computation/protocol";
-import { signPayload } from "@/computation/signing";
+import { decryptVector, generateKeys } from "@/core/he";
+import { vectorLength } from "@/core/protocol";
+import { signPayload } from "@/core/signing";
 import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import type { Database } from "@/server/db/client";
@@ -23,9 +23,9 @@ import { registerNode } from "@/server/nodes/nodes";
 import { claimNextJob, getQuery, recoverJobs, runQueryJob } from "@/server/queries/jobs";
 import { ledgerHeadFor } from "@/server/nodes/client";
 import { lift, suspend } from "@/server/ledger/supervision";
-import { checkpointMessage, type SignedCheckpoint } from "@/sdk/ledger";
+import { checkpointMessage, type SignedCheckpoint } from "@/core/ledger";
 import { sign } from "node:crypto";
-import type { LedgerHead } from "@/computation/protocol";
+import type { LedgerHead } from "@/core/protocol";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
@@ -35,8 +35,8 @@ import { claimsPolicy } from "@/server/seed/demo-queries";
 import { CLAIM_AMOUNT_BOUND } from "@/server/queries/templates";
 import { decodeResult } from "@/sdk/decode";
 import { approveProduct, claimsNodePolicy, type HolderKey } from "@/computation/demo/holder";
-import { CONTRIBUTION_EPSILON } from "@/computation/protocol";
-import type { QuerySigner } from "@/sdk/signed-query";
+import { CONTRIBUTION_EPSILON } from "@/core/protocol";
+import type { QuerySigner } from "@/core/signed-query";
 import { approveAtNodes, buyerSigner, signedSubmit, writeNodeConfig } from "../setup/parties";
 import { backends, createServerDatabase } from "../setup/databases";
 
@@ -272,7 +272,7 @@ describe("encrypted aggregate queries across real node processes", () => {
 
   it("fails clearly when a registered node key does not match the node that answers", async () => {
     const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-second-hospital" } });
-    const impostor = (await import("@/computation/signing")).generateEd25519().publicKey;
+    const impostor = (await import("@/core/signing")).generateEd25519().publicKey;
     await registerNode(db.prisma, { organisationId: org.id, name: "b", url: nodes[1]!.url, signingKey: impostor, agreementKey: nodes[1]!.agreementKey });
     try {
       const { done } = await ask(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
@@ -287,11 +287,11 @@ describe("encrypted aggregate queries across real node processes", () => {
   it("fails, releasing nothing, when a node sends a malformed ciphertext", async () => {
     // A node that signs correctly but answers garbage: the marketplace must refuse to sum it.
     const { createServer } = await import("node:http");
-    const { generateEd25519, privateKeyFromPem } = await import("@/computation/signing");
-    const { generateX25519, maskCounts } = await import("@/computation/aggregate/masks");
+    const { generateEd25519, privateKeyFromPem } = await import("@/core/signing");
+    const { generateX25519, maskCounts } = await import("@/core/masks");
     const id = generateEd25519();
     const agreement = generateX25519();
-    const { openRequest, SEALED_TYPE } = await import("@/computation/transport");
+    const { openRequest, SEALED_TYPE } = await import("@/core/transport");
     const evil = createServer(async (req, res) => {
       let body = "";
       for await (const c of req) body += c;

@@ -6,8 +6,8 @@ import { registerNode } from "@/server/nodes/nodes";
 import { listResources, reclassifyResource, registerResource, retireResource, updateResource } from "@/server/resources/resources";
 import type { ResourceInput } from "@/server/resources/schemas";
 import { seedDemoWorld } from "@/server/seed/demo";
-import { generateEd25519 } from "@/computation/signing";
-import { generateX25519 } from "@/computation/aggregate/masks";
+import { generateEd25519 } from "@/core/signing";
+import { generateX25519 } from "@/core/masks";
 import { backends } from "../setup/databases";
 
 const claims: ResourceInput = {

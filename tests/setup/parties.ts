@@ -18,8 +18,8 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
 import { registerBuyerSigningKey } from "@/server/queries/authorization";
 import type { createCaller } from "@/server/api/root";
-import { submitSignedQuery, type QuerySigner } from "@/sdk/signed-query";
-import { bindingMac, generateSigningKey, publicJwkOf, signingKeyThumbprint, signStatement, type ConsentStatement } from "@/sdk/statements";
+import { submitSignedQuery, type QuerySigner } from "@/core/signed-query";
+import { bindingMac, generateSigningKey, publicJwkOf, signingKeyThumbprint, signStatement, type ConsentStatement } from "@/core/statements";
 
 export type PartyKey = { privateKey: CryptoKey; publicJwk: Awaited<ReturnType<typeof publicJwkOf>>; thumbprint: string };
 

@@ -25,6 +25,7 @@ import http from "node:http";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
+import { canonicalJson } from "@/core/canonical-json";
 
 // ---------------------------------------------------------------------------------------------
 // Form bodies
@@ -276,13 +277,6 @@ function list(v: unknown, param: string): unknown[] {
   if (!Array.isArray(v)) throw invalid(`Invalid array`, { param });
   return v;
 }
-/** Stable JSON for comparing idempotent requests' parameters. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`).join(",")}}`;
-  return JSON.stringify(v);
-}
-
 export async function startStripeStandin(o: { secretKey?: string } = {}): Promise<StripeStandin> {
   const secretKey = o.secretKey ?? `sk_test_standin${rand(24)}`;
   if (!secretKey.startsWith("sk_test_")) throw new Error("the stand-in plays Stripe's test mode: use an sk_test_ key");
@@ -563,7 +557,7 @@ export async function startStripeStandin(o: { secretKey?: string } = {}): Promis
       if (idempotencyKey !== null) {
         if (idempotencyKey.length > 255) throw new ApiError(400, "idempotency_error", "Idempotency keys must be at most 255 characters long.");
         const seen = idempotent.get(idempotencyKey);
-        const params = canonical(body);
+        const params = canonicalJson(body); // stable, to compare idempotent requests' parameters
         if (seen) {
           if (seen.method !== method || seen.path !== path) {
             throw new ApiError(400, "idempotency_error", `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${seen.method} ${seen.path}' vs '${method} ${path}'). Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);

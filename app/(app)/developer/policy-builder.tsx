@@ -5,7 +5,7 @@
  * computations); then the product's cohort, limits and privacy. The draft lives in the form
  * (BuildProductForm), which turns it into the policy with buildPolicy (policy-draft.ts).
  */
-import { aggregates, filterOps, type FilterOp } from "@/computation/protocol";
+import { aggregates, filterOps, type FilterOp } from "@/core/protocol";
 import { epsilon as epsilonText, integer, splitList } from "../../_lib/format";
 import { fill, type Dictionary, type Locale } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { claimsNodePolicy } from "@/computation/demo/holder";
 import { DISTRICTS } from "@/computation/demo/districts";
-import { nodeDatasetPolicy } from "@/computation/policy";
+import { nodeDatasetPolicy } from "@/core/policy";
 import { productFitsNode } from "@/server/products/node-fit";
 import { floorProblems, resourceFloor } from "@/server/queries/floor";
 import { queryPolicy } from "@/server/queries/policy";

@@ -5,7 +5,7 @@
  * The market's floor (server/queries/floor.ts) arrives as numbers from the page.
  */
 import type { z } from "zod";
-import type { Aggregate, FilterOp } from "@/computation/protocol";
+import type { Aggregate, FilterOp } from "@/core/protocol";
 import type { QueryPolicy } from "@/server/queries/policy";
 import type { fieldSchema } from "@/server/resources/schemas";
 import { splitList } from "../../_lib/format";

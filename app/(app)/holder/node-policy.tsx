@@ -7,8 +7,8 @@
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { verifyNodeSignature } from "@/sdk/node-signature";
-import { enrolmentMac, publicJwkOf, signStatement } from "@/sdk/statements";
+import { verifyNodeSignature } from "@/core/node-signature";
+import { enrolmentMac, publicJwkOf, signStatement } from "@/core/statements";
 import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../trpc";

@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import { fromHex, leafHash, verifyCheckpoint, verifyInclusion } from "@/sdk/ledger";
+import { fromHex, leafHash, verifyCheckpoint, verifyInclusion } from "@/core/ledger";
 import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC } from "../../trpc";

@@ -1,7 +1,7 @@
 "use client";
 /** One ledger entry, checked in this browser: its leaf hash, its inclusion proof and the checkpoint's signature. */
 import { useQuery } from "@tanstack/react-query";
-import { fromHex, hex, leafHash, verifyCheckpoint, verifyInclusion } from "@/sdk/ledger";
+import { fromHex, hex, leafHash, verifyCheckpoint, verifyInclusion } from "@/core/ledger";
 import { fill } from "../../i18n/dictionaries";
 import { useI18n } from "../../i18n/client";
 import { useTRPC } from "../../trpc";

@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { newNonce, signStatement, type ConsentStatement } from "@/sdk/statements";
+import { newNonce, signStatement, type ConsentStatement } from "@/core/statements";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { DecideWithReason } from "../_decide";

@@ -7,7 +7,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { bindingMac, newNonce, publicJwkOf, signStatement, type SubjectRecordsStatement } from "@/sdk/statements";
+import { bindingMac, newNonce, publicJwkOf, signStatement, type SubjectRecordsStatement } from "@/core/statements";
 import { useI18n } from "../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../trpc";
 import { getKeys, newKey, PERSON_KEY } from "../../_lib/signer";

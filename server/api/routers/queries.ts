@@ -1,7 +1,7 @@
 /** Encrypted aggregate queries (buyers) and computation nodes (holders). */
 import { z } from "zod";
-import { encryptVector } from "@/computation/he";
-import { aggregates } from "@/computation/protocol";
+import { encryptVector } from "@/core/he";
+import { aggregates } from "@/core/protocol";
 import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
 import { applyNodePolicy, applyNodePolicyInput, enrolHolderKey, enrolHolderKeyInput, holderNodePolicies } from "../../nodes/policies";
 import { getQuery, prepareQuery, submitQuery } from "../../queries/jobs";
@@ -43,7 +43,7 @@ export const buyerQueryRouter = {
       productId: z.uuid(), query: buyerQuery,
       /** chosen by the buyer and covered by its signature */
       queryId: z.uuid(),
-      /** the buyer's signature over its query-authorization statement (sdk/statements.ts), and its key's thumbprint */
+      /** the buyer's signature over its query-authorization statement (core/statements.ts), and its key's thumbprint */
       signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, { error: "A signature is 64 bytes, base64url." }),
       signingKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
       publicKey: z.string().min(100).max(2_500_000, { error: "The public key is too large." }),

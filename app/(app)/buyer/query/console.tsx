@@ -8,7 +8,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
-import { vectorLength } from "@/computation/protocol";
+import { vectorLength } from "@/core/protocol";
 import { decodeResult, type ResultRow } from "@/sdk/decode";
 import { QueryAudits } from "../../../_components/audits";
 import { epsilon as epsilonText } from "../../../_lib/format";
@@ -16,7 +16,7 @@ import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
 import { errorText, useTRPC, useTRPCClient } from "../../../trpc";
 import { currentKey, QUERY_SIGNER } from "../../../_lib/signer";
-import { submitSignedQuery } from "@/sdk/signed-query";
+import { submitSignedQuery } from "@/core/signed-query";
 import { ResultChart } from "./chart";
 
 type Product = inferRouterOutputs<AppRouter>["buyer"]["products"][number];
@@ -24,7 +24,7 @@ type Keys = { publicKey: string; secretKey: string; createdAt: string };
 type Filter = { column: string; op: "eq" | "in" | "between" | "gte" | "lt"; value: string | number | (string | number)[] };
 const KEY_STORE = "qc-market-he-keys";
 
-const he = () => import("@/computation/he");
+const he = () => import("@/core/he");
 
 function useKeys() {
   const [keys, setKeys] = useState<Keys | null>(null);

@@ -44,7 +44,7 @@ function reserialise(he: He, b64: string, mode: "none" | "zstd"): Buffer {
 
 const LENGTH = 10_000; // two chunks, the second partly padding
 
-describe("BFV helpers (computation/he.ts)", () => {
+describe("BFV helpers (core/he.ts)", () => {
   let he: He;
   let keys: Keys;
   let other: Keys;

@@ -3,12 +3,8 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import {
-  canonicalJson, checkpointMessage, consistencyProof, decompose, emptyRoot, fromBase64, fromHex, hex,
-  inclusionProof, leafHash, LedgerProofError, nodeHash, rootFromInclusion, rootFromLeafHashes, signCheckpoint,
-  toBase64, treeRoot, verifyCheckpoint, verifyConsistency, verifyInclusion,
-  type Checkpoint, type FetchSubtrees, type Hash, type SignedCheckpoint, type Subtree,
-} from "./ledger";
+import { checkpointMessage, consistencyProof, decompose, emptyRoot, fromBase64, fromHex, hex, inclusionProof, leafHash, LedgerProofError, nodeHash, rootFromInclusion, rootFromLeafHashes, signCheckpoint, toBase64, treeRoot, verifyCheckpoint, verifyConsistency, verifyInclusion, type Checkpoint, type FetchSubtrees, type Hash, type SignedCheckpoint, type Subtree,  } from "./ledger";
+import { canonicalJson } from "./canonical-json";
 
 type Code = LedgerProofError["code"];
 

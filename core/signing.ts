@@ -4,21 +4,10 @@
  * a purpose prefix so a signature made for one kind of message can never be replayed as
  * another. Freshness (expiry, nonce) is the receiver's job; see node/server.ts.
  */
+import { canonicalJson } from "./canonical-json";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 
 export type Purpose = "market-request" | "node-response";
-
-/** Deterministic JSON: object keys sorted, arrays in order, no insignificant whitespace. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "number" && !Number.isFinite(value)) throw new Error("canonicalJson: non-finite number");
-    if (typeof value === "bigint") throw new Error("canonicalJson: bigint (encode it as a string)");
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-}
 
 const message = (purpose: Purpose, payload: unknown) => Buffer.from(`qc-market/v1/${purpose}\n${canonicalJson(payload)}`, "utf8");
 

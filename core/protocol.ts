@@ -175,7 +175,7 @@ export const aggregateRequest = z.object({
 export type AggregateRequest = z.infer<typeof aggregateRequest>;
 
 /**
- * A consented delivery: the marketplace relays the person's signed consent (sdk/statements.ts)
+ * A consented delivery: the marketplace relays the person's signed consent (core/statements.ts)
  * and the buyer's envelope key; the node checks the person's signature against the key bound
  * to their subject reference at this node, spends its own nullifier, reads the one record in
  * its own domain, and seals it. Dataset, fields, purpose and buyer come from what the person signed.
@@ -268,7 +268,7 @@ export const aggregateResponse = z.object({
 });
 export type AggregateResponse = z.infer<typeof aggregateResponse>;
 
-/** A committed column (computation/zk/encoding.ts CommittedColumn): numbers keep `scale` decimals. */
+/** A committed column (core/zk/encoding.ts CommittedColumn): numbers keep `scale` decimals. */
 export const committedColumn = z.object({ name: z.string().min(1).max(200), kind: z.enum(["number", "text"]), scale: z.number().int().min(0).max(6) });
 
 /** The node's commitment to a dataset (docs/proofs.md): Poseidon roots as decimal strings. */

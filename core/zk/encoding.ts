@@ -10,8 +10,10 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import type { ScannedValue } from "../aggregate/connectors";
 import type { AggregatePlan } from "../protocol";
+
+/** One cell as a store reads it: its number (if it is one) and its text. */
+export interface ScannedValue { num: number | null; text: string | null }
 
 /** Columns a chunk commits (unused ones commit to 0); circuits/aggregate.circom MAX_COLUMNS. */
 export const MAX_COLUMNS = 15;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimsNodePolicy } from "./demo/holder";
+import { claimsNodePolicy } from "../computation/demo/holder";
 import { checkPlan, nodeDatasetPolicy, PolicyRefusal, requiredNoise } from "./policy";
 import type { AggregatePlan } from "./protocol";
 

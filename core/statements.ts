@@ -17,7 +17,7 @@ import { calculateJwkThumbprint } from "jose";
 import { z } from "zod";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { canonicalJson } from "./ledger";
+import { canonicalJson } from "./canonical-json";
 
 const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 /** A public P-256 signing key (JWK). A private key (with `d`) is refused by `.strict()`. */

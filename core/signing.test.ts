@@ -1,6 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, ed25519PublicFromBase64, generateEd25519, privateKeyFromPem, signPayload, verifyPayload } from "./signing";
+import { canonicalJson } from "./canonical-json";
+import { ed25519PublicFromBase64, generateEd25519, privateKeyFromPem, signPayload, verifyPayload } from "./signing";
 
 describe("signed messages", () => {
   const a = generateEd25519();

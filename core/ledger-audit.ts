@@ -8,10 +8,8 @@
  * - `Witness` keeps the last checkpoint it saw and accepts a newer one only with a valid
  *   consistency proof: a rewritten history cannot get past it.
  */
-import {
-  canonicalJson, fromHex, hex, leafHash, LedgerProofError, nodeHash, verifyCheckpoint, verifyConsistency, emptyRoot,
-  type Hash, type SignedCheckpoint,
-} from "./ledger";
+import { fromHex, hex, leafHash, LedgerProofError, nodeHash, verifyCheckpoint, verifyConsistency, emptyRoot, type Hash, type SignedCheckpoint,  } from "./ledger";
+import { canonicalJson } from "./canonical-json";
 
 const utf8 = new TextEncoder();
 

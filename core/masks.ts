@@ -19,7 +19,7 @@
  * garbage; the marketplace must then rerun the query without that node (new queryId).
  */
 import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, KeyObject } from "node:crypto";
-import { aggregateRequest, aggregateResponse } from "../protocol";
+import { aggregateRequest, aggregateResponse } from "./protocol";
 
 const MOD = 1n << 64n;
 const MASK64 = MOD - 1n;

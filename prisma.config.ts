@@ -1,7 +1,6 @@
 // Prisma CLI configuration (generate, migrate diff/status).
 // The CLI must run offline: it talks to the database through a JS driver adapter,
 // never a downloaded native engine (see docs/architecture.md, "Database").
-import path from "node:path";
 import { defineConfig } from "prisma/config";
 
 const url = process.env.DATABASE_URL ?? "";
@@ -12,7 +11,8 @@ if (!useServer) process.env.DATABASE_URL = "postgres://placeholder@localhost/pla
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
-  schema: path.join("prisma", "schema.prisma"),
+  // the folder: schema.prisma (generator, datasource) and models/*.prisma, one per domain
+  schema: "prisma",
   async adapter() {
     if (useServer) {
       const { PrismaPg } = await import("@prisma/adapter-pg");

@@ -7,6 +7,7 @@ import { calculateJwkThumbprint, CompactEncrypt, compactDecrypt, importJWK, type
 import { z } from "zod";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { zodText } from "./zod-text";
 
 const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "A P-256 coordinate is 32 bytes, base64url (43 characters)." });
 
@@ -23,7 +24,7 @@ export class EnvelopeError extends Error {
 export async function keyThumbprint(jwk: unknown): Promise<string> {
   if (typeof jwk === "object" && jwk !== null && "d" in jwk) throw new EnvelopeError("BAD_KEY", "This is a private key: register the public key only (never the private part d).");
   const parsed = envelopePublicJwk.safeParse(jwk);
-  if (!parsed.success) throw new EnvelopeError("BAD_KEY", parsed.error.issues[0]!.message);
+  if (!parsed.success) throw new EnvelopeError("BAD_KEY", zodText(parsed.error, 1));
   try {
     await importJWK(parsed.data, "ECDH-ES"); // rejects points not on the curve
   } catch (e) {

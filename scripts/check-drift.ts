@@ -1,5 +1,5 @@
 /**
- * Fails (exit 1) when prisma/schema.prisma and prisma/migrations disagree.
+ * Fails (exit 1) when the schema (prisma/schema.prisma, prisma/models/) and prisma/migrations disagree.
  *
  * Prisma cannot diff against a database through a driver adapter, so we build two
  * scratch in-memory databases: one from the migrations (with the app's own runner), one
@@ -35,7 +35,7 @@ async function catalog(setup: (db: PGlite) => Promise<void>): Promise<string[]> 
 }
 
 const fromSchema = execFileSync("npx", ["prisma", "migrate", "diff", "--from-empty",
-  "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+  "--to-schema-datamodel", "prisma", "--script"],
 { env: { ...process.env, DATABASE_URL: "pglite:memory://" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 
 const migrations = await readMigrations();
@@ -49,7 +49,7 @@ const extra = viaMigrations.filter((x) => !viaSchema.includes(x));
 if (missing.length === 0 && extra.length === 0) {
   console.log(`Schema and migrations agree (${migrations.length} migrations, ${viaSchema.length} catalog items).`);
 } else {
-  console.error("Schema drift between prisma/schema.prisma and prisma/migrations:");
+  console.error("Schema drift between the schema (prisma/schema.prisma, prisma/models/) and prisma/migrations:");
   for (const m of missing) console.error(`  in schema, no migration creates: ${m}`);
   for (const x of extra) console.error(`  in migrations, not in schema:    ${x}`);
   console.error('Create a migration as docs/architecture.md describes ("Changing the schema").');

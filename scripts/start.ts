@@ -71,7 +71,7 @@ function sourceHash(): string {
     }
   };
   // Everything the web app bundles or reads at build time: the browser also runs computation/ and sdk/ code.
-  for (const p of ["app", "server", "computation", "sdk", "circuits/keys", "circuits/artifacts.json", "public", "instrumentation.ts", "next.config.js", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"]) walk(p);
+  for (const p of ["app", "core", "server", "computation", "sdk", "circuits/keys", "circuits/artifacts.json", "public", "instrumentation.ts", "next.config.js", "package-lock.json", "tsconfig.json", "prisma"]) walk(p);
   return h.digest("hex");
 }
 

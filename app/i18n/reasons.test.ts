@@ -5,7 +5,7 @@ import { reasons, reasonText } from "./reasons";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-/** The source files that throw reasons: *.ts under server/, computation/, sdk/, tests excluded. */
+/** The source files that throw reasons: *.ts under core/, server/, computation/, sdk/, tests excluded. */
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
@@ -36,7 +36,7 @@ const patterns = [
 /** Every reason code thrown, with the files that throw it. */
 function thrownReasons(): Map<string, Set<string>> {
   const found = new Map<string, Set<string>>();
-  for (const file of ["server", "computation", "sdk"].flatMap((d) => sources(path.join(root, d)))) {
+  for (const file of ["core", "server", "computation", "sdk"].flatMap((d) => sources(path.join(root, d)))) {
     const text = readFileSync(file, "utf8");
     for (const re of patterns) {
       for (const m of text.matchAll(re)) {

@@ -13,6 +13,7 @@
 import { aggregatePlan, blockWidths, vectorLength, type AggregatePlan } from "@/core/protocol";
 import { AggregateError, type AggregateOptions, type Connector } from "./connectors";
 import { discreteLaplace, noiseVector } from "./noise";
+import { zodText } from "@/core/zod-text";
 
 export { AggregateError, createConnector, connectorConfig, type AggregateOptions, type Connector, type ConnectorConfig, type LocalAggregate } from "./connectors";
 export { maskCounts, unmaskSum, generateX25519 } from "@/core/masks";
@@ -20,7 +21,7 @@ export { discreteLaplace, noiseVector } from "./noise";
 
 export async function computeVector(connector: Connector, plan: AggregatePlan, options: AggregateOptions = {}): Promise<{ counts: bigint[]; selection: bigint[]; vector: bigint[] }> {
   const parsed = aggregatePlan.safeParse(plan);
-  if (!parsed.success) throw new AggregateError("INVALID_PLAN", `Invalid plan: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) throw new AggregateError("INVALID_PLAN", `Invalid plan: ${zodText(parsed.error)}`);
   const p = parsed.data;
   const widths = blockWidths(p);
   if (p.noise && p.noise.scales.length !== widths.length) {

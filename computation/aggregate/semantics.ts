@@ -44,6 +44,7 @@ import { stat } from "node:fs/promises";
 import { aggregatePlan, blockWidths, groupCount, SLOTS, vectorLength, type AggregatePlan } from "@/core/protocol";
 import type { ScannedValue } from "@/core/zk/encoding";
 import { CsvSyntaxError, type CsvField } from "./csv";
+import { zodText } from "@/core/zod-text";
 
 export type ColumnType = "number" | "string";
 export interface ColumnInfo { name: string; type: ColumnType }
@@ -128,7 +129,7 @@ function strictlyIncreasing(edges: number[], what: string) {
 
 export function preparePlan(input: unknown): PreparedPlan {
   const parsed = aggregatePlan.safeParse(input);
-  if (!parsed.success) invalid(`Invalid plan: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) invalid(`Invalid plan: ${zodText(parsed.error)}`);
   const plan = parsed.data;
   for (const d of plan.groupBy) if (d.kind === "bucket") strictlyIncreasing(d.edges, `dimension ${d.name}`);
   for (const s of plan.stats) if (s.kind === "hist") strictlyIncreasing(s.edges, `histogram of ${s.column}`);

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { aggregatePlan, committedColumn, CONTRIBUTION_EPSILON } from "../protocol";
 import { chunkCircuitName, GROUPS, querySignals, schemaHash, statementFor } from "./encoding";
 import { accumulator, datasetRoot, liteHasher, rootFromPath, type Hasher } from "./hash";
+import { zodText } from "../zod-text";
 
 const decimal = z.string().regex(/^\d{1,78}$/, "a decimal field element");
 export const groth16Proof = z.object({
@@ -85,7 +86,7 @@ export async function verifyAudit(input: unknown, keys: VerificationKeys, pins: 
   const checks: Check[] = [];
   const fail = (what: string, detail: string): AuditVerification => ({ ok: false, checks: [...checks, { what, ok: false, detail }] });
   const parsed = auditBundle.safeParse(input);
-  if (!parsed.success) return fail("well-formed audit", parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!parsed.success) return fail("well-formed audit", zodText(parsed.error));
   const b = parsed.data;
 
   const c = b.commitment;

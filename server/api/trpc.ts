@@ -15,6 +15,7 @@ import { listMemberships, type MembershipSummary } from "../accounts/organisatio
 import { canManageMembers, type MarketRoleName } from "../accounts/roles";
 import type { Database } from "../db/client";
 import { appErrorCodes, isAppError } from "../errors";
+import { zodText } from "@/core/zod-text";
 
 export interface ContextOptions {
   db: Database;
@@ -69,7 +70,7 @@ const appErrors = t.middleware(async ({ next }) => {
   }
   if (!result.ok && result.error.cause instanceof ZodError && result.error.code === "INTERNAL_SERVER_ERROR") {
     // A domain function re-validated its options and refused them: that is bad input.
-    throw new TRPCError({ code: "BAD_REQUEST", message: result.error.cause.issues.map((i) => i.message).join("; "), cause: result.error.cause });
+    throw new TRPCError({ code: "BAD_REQUEST", message: zodText(result.error.cause), cause: result.error.cause });
   }
   return result;
 });

@@ -3,6 +3,8 @@ import { useMutation } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
+import { ZodError } from "zod";
+import { zodText } from "@/core/zod-text";
 import type { AppRouter } from "@/server/api/root";
 import { resourceFloor } from "@/server/queries/floor";
 import { queryPolicy, type QueryPolicy } from "@/server/queries/policy";
@@ -47,7 +49,7 @@ export function BuildProductForm({ resources, floor }: { resources: BuildableRes
   const column = (c: string) => columnName(fields, c, locale);
   const schemaIssues = (value: unknown) => {
     const r = queryPolicy.safeParse(value);
-    return r.success ? [] : r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
+    return r.success ? [] : r.error.issues.map((i) => zodText(new ZodError([i])));
   };
   let policy: unknown = built.policy;
   let problems: string[];

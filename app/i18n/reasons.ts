@@ -154,6 +154,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "The records request is not yours, or not addressed to this data holder.",
     zh: "该记录查询请求不属于您，或并非发给该数据持有方。",
   },
+  BAD_STORED_PLAN: {
+    en: "This query's stored plan is damaged; it cannot be run or shown. Please tell the market operator.",
+    zh: "该查询保存的计划已损坏，无法运行或显示。请告知市场运营方。",
+  },
   BAD_TREE_SIZE: {
     en: "No ledger tree of the requested size exists.",
     zh: "不存在所请求规模的账本树。",

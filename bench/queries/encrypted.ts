@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { startNode, type DemoNodeSpec, type RunningNode } from "@/computation/demo/nodes";
-import { decryptVector, encryptVector, generateKeys } from "@/core/he";
+import { decryptVector, generateKeys } from "@/core/he";
 import { vectorLength } from "@/core/protocol";
 import { openDatabase, type Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
@@ -95,7 +95,6 @@ export interface Market {
   signingJwk: SigningPublicJwk;
 }
 
-const validateKey = async (publicKey: string) => { await encryptVector(publicKey, [0n]); };
 
 export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir?: string } = {}): Promise<Market> {
   process.env.DATA_DIR = dir; // the marketplace's signing key is made and kept here
@@ -212,7 +211,7 @@ export async function startMarket(dir: string, data: DataSet, opts: { cpuProfDir
     const prepared = await prepareQuery(db.prisma, { productId, buyerOrgId, query: buyerQuery(grouping) });
     const statement = authorizationOf({ queryId: randomUUID(), productId, buyerOrgId, plan: prepared.plan, publicKey, epsilon: prepared.epsilon });
     const signature = await signStatement(signingPair.privateKey, statement);
-    const job = await submitQuery(db.prisma, { productId, buyerOrgId, userId: buyer.id, query: buyerQuery(grouping), publicKey, validateKey, queryId: statement.queryId, signature, signingKey: thumbprint });
+    const job = await submitQuery(db.prisma, { productId, buyerOrgId, userId: buyer.id, query: buyerQuery(grouping), publicKey, queryId: statement.queryId, signature, signingKey: thumbprint });
     const t1 = now();
     const claimed = await claimNextJob(db.prisma);
     if (claimed !== job.id) throw new Error(`claimed job ${claimed}, expected ${job.id}`);

@@ -41,6 +41,7 @@ export async function registerEnvelopeKey(db: PrismaClient, o: { buyerOrgId: str
 export async function retireEnvelopeKey(db: PrismaClient, o: { buyerOrgId: string; thumbprint: string }) {
   const moved = await db.envelopeKey.updateMany({ where: { buyerOrgId: o.buyerOrgId, thumbprint: o.thumbprint, retiredAt: null }, data: { retiredAt: new Date() } });
   if (moved.count !== 1) throw new AppError("NOT_FOUND", "UNKNOWN_KEY", "No current envelope key of yours has this thumbprint.");
+  return { ok: true as const };
 }
 
 export const consentRequestInput = z.object({
@@ -173,4 +174,26 @@ export async function spendConsent(tx: Tx, o: { requestId: string; buyerOrgId: s
 export async function returnConsentUse(tx: Tx, requestId: string) {
   await tx.$executeRaw`UPDATE "ConsentRequest" SET "usesLeft" = "usesLeft" + 1, "status" = 'APPROVED'
     WHERE "id" = ${requestId}::uuid AND ("status" = 'SPENT' OR "status" = 'APPROVED') AND "usesLeft" < "uses"`;
+}
+
+/** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what a buyer can ask for. */
+export async function personResources(db: PrismaClient) {
+  const rows = await db.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, orderBy: { name: "asc" }, take: 500,
+    select: { id: true, name: true, nameZh: true, fields: true, holder: { select: { name: true } } } });
+  return rows.flatMap((r) => {
+    const fields = (r.fields as { name: string }[]).map((f) => f.name);
+    return fields.includes("subject_ref") ? [{ id: r.id, name: r.name, nameZh: r.nameZh, holder: r.holder.name, fields: fields.filter((f) => f !== "subject_ref") }] : [];
+  });
+}
+
+export function listEnvelopeKeys(db: PrismaClient, buyerOrgId: string) {
+  return db.envelopeKey.findMany({ where: { buyerOrgId }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } });
+}
+
+/** A buyer's consent requests, newest first. */
+export function listConsentRequests(db: PrismaClient, buyerOrgId: string) {
+  return db.consentRequest.findMany({
+    where: { buyerOrgId }, orderBy: { createdAt: "desc" }, take: 100,
+    select: { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true },
+  });
 }

@@ -130,3 +130,17 @@ export async function closeDemand(db: PrismaClient, o: { buyerOrgId: string; now
     return { id: demand.id, status: demand.status, closedAt: now };
   });
 }
+
+/** A buyer's own demands, newest first. */
+export function listDemands(db: PrismaClient, buyerOrgId: string) {
+  return db.demand.findMany({ where: { buyerOrgId }, orderBy: { createdAt: "desc" }, take: 50 });
+}
+
+/** Open demands matched to what this organisation offers. */
+export function matchedDemands(db: PrismaClient, ownerOrgId: string) {
+  return db.demand.findMany({ where: { status: "OPEN", matches: { some: { ownerOrgId } } }, orderBy: { createdAt: "desc" }, take: 50 });
+}
+
+export function listNotifications(db: PrismaClient, orgId: string) {
+  return db.notification.findMany({ where: { orgId }, orderBy: { createdAt: "desc" }, take: 50 });
+}

@@ -103,3 +103,15 @@ export async function statistics(db: PrismaClient) {
   ]);
   return { perProduct, epsilonPerBuyer, refused, consentsPerPurpose };
 }
+
+/** Who and what the supervisor's console can name: organisations and listed or paused products. */
+export async function supervisorDirectory(db: PrismaClient) {
+  return {
+    orgs: await db.organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, nameZh: true, roles: true } }),
+    products: await db.dataProduct.findMany({ where: { status: { in: ["LISTED", "PAUSED"] } }, orderBy: { name: "asc" }, take: 500, select: { id: true, name: true, nameZh: true, status: true } }),
+  };
+}
+
+export function listSuspensions(db: PrismaClient) {
+  return db.suspension.findMany({ orderBy: { createdAt: "desc" }, take: 100 });
+}

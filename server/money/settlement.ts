@@ -97,3 +97,9 @@ export async function payOut(db: PrismaClient, provider: PaymentProvider, payout
   });
   return { id: p.id, status: "PAID" as const };
 }
+
+/** Settle a period (the operator's button) and say how many payouts went out and how many failed. */
+export async function settlePeriod(db: PrismaClient, provider: PaymentProvider, o: { period: string }) {
+  const r = await settle(db, provider, o);
+  return { period: r.period, paid: r.payouts.filter((p) => p.status === "PAID").length, failed: r.payouts.filter((p) => p.status === "FAILED").length };
+}

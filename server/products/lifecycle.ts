@@ -115,3 +115,15 @@ export function pauseProduct(db: PrismaClient, o: { productId: string; actorId: 
 export function resumeProduct(db: PrismaClient, o: { productId: string; actorId: string; developerOrgId?: string }) {
   return move(db, { ...o, actorOrgId: o.developerOrgId, action: "resume", guard: o.developerOrgId ? ownedBy(o.developerOrgId) : undefined, data: { reviewNote: null } });
 }
+
+const productSelect = { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true } as const;
+
+/** A developer's own products, newest first. */
+export function developerProducts(db: PrismaClient, developerOrgId: string) {
+  return db.dataProduct.findMany({ where: { developerOrgId }, orderBy: { createdAt: "desc" }, select: productSelect });
+}
+
+/** Products on sale, for the operator. */
+export function listedProducts(db: PrismaClient) {
+  return db.dataProduct.findMany({ where: { status: "LISTED" }, orderBy: { createdAt: "desc" }, take: 200, select: productSelect });
+}

@@ -22,7 +22,7 @@ import { AppError } from "../errors";
 import { recordEvent, textHash } from "../ledger/events";
 import { loadPolicy } from "../products/load-policy";
 import { callNode, freshFields, httpNodeCall, type NodeCall } from "../nodes/client";
-import type { Planned } from "../queries/policy";
+import { storedPlan } from "../queries/policy";
 import { circuitKeys } from "./keys";
 
 /** At most this many chunks are proven per audit (each proof takes seconds on the node). */
@@ -171,6 +171,29 @@ async function finish(db: PrismaClient, auditId: string, o: { status: "PASSED" |
 }
 
 /** Run one audit to its verdict. Never throws for what a node did: that is the verdict. */
+/**
+ * Request audits and start them: proving takes seconds per chunk on the nodes, so they run in
+ * the background, one node after another; the caller gets the audit rows (RUNNING) at once.
+ */
+export async function requestAndStartAudits(db: PrismaClient, o: Parameters<typeof requestAudit>[1]) {
+  const audits = await requestAudit(db, o);
+  void (async () => { for (const a of audits) await runAudit(db, a.id); })();
+  return audits;
+}
+
+/** A holder asks its node to commit a resource's data anew (a new update cycle), and registers it. */
+export async function recommitResource(db: PrismaClient, o: { resourceId: string; holderOrgId: string }) {
+  const r = await db.dataResource.findFirst({ where: { id: o.resourceId, holderOrgId: o.holderOrgId }, include: { node: true } });
+  if (!r) throw new AppError("NOT_FOUND", "RESOURCE_NOT_FOUND", "No such resource of your organisation.");
+  if (!r.node || !r.dataset) throw new AppError("CONFLICT", "NO_NODE", "This resource is not served by a computation node.");
+  try {
+    const c = await fetchCommitment(db, r.node, r.dataset, true);
+    return { root: c.root, rows: c.rows, chunkRows: c.chunkRows };
+  } catch (e) {
+    throw new AppError("UNAVAILABLE", "NODE_UNAVAILABLE", (e as Error).message);
+  }
+}
+
 export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall = httpNodeCall): Promise<void> {
   const audit = await db.audit.findUniqueOrThrow({ where: { id: auditId } });
   if (audit.status !== "RUNNING") return;
@@ -184,7 +207,7 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
     if (!contribution.commitmentRoot || !contribution.finalAcc) {
       return await finish(db, auditId, { status: "NOT_PROVABLE", reason: contribution.unprovable ?? "The node signed no commitment with its answer" });
     }
-    const planned = job.plan as unknown as Planned;
+    const planned = storedPlan(job.plan);
     const plan: AggregatePlan = nodePlan(planned.plan, source.dataset);
     let registered = await db.datasetCommitment.findUnique({ where: { nodeId_dataset_root: { nodeId: node.id, dataset: source.dataset, root: contribution.commitmentRoot } } });
     try {

@@ -48,6 +48,7 @@ export async function retireBuyerSigningKey(db: PrismaClient, o: { buyerOrgId: s
     if (moved.count !== 1) throw new AppError("NOT_FOUND", "KEY_NOT_FOUND", "No current signing key of yours has this thumbprint.");
     await recordEvent(tx, { type: "buyer.key.retired", actorOrgId: o.buyerOrgId, refs: { thumbprint: o.thumbprint } });
   });
+  return { ok: true as const };
 }
 
 /** Check a buyer's signature over its statement before accepting the query (the nodes check it again). */

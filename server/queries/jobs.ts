@@ -11,7 +11,7 @@
  *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
  */
 import { randomUUID } from "node:crypto";
-import { addCiphertexts, maskCiphertexts } from "@/core/he";
+import { addCiphertexts, encryptVector, maskCiphertexts } from "@/core/he";
 import { unmaskSum } from "@/core/masks";
 import {
   aggregateResponse, blockWidths, CONTRIBUTION_EPSILON, contributionResponse, type AggregatePlan, type AggregateRequest, type AggregateResponse, type ContributionRequest, type ProductPlan,
@@ -28,7 +28,7 @@ import { canonicalJson } from "@/core/canonical-json";
 import { AppError } from "../errors";
 import { callNode, freshFields, httpNodeCall, ledgerHeadFor, type NodeCall } from "../nodes/client";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
-import { planQuery, type BuyerQuery, type Planned } from "./policy";
+import { planQuery, storedPlan, type BuyerQuery } from "./policy";
 import { loadPolicy } from "../products/load-policy";
 import { assertFloor, floorSettings } from "./floor";
 
@@ -48,12 +48,13 @@ export const authorizationOf = (o: { queryId: string; productId: string; buyerOr
   type: "query-authorization", queryId: o.queryId, productId: o.productId, buyerOrgId: o.buyerOrgId, planHash: planHash(o.plan), heKeyHash: sha256Hex(o.publicKey), epsilon: o.epsilon,
 });
 
+/** A buyer's public key is checked by using it once: it must load with our parameters and encrypt. */
+const validateKey = async (publicKey: string) => { await encryptVector(publicKey, [0n]); };
+
 export async function submitQuery(db: PrismaClient, opts: {
   productId: string; buyerOrgId: string; userId: string; query: BuyerQuery; publicKey: string; idempotencyKey?: string;
   /** the query id the buyer chose and signed, the signature over its authorisation, and the signing key's thumbprint */
   queryId: string; signature: string; signingKey: string;
-  /** checks the buyer's key loads as a BFV public key with our parameters */
-  validateKey: (publicKey: string) => Promise<void>;
 }) {
   if (opts.idempotencyKey) {
     const existing = await db.queryJob.findUnique({ where: { buyerOrgId_idempotencyKey: { buyerOrgId: opts.buyerOrgId, idempotencyKey: opts.idempotencyKey } } });
@@ -84,7 +85,7 @@ async function acceptQuery(db: PrismaClient, opts: Parameters<typeof submitQuery
   const statement = authorizationOf({ queryId: opts.queryId, productId: product.id, buyerOrgId: opts.buyerOrgId, plan: planned.plan, publicKey: opts.publicKey, epsilon: planned.epsilon });
   await checkBuyerSignature(db, { statement, signature: opts.signature, signingKey: opts.signingKey });
   if (await db.queryJob.findUnique({ where: { id: opts.queryId }, select: { id: true } })) throw new AppError("CONFLICT", "QUERY_ID_TAKEN", "A query with this id exists: sign a new one.");
-  await opts.validateKey(opts.publicKey).catch((e: Error & { code?: string }) => {
+  await validateKey(opts.publicKey).catch((e: Error & { code?: string }) => {
     throw new AppError("BAD_INPUT", "BAD_PUBLIC_KEY", `The HE public key is not usable: ${e.message}`);
   });
   return db.$transaction(async (tx) => {
@@ -208,7 +209,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
   try {
     await assertNotSuspended(db, { buyerOrgId: job.buyerOrgId, productId: job.productId });
     const { product, policy } = await loadPolicy(db, job.productId);
-    const planned = job.plan as unknown as Planned;
+    const planned = storedPlan(job.plan);
     const sources = product.sources;
     const peers = sources.map((s) => ({ nodeId: s.node.signingKey, x25519: s.node.agreementKey }));
     let done = 0;
@@ -326,10 +327,18 @@ export async function getQuery(db: PrismaClient, opts: { jobId: string; buyerOrg
   return {
     id: job.id, status: job.status, progress: job.progress, error: job.error, epsilon: job.epsilon,
     product: job.product, createdAt: job.createdAt, finishedAt: job.finishedAt,
-    planned: job.plan as unknown as Planned,
+    planned: storedPlan(job.plan),
     result: job.result as { ciphertexts: string[]; suppressed: boolean[] } | null,
     budget: budget ? { total: budget.total, spent: budget.spent } : null,
   };
+}
+
+/** The buyer's most recent queries, for its console. */
+export function listQueries(db: PrismaClient, buyerOrgId: string) {
+  return db.queryJob.findMany({
+    where: { buyerOrgId }, orderBy: { createdAt: "desc" }, take: 25,
+    select: { id: true, status: true, progress: true, epsilon: true, createdAt: true, error: true, product: { select: { name: true, nameZh: true, slug: true } } },
+  });
 }
 
 export const newIdempotencyKey = () => randomUUID();

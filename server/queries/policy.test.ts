@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { claimsPolicy } from "../seed/demo-queries";
 import { AppError } from "../errors";
-import { planQuery, queryPolicy, type BuyerQuery, type QueryPolicy } from "./policy";
+import { planHash } from "@/core/statements";
+import { planQuery, queryPolicy, storedPlan, type BuyerQuery, type QueryPolicy } from "./policy";
 
 const refusal = (q: BuyerQuery, policy = claimsPolicy) => {
   try { planQuery(policy, q); } catch (e) { expect(e).toBeInstanceOf(AppError); return `${(e as AppError).reason}: ${(e as AppError).message}`; }
@@ -57,5 +58,26 @@ describe("query policy", () => {
     const r = queryPolicy.safeParse({ ...claimsPolicy, measures: [{ ...claimsPolicy.measures[0]!, scale: 2 }] });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/could overflow the encrypted slots/);
+  });
+
+  it("reads a stored plan back exactly as it was hashed and signed, and refuses a malformed one", () => {
+    const dp: QueryPolicy = { ...claimsPolicy, privacy: { mode: "dp", epsilonPerBuyer: 10, maxEpsilonPerQuery: 2, maxRowsPerPerson: 5 } };
+    const queries: BuyerQuery[] = [
+      { groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "STDDEV" }, { column: "claim_amount", aggregate: "AVG" }], epsilon: 0.5 },
+      { groupBy: ["district"], filters: [{ column: "age", op: "between", value: [30, 60] }], measures: [{ column: "claim_amount", aggregate: "HISTOGRAM" }], epsilon: 1 },
+      { epsilon: 0.2 },
+    ];
+    for (const policy of [claimsPolicy, dp]) {
+      for (const q of queries) {
+        const p = planQuery(policy, q);
+        const back = storedPlan(JSON.parse(JSON.stringify(p))); // as the jsonb column returns it
+        expect(planHash(back.plan)).toBe(planHash(p.plan));
+        expect(back).toEqual(JSON.parse(JSON.stringify(p)));
+      }
+    }
+    const p = JSON.parse(JSON.stringify(planQuery(claimsPolicy, queries[0]!)));
+    for (const bad of [null, { ...p, plan: { ...p.plan, groupBy: "district" } }, { ...p, extra: 1 }, { ...p, plan: { ...p.plan, sneaky: true } }]) {
+      expect(() => storedPlan(bad)).toThrow(expect.objectContaining({ reason: "BAD_STORED_PLAN" }));
+    }
   });
 });

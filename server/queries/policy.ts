@@ -7,8 +7,9 @@
  */
 import { z } from "zod";
 import {
-  aggregates, dimensionSpec, filterOps, groupCount, type AggregatePlan, type FilterSpec, type StatSpec,
+  aggregates, dimensionSpec, filterOps, groupCount, productPlan, type AggregatePlan, type FilterSpec, type StatSpec,
 } from "@/core/protocol";
+import { zodText } from "@/core/zod-text";
 import { requiredNoise } from "@/core/policy";
 import { AppError } from "../errors";
 import { floorSettings } from "./floor";
@@ -72,9 +73,29 @@ export const buyerQuery = z.object({
 export type BuyerQuery = z.input<typeof buyerQuery>;
 
 /** How the buyer reads the decrypted vector back: which block holds what. */
-export type Output = { column: string; aggregate: (typeof aggregates)[number]; sumBlock?: number; sumsqBlock?: number; histBlock?: number; scale: number; edges?: number[] };
+export const output = z.strictObject({
+  column: z.string(), aggregate: z.enum(aggregates),
+  sumBlock: z.number().int().optional(), sumsqBlock: z.number().int().optional(), histBlock: z.number().int().optional(),
+  scale: z.number().int(), edges: z.array(z.number()).optional(),
+});
+export type Output = z.infer<typeof output>;
 
-export type Planned = { plan: Omit<AggregatePlan, "dataset">; outputs: Output[]; epsilon: number; groups: number };
+/**
+ * A planned query as stored on its job and shown to the buyer. Strict and without defaults: a
+ * stored plan is read back exactly as it was hashed and signed (planHash over its canonical
+ * JSON), never filled in or stripped, so a parsed plan hashes to what the buyer signed.
+ */
+export const planned = z.strictObject({
+  plan: productPlan.strict(), outputs: z.array(output), epsilon: z.number(), groups: z.number().int(),
+});
+export type Planned = z.infer<typeof planned>;
+
+/** A job's stored plan, checked (a malformed one is a clear error, not a TypeError later). */
+export function storedPlan(json: unknown): Planned {
+  const r = planned.safeParse(json);
+  if (!r.success) throw new AppError("CONFIG", "BAD_STORED_PLAN", `The query's stored plan is malformed: ${zodText(r.error)}`);
+  return r.data;
+}
 
 const refuse = (reason: string, message: string): never => { throw new AppError("BAD_INPUT", reason, message); };
 

@@ -4,13 +4,21 @@
  * each claiming with SKIP LOCKED).
  */
 import type { Database } from "../db/client";
-import { claimNextJob, recoverJobs, runQueryJob } from "./jobs";
+import { claimNextJob, recoverJobs, runQueryJob, submitQuery } from "./jobs";
+import type { PrismaClient } from "../db/generated/client";
 import type { NodeCall } from "../nodes/client";
 
 const g = globalThis as unknown as { __queryWorker?: { wake: () => void; stop: () => Promise<void> } };
 
 export function wakeQueryWorker() {
   g.__queryWorker?.wake();
+}
+
+/** Submit a query (server/queries/jobs.ts) and wake this process's worker to run it at once. */
+export async function submitAndWake(db: PrismaClient, opts: Parameters<typeof submitQuery>[1]) {
+  const job = await submitQuery(db, opts);
+  wakeQueryWorker();
+  return job;
 }
 
 export function startQueryWorker(getDb: () => Promise<Database>, opts: { idleMs?: number; call?: NodeCall } = {}) {

@@ -15,6 +15,7 @@ import { journalBalances, post } from "@/server/money/journal";
 import { cancelOrder, handleProviderEvent, paymentSucceeded, recognizeDelivery, refundQuery, startPayment } from "@/server/money/payments";
 import { offlineProvider } from "@/server/money/providers/offline";
 import { payOut, settle } from "@/server/money/settlement";
+import { invoiceOf, onboardPayoutAccount } from "@/server/money/views";
 import { registerNode } from "@/server/nodes/nodes";
 import { placeOrder } from "@/server/orders/orders";
 import { createProductFromResources } from "@/server/products/from-resources";
@@ -163,6 +164,20 @@ for (const backend of backends) {
           .catch((e: unknown) => { if (!(e instanceof AppError && e.reason === "EMPTY_ENTRY")) throw e; });
         expect(await journalBalances(db.prisma)).toBe(true);
       }), { numRuns: 25 });
+    });
+
+    it("gives one payout account and one invoice number however many times they are asked for at once", async () => {
+      const results = await Promise.all(Array.from({ length: 6 }, () => onboardPayoutAccount(db.prisma, provider, { orgId: id.a!, email: "finance@example.org", baseUrl: "http://localhost:3000" })));
+      expect(results.every((r) => r.ready)).toBe(true);
+      const rows = await db.prisma.payoutAccount.findMany({ where: { orgId: id.a! } });
+      expect(rows).toHaveLength(1);
+      // The invoice number is derived from the payment, so asking again (or at once) gives the same one.
+      const o = await order(1);
+      await pay(o.id);
+      const numbers = await Promise.all(Array.from({ length: 4 }, () => invoiceOf(db.prisma, { orderId: o.id, buyerOrgId: id.insurer! })));
+      expect(new Set(numbers.map((n) => n.number)).size).toBe(1);
+      expect(numbers[0]!.number).toMatch(/^QCI-\d{6}-[0-9A-F]{8}$/);
+      await expect(invoiceOf(db.prisma, { orderId: o.id, buyerOrgId: id.a! })).rejects.toMatchObject({ reason: "NO_INVOICE" });
     });
   });
 }

@@ -1,7 +1,6 @@
 /** Audits of delivered queries and dataset commitments (docs/proofs.md). */
 import { z } from "zod";
-import { auditableQueries, auditListInput, auditRequestInput, fetchCommitment, getAudit, listAudits, requestAudit, runAudit } from "../../proofs/audits";
-import { AppError } from "../../errors";
+import { auditableQueries, auditListInput, auditRequestInput, getAudit, listAudits, recommitResource, requestAndStartAudits } from "../../proofs/audits";
 import { createTRPCRouter, holderProcedure, roleProcedure, supervisorProcedure } from "../trpc";
 
 /** The supervisor audits any delivered query; a buyer its own. */
@@ -13,12 +12,7 @@ const check = z.object({ what: z.string(), ok: z.boolean(), detail: z.string().o
 
 export const auditRouter = createTRPCRouter({
   request: auditorProcedure.input(auditRequestInput).output(z.array(z.object({ id: z.string(), nodeId: z.string(), status })))
-    .mutation(async ({ ctx, input }) => {
-      const audits = await requestAudit(ctx.prisma, { ...input, ...who(ctx), userId: ctx.user.id });
-      // Proving takes seconds per chunk on the nodes: run in the background, one node after another.
-      void (async () => { for (const a of audits) await runAudit(ctx.prisma, a.id); })();
-      return audits;
-    }),
+    .mutation(({ ctx, input }) => requestAndStartAudits(ctx.prisma, { ...input, ...who(ctx), userId: ctx.user.id })),
   list: auditorProcedure.input(auditListInput).output(z.array(z.object({
     id: z.string(), queryId: z.string(), nodeId: z.string(), node: z.string(), holder: z.object({ name: z.string(), nameZh: z.string().nullable() }).nullable(),
     status, reason: z.string().nullable(), flagged: z.boolean(), chunks: z.number().int().nullable(), sample: z.array(z.number().int()), sampleBps: z.number().int(),
@@ -33,15 +27,5 @@ export const auditRouter = createTRPCRouter({
   }))).query(({ ctx }) => auditableQueries(ctx.prisma)),
   /** A holder asks its node to commit a resource's data anew (a new update cycle), and registers it. */
   recommit: holderProcedure.input(z.object({ resourceId: z.uuid() })).output(z.object({ root: z.string(), rows: z.number().int(), chunkRows: z.number().int() }))
-    .mutation(async ({ ctx, input }) => {
-      const r = await ctx.prisma.dataResource.findFirst({ where: { id: input.resourceId, holderOrgId: ctx.active.organisation.id }, include: { node: true } });
-      if (!r) throw new AppError("NOT_FOUND", "RESOURCE_NOT_FOUND", "No such resource of your organisation.");
-      if (!r.node || !r.dataset) throw new AppError("CONFLICT", "NO_NODE", "This resource is not served by a computation node.");
-      try {
-        const c = await fetchCommitment(ctx.prisma, r.node, r.dataset, true);
-        return { root: c.root, rows: c.rows, chunkRows: c.chunkRows };
-      } catch (e) {
-        throw new AppError("UNAVAILABLE", "NODE_UNAVAILABLE", (e as Error).message);
-      }
-    }),
+    .mutation(({ ctx, input }) => recommitResource(ctx.prisma, { resourceId: input.resourceId, holderOrgId: ctx.active.organisation.id })),
 });

@@ -1,6 +1,6 @@
 /** Individual data: buyers' envelope keys, consent requests and deliveries; subjects' safe box and decisions. */
 import { z } from "zod";
-import { consentDraft, consentRequestInput, decideConsent, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
+import { consentDraft, consentRequestInput, decideConsent, listConsentRequests, listEnvelopeKeys, personResources, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
 import { bindSubjectKey, bindSubjectKeyInput, subjectNodes } from "../../consent/subject-keys";
 import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
 import { requestForPerson, safeBox } from "../../consent/safe-box";
@@ -11,7 +11,6 @@ const requestRow = z.object({
   id: z.string(), subjectRef: z.string(), resourceId: z.string(), fields: z.array(z.string()), purpose: z.string(), validUntil: z.date(),
   uses: z.number().int(), usesLeft: z.number().int(), status, createdAt: z.date(), decidedAt: z.date().nullable(),
 });
-const requestSelect = { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true } as const;
 
 const personRequest = requestRow.extend({
   refusal: z.string().nullable(), buyer: z.string(), buyerZh: z.string().nullable(), resource: z.string(), resourceZh: z.string().nullable(),
@@ -21,24 +20,17 @@ const personRequest = requestRow.extend({
 export const buyerConsentRouter = {
   /** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what can be asked for. */
   personResources: buyerProcedure.output(z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), holder: z.string(), fields: z.array(z.string()) })))
-    .query(async ({ ctx }) => {
-      const rows = await ctx.prisma.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, orderBy: { name: "asc" }, take: 500,
-        select: { id: true, name: true, nameZh: true, fields: true, holder: { select: { name: true } } } });
-      return rows.flatMap((r) => {
-        const fields = (r.fields as { name: string }[]).map((f) => f.name);
-        return fields.includes("subject_ref") ? [{ id: r.id, name: r.name, nameZh: r.nameZh, holder: r.holder.name, fields: fields.filter((f) => f !== "subject_ref") }] : [];
-      });
-    }),
+    .query(({ ctx }) => personResources(ctx.prisma)),
   envelopeKeys: buyerProcedure.output(z.array(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() })))
-    .query(({ ctx }) => ctx.prisma.envelopeKey.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } })),
+    .query(({ ctx }) => listEnvelopeKeys(ctx.prisma, ctx.active.organisation.id)),
   registerEnvelopeKey: buyerProcedure.input(z.object({ publicJwk: z.record(z.string(), z.unknown()) })).output(z.object({ thumbprint: z.string() }))
     .mutation(({ ctx, input }) => registerEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, publicJwk: input.publicJwk })),
   retireEnvelopeKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
-    .mutation(async ({ ctx, input }) => { await retireEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint }); return { ok: true as const }; }),
+    .mutation(({ ctx, input }) => retireEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint })),
   requestConsent: buyerProcedure.input(consentRequestInput).output(z.object({ id: z.string(), status }))
     .mutation(({ ctx, input }) => requestConsent(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   consentRequests: buyerProcedure.output(z.array(requestRow))
-    .query(({ ctx }) => ctx.prisma.consentRequest.findMany({ where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 100, select: requestSelect })),
+    .query(({ ctx }) => listConsentRequests(ctx.prisma, ctx.active.organisation.id)),
   /** Fetch the sealed record (spends one use); the envelope opens only with the buyer's private key. */
   deliverEnvelope: buyerProcedure.input(z.object({ requestId: z.uuid() }))
     .output(z.object({
@@ -77,7 +69,7 @@ export const subjectConsentRouter = {
   /** What the person signs to approve a request (their browser adds the nonce). */
   consentDraft: subjectProcedure.input(z.object({ requestId: z.uuid() }))
     .output(z.object({ draft: z.record(z.string(), z.unknown()), nodeId: z.string() }))
-    .query(async ({ ctx, input }) => { const { draft, nodeId } = await consentDraft(ctx.prisma, { userId: ctx.user.id, requestId: input.requestId }); return { draft, nodeId }; }),
+    .query(({ ctx, input }) => consentDraft(ctx.prisma, { userId: ctx.user.id, requestId: input.requestId })),
   decideConsent: subjectProcedure.input(z.object({
     requestId: z.uuid(), decision: z.enum(["approve", "refuse"]), reason: z.string().trim().max(1000).optional(),
     statement: z.record(z.string(), z.unknown()).optional(), signature: z.string().max(200).optional(),

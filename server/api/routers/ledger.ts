@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ledgerApi, ledgerInputs, ledgerOutputs } from "../../ledger/api";
 import { currentCheckpoint } from "../../ledger/log";
-import { feed, feedInput, lift, liftInput, statistics, suspend, suspendInput } from "../../ledger/supervision";
+import { feed, feedInput, lift, liftInput, listSuspensions, statistics, supervisorDirectory, suspend, suspendInput } from "../../ledger/supervision";
 import { createTRPCRouter, orgProcedure, publicProcedure, supervisorProcedure } from "../trpc";
 
 const feedOut = z.array(z.object({
@@ -38,13 +38,10 @@ export const supervisionRouter = {
       orgs: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), roles: z.array(z.string()) })),
       products: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), status: z.string() })),
     }))
-    .query(async ({ ctx }) => ({
-      orgs: await ctx.prisma.organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, nameZh: true, roles: true } }),
-      products: await ctx.prisma.dataProduct.findMany({ where: { status: { in: ["LISTED", "PAUSED"] } }, orderBy: { name: "asc" }, take: 500, select: { id: true, name: true, nameZh: true, status: true } }),
-    })),
+    .query(({ ctx }) => supervisorDirectory(ctx.prisma)),
   suspensions: supervisorProcedure
     .output(z.array(z.object({ id: z.string(), kind: z.enum(["BUYER", "PRODUCT"]), targetId: z.string(), reason: z.string(), createdAt: z.date(), liftedAt: z.date().nullable(), liftReason: z.string().nullable() })))
-    .query(({ ctx }) => ctx.prisma.suspension.findMany({ orderBy: { createdAt: "desc" }, take: 100 })),
+    .query(({ ctx }) => listSuspensions(ctx.prisma)),
   suspend: supervisorProcedure.input(suspendInput).output(z.object({ id: z.string() }))
     .mutation(({ ctx, input }) => suspend(ctx.prisma, { ...input, supervisorOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   lift: supervisorProcedure.input(liftInput).output(z.object({ id: z.string() }))

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { buildableResources } from "../../products/buildable";
 import { createProductFromResources, productDraftInput } from "../../products/from-resources";
-import { pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
+import { developerProducts, listedProducts, pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
 import { reviewQueue } from "../../products/page";
 import { sharesSchema, termsSchema } from "../../products/schemas";
 import { fieldSchema, sharingClasses } from "../../resources/schemas";
@@ -12,7 +12,6 @@ import { developerProcedure, operatorProcedure } from "../trpc";
 const status = z.enum(["DRAFT", "SUBMITTED", "REJECTED", "LISTED", "PAUSED"]);
 const moved = z.object({ id: z.string(), status, reviewNote: z.string().nullable() });
 const productRow = z.object({ id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), status, reviewNote: z.string().nullable(), createdAt: z.date() });
-const productSelect = { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true } as const;
 const byId = z.object({ productId: z.uuid() });
 const buildableResource = z.object({
   id: z.string(), name: z.string(), nameZh: z.string().nullable(),
@@ -21,10 +20,7 @@ const buildableResource = z.object({
 });
 
 export const developerProductRouter = {
-  products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
-    where: { developerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" },
-    select: productSelect,
-  })),
+  products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => developerProducts(ctx.prisma, ctx.active.organisation.id)),
   /** Resources a product can be built on (served by a node, shared), with their declared fields. */
   buildableResources: developerProcedure.output(z.array(buildableResource)).query(({ ctx }) => buildableResources(ctx.prisma)),
   createProduct: developerProcedure.input(productDraftInput).output(z.object({ id: z.string(), slug: z.string() }))
@@ -44,10 +40,7 @@ export const operatorProductRouter = {
     id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), createdAt: z.date(),
     details: productDetails.extend({ shares: sharesSchema.nullable() }).nullable(),
   }))).query(({ ctx }) => reviewQueue(ctx.prisma)),
-  listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => ctx.prisma.dataProduct.findMany({
-    where: { status: "LISTED" }, orderBy: { createdAt: "desc" }, take: 200,
-    select: productSelect,
-  })),
+  listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => listedProducts(ctx.prisma)),
   reviewProduct: operatorProcedure
     .input(byId.extend({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().max(2000).optional() }))
     .output(moved)

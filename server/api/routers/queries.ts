@@ -1,22 +1,17 @@
 /** Encrypted aggregate queries (buyers) and computation nodes (holders). */
 import { z } from "zod";
-import { encryptVector } from "@/core/he";
-import { aggregates } from "@/core/protocol";
 import { listNodes, registerNode, registerNodeInput } from "../../nodes/nodes";
 import { applyNodePolicy, applyNodePolicyInput, enrolHolderKey, enrolHolderKeyInput, holderNodePolicies } from "../../nodes/policies";
-import { getQuery, prepareQuery, submitQuery } from "../../queries/jobs";
+import { getQuery, listQueries, prepareQuery } from "../../queries/jobs";
 import { listBuyerSigningKeys, registerBuyerSigningKey, retireBuyerSigningKey } from "../../queries/authorization";
-import { buyerQuery, queryPolicy } from "../../queries/policy";
+import { buyerQuery, planned, queryPolicy } from "../../queries/policy";
 import { listQueryableProducts } from "../../queries/products";
 import { pricingSchema } from "../../products/schemas";
-import { wakeQueryWorker } from "../../queries/worker";
+import { submitAndWake } from "../../queries/worker";
 import { buyerProcedure, holderProcedure } from "../trpc";
 
 const status = z.enum(["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]);
 const productName = z.object({ name: z.string(), nameZh: z.string().nullable(), slug: z.string() });
-
-/** A buyer's public key is checked by using it once: it must load with our parameters and encrypt. */
-const validateKey = async (publicKey: string) => { await encryptVector(publicKey, [0n]); };
 
 export const buyerQueryRouter = {
   products: buyerProcedure
@@ -30,7 +25,7 @@ export const buyerQueryRouter = {
     .output(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() }))
     .mutation(({ ctx, input }) => registerBuyerSigningKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, publicJwk: input.publicJwk })),
   retireSigningKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
-    .mutation(async ({ ctx, input }) => { await retireBuyerSigningKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint }); return { ok: true as const }; }),
+    .mutation(({ ctx, input }) => retireBuyerSigningKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint })),
 
   /** The plan a query would run and its hash, for the buyer to sign (nothing is charged or recorded). */
   prepareQuery: buyerProcedure
@@ -50,21 +45,14 @@ export const buyerQueryRouter = {
       idempotencyKey: z.uuid().optional(),
     }))
     .output(z.object({ id: z.string(), status, epsilon: z.number() }))
-    .mutation(async ({ ctx, input }) => {
-      const job = await submitQuery(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id, validateKey });
-      wakeQueryWorker();
-      return job;
-    }),
+    .mutation(({ ctx, input }) => submitAndWake(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
 
   query: buyerProcedure
     .input(z.object({ jobId: z.uuid() }))
     .output(z.object({
       id: z.string(), status, progress: z.number().int(), error: z.string().nullable(), epsilon: z.number(),
       product: productName, createdAt: z.date(), finishedAt: z.date().nullable(),
-      planned: z.object({
-        plan: z.any(), groups: z.number().int(), epsilon: z.number(),
-        outputs: z.array(z.object({ column: z.string(), aggregate: z.enum(aggregates), sumBlock: z.number().optional(), sumsqBlock: z.number().optional(), histBlock: z.number().optional(), scale: z.number(), edges: z.array(z.number()).optional() })),
-      }),
+      planned,
       result: z.object({ ciphertexts: z.array(z.string()), suppressed: z.array(z.boolean()) }).nullable(),
       budget: z.object({ total: z.number(), spent: z.number() }).nullable(),
     }))
@@ -72,10 +60,7 @@ export const buyerQueryRouter = {
 
   queries: buyerProcedure
     .output(z.array(z.object({ id: z.string(), status, progress: z.number().int(), epsilon: z.number(), createdAt: z.date(), error: z.string().nullable(), product: productName })))
-    .query(({ ctx }) => ctx.prisma.queryJob.findMany({
-      where: { buyerOrgId: ctx.active.organisation.id }, orderBy: { createdAt: "desc" }, take: 25,
-      select: { id: true, status: true, progress: true, epsilon: true, createdAt: true, error: true, product: { select: { name: true, nameZh: true, slug: true } } },
-    })),
+    .query(({ ctx }) => listQueries(ctx.prisma, ctx.active.organisation.id)),
 };
 
 const nodeOut = z.object({ id: z.string(), name: z.string(), url: z.string(), signingKey: z.string(), agreementKey: z.string(), active: z.boolean(), lastSeenAt: z.date().nullable() });

@@ -1,12 +1,19 @@
 /**
  * The ledger CLI against an in-memory fake of /api/ledger built from real data: a real Ed25519
- * key, canonical JSON events, roots and proofs computed by ./ledger. Commands run in-process
+ * key, canonical JSON events, roots and proofs computed by core/ledger. Commands run in-process
  * with the fake as `fetch`; one test goes over a real local HTTP server and through the bin
  * wrapper.
+ *
+ * The fake stays because the real route cannot be made to lie: it computes every proof from the
+ * stored tree and signs every checkpoint itself, so a wrong proof, a page that skips a leaf, a
+ * list that hides the current checkpoint, a corrupted signature or two ledgers with one key
+ * can only be served by a fake. The commands against the real route (app/api/ledger over a
+ * real database, including a changed leaf row and a rewritten history) are in
+ * sdk/ledger/route.test.ts.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +23,8 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { consistencyProof, hex, inclusionProof, leafHash, rootFromLeafHashes, signCheckpoint, toBase64, type FetchSubtrees, type Hash, type SignedCheckpoint,  } from "@/core/ledger";
 import { canonicalJson } from "@/core/canonical-json";
-import { exportLedger, main, proveEntry, verifyFile, verifyUrl, witness, type FetchLike, type Io } from "./ledger-cli";
+import { EXPORT_FORMAT, EXPORT_FORMAT_V1, exportLedger, main, proveEntry, verifyFile, verifyUrl, witness, type FetchLike, type Io } from "./ledger-cli";
+import { MAX_V1_BYTES } from "./ledger/format";
 
 const ORIGIN = "quancheng-market/ledger";
 const utf8 = new TextEncoder();
@@ -255,17 +263,21 @@ describe("verify --url", () => {
 // -------------------------------------------------------------------------------------------
 
 describe("export and verify --file", () => {
-  it("exports, verifies offline (warning without --key), and detects a changed byte in the file", async () => {
+  /** An export's lines, each parsed. */
+  const ndjson = (text: string) => text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it("exports one JSON value per line, verifies offline (warning without --key), and detects a changed byte in the file", async () => {
     const fake = new FakeLedger().grow(1, 1200, 37);
-    const out = join(dir, "export.json");
+    const out = join(dir, "export.ndjson");
     const e = await run((io) => exportLedger({ url: URL_, out }, io), fake.fetch);
     expect(e.code).toBe(0);
     expect(e.out).toContain(`✔ Exported 1238 leaves and 3 checkpoints to ${out}`);
     const text = readFileSync(out, "utf8");
-    const parsed = JSON.parse(text) as { format: string; origin: string; publicKey: string; checkpoints: unknown[]; leaves: { index: number; body: string }[] };
-    expect(parsed).toMatchObject({ format: "quancheng-ledger-export/1", origin: ORIGIN, publicKey: fake.publicKey });
-    expect(parsed.checkpoints).toEqual(fake.checkpoints.map(strip));
-    expect(parsed.leaves).toEqual(fake.bodies.map((body, index) => ({ index, body })));
+    const [head, ...rest] = ndjson(text);
+    expect(head).toMatchObject({ format: EXPORT_FORMAT, origin: ORIGIN, publicKey: fake.publicKey, checkpointCount: 3, exportedFrom: `${URL_}/` });
+    expect(rest.slice(0, 3)).toEqual(fake.checkpoints.map(strip));
+    expect(rest.slice(3, -1)).toEqual(fake.bodies.map((body, index) => ({ index, body })));
+    expect(rest.at(-1)).toEqual({ end: true, leafCount: 1238 });
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
 
     const selfOnly = await run((io) => verifyFile({ file: out }, io));
@@ -278,12 +290,28 @@ describe("export and verify --file", () => {
     expect(pinned.err).toBe("");
 
     // One changed character in one body (still canonical JSON, still valid JSON).
-    const tampered = join(dir, "tampered.json");
+    const tampered = join(dir, "tampered.ndjson");
     const victim = fake.bodies[600]!;
     writeFileSync(tampered, text.replace(JSON.stringify(victim), JSON.stringify(victim.replace(/"actor":"org-(\d)"/, '"actor":"org-9"'))));
     const r = await run((io) => verifyFile({ file: tampered, key: fake.publicKey }, io));
     expect(r.code).toBe(1);
     expect(r.out).toContain("The leaves do not produce the signed root at size 1201");
+  });
+
+  it("still reads a v1 export (one JSON document) as the earlier version wrote it", async () => {
+    const fake = new FakeLedger().grow(4, 1001);
+    // The layout the v1 exporter wrote: the object's members, one checkpoint and one leaf per line.
+    const file = join(dir, "v1.json");
+    const head = { format: EXPORT_FORMAT_V1, origin: ORIGIN, publicKey: fake.publicKey, exportedFrom: `${URL_}/`, exportedAt: new Date().toISOString() };
+    writeFileSync(file, `${JSON.stringify(head).slice(0, -1)},\n"checkpoints":[${fake.checkpoints.map((cp) => `\n${JSON.stringify(strip(cp))}`).join(",")}\n],\n"leaves":[${
+      fake.bodies.map((body, index) => `${index === 0 ? "" : ","}\n${JSON.stringify({ index, body })}`).join("")}\n]}\n`);
+    const r = await run((io) => main(["verify", "--file", file, "--key", fake.publicKey], io));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`✔ Ledger verified: 1005 leaves, 2 checkpoints, root ${fake.checkpoints[1]!.root}`);
+
+    // On one line too.
+    writeFileSync(file, JSON.stringify({ ...head, checkpoints: fake.checkpoints.map(strip), leaves: fake.bodies.map((body, index) => ({ index, body })) }));
+    expect((await run((io) => verifyFile({ file, key: fake.publicKey }, io))).code).toBe(0);
   });
 
   it("a file re-signed with another key passes only without --key", async () => {
@@ -293,8 +321,8 @@ describe("export and verify --file", () => {
     forger.bodies[2] = event(99);
     forger.grow(0);
     const file = join(dir, "forged.json");
-    // pretty-printed, leaves first: any JSON layout and key order is read
-    writeFileSync(file, JSON.stringify({ leaves: forger.bodies.map((body, index) => ({ index, body })), checkpoints: forger.checkpoints.map(strip), publicKey: forger.publicKey, origin: ORIGIN, format: "quancheng-ledger-export/1" }, null, 2));
+    // a v1 document, pretty-printed, leaves first: any JSON layout and key order of v1 is read
+    writeFileSync(file, JSON.stringify({ leaves: forger.bodies.map((body, index) => ({ index, body })), checkpoints: forger.checkpoints.map(strip), publicKey: forger.publicKey, origin: ORIGIN, format: EXPORT_FORMAT_V1 }, null, 2));
     const selfOnly = await run((io) => verifyFile({ file }, io));
     expect(selfOnly.code).toBe(0);
     expect(selfOnly.err).toContain("⚠ No --key given");
@@ -306,33 +334,59 @@ describe("export and verify --file", () => {
 
   it("rejects missing, malformed, truncated and foreign files with exit 2", async () => {
     const fake = new FakeLedger().grow(5);
-    const good = join(dir, "small.json");
+    const good = join(dir, "small.ndjson");
     expect((await run((io) => exportLedger({ url: URL_, out: good }, io), fake.fetch)).code).toBe(0);
     const text = readFileSync(good, "utf8");
+    const lines = text.split("\n"); // header, 1 checkpoint, 5 leaves, the end line, ""
+    const v1 = (o: object) => JSON.stringify({ format: EXPORT_FORMAT_V1, origin: ORIGIN, publicKey: fake.publicKey, checkpoints: [], ...o }, null, 2);
     const cases: [string, string, RegExp][] = [
-      ["truncated", text.slice(0, text.length - 40), /ends before the top-level object is closed \(truncated\?\)/],
-      ["garbage", "hello", /does not start with '\{'/],
-      ["empty", "", /it is empty/],
-      ["trailing-comma", text.replace(/\}\n\]\}\n$/, "},\n]}\n"), /an empty element in "leaves" after leaf #5/],
-      ["bad-element", text.replace('{"index":3,', '{"index":3,,'), /element #3 of "leaves" is not valid JSON/],
-      ["after-end", `${text}{}`, /text after the end/],
-      ["array", "[]", /does not start with '\{'/],
-      ["wrong-format", text.replace("quancheng-ledger-export/1", "something-else/2"), /is not a ledger export \(quancheng-ledger-export\/1\): format: format must be/],
-      ["no-leaves", JSON.stringify({ format: "quancheng-ledger-export/1", origin: ORIGIN, publicKey: fake.publicKey, checkpoints: [] }), /leaves: leaves must be an array/],
+      ["cut in a line", text.slice(0, text.length - 40), /line 7 is not valid JSON: the file is damaged or was cut short/],
+      ["cut at a line", lines.slice(0, -2).join("\n"), /ends after 5 leaves without its end line: it was cut short/],
+      ["cut in the checkpoints", lines[0]!, /ends after 0 of the 1 checkpoints its header announces/],
+      ["garbage", "hello", /is not a ledger export: an export starts with a header line \{"format":"quancheng-ledger-export\/2",…\}/],
+      ["empty", "", /is empty/],
+      ["array", "[]", /is not a ledger export: an export starts with a header line/],
+      ["bad-line", text.replace('{"index":3,', '{"index":3,,'), /line 6 is not valid JSON/],
+      ["wrong-format", text.replace(EXPORT_FORMAT, "something-else/2"), /is not a ledger export \(quancheng-ledger-export\/2\): format: format must be "quancheng-ledger-export\/2"/],
+      ["bad-checkpoint", text.replace('"signature":', '"sig":'), /line 2: checkpoint 1 of 1 is malformed: signature:/],
       ["leaf-shape", text.replace('{"index":2,', '{"index":"2",'), /leaf #2 is malformed: index:/],
-      ["dup-key", text.replace('"origin":', '"format":"x","origin":'), /the key "format" appears twice/],
+      ["miscounted", text.replace('"leafCount":5', '"leafCount":4'), /the end line counts 4 leaves, but 5 come before it/],
+      ["after-end", `${text}{}\n`, /line 9: there is text after the end line/],
+      ["v1 not JSON", "{\n  \"format\": ", /its first line is not a quancheng-ledger-export\/2 header, and it is not valid JSON as a whole/],
+      ["v1 wrong format", v1({ format: "something-else/1", leaves: [] }), /is not a ledger export \(quancheng-ledger-export\/2, or quancheng-ledger-export\/1 read whole\): format: format must be "quancheng-ledger-export\/1"/],
+      ["v1 no leaves", v1({}), /leaves: leaves must be an array/],
+      ["v1 leaf-shape", v1({ leaves: [{ index: 0, body: "{}" }, { index: "1", body: "{}" }] }), /leaf #1 is malformed: index:/],
     ];
     for (const [name, content, message] of cases) {
-      const file = join(dir, `${name}.json`);
+      const file = join(dir, `${name}.ndjson`);
       writeFileSync(file, content);
       const r = await run((io) => main(["verify", "--file", file], io));
       expect(r.code, name).toBe(2);
       expect(r.err, name).toMatch(message);
       expect(r.err, name).not.toMatch(/\n\s+at /); // no stack trace
     }
-    const missing = await run((io) => main(["verify", "--file", join(dir, "nope.json")], io));
+    const missing = await run((io) => main(["verify", "--file", join(dir, "nope.ndjson")], io));
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain("nope.json: no such file.");
+    expect(missing.err).toContain("nope.ndjson: no such file.");
+  });
+
+  it("refuses a line without end and a v1 export too large to read whole, naming the new format", async () => {
+    const fake = new FakeLedger().grow(2);
+    // Sparse files: their size costs no disk, and the reader stops long before their end.
+    const long = join(dir, "long-line.ndjson");
+    writeFileSync(long, `${JSON.stringify({ format: EXPORT_FORMAT, origin: ORIGIN, publicKey: fake.publicKey, checkpointCount: 1 })}\n{"origin":"`);
+    truncateSync(long, 65 * 2 ** 20);
+    const l = await run((io) => main(["verify", "--file", long], io));
+    expect(l.code).toBe(2);
+    expect(l.err).toContain(`${long} has a line longer than 64 MiB: it is not a ledger export (quancheng-ledger-export/2), or it is damaged.`);
+
+    const big = join(dir, "big-v1.json");
+    writeFileSync(big, `{"format":"${EXPORT_FORMAT_V1}",\n"leaves":[`);
+    truncateSync(big, MAX_V1_BYTES + 1);
+    const b = await run((io) => main(["verify", "--file", big], io));
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("it is too large to be read whole as an old quancheng-ledger-export/1 export (at most 256 MiB)");
+    expect(b.err).toContain("Export the ledger again: market-ledger export writes quancheng-ledger-export/2, which is read line by line at any size.");
   });
 });
 

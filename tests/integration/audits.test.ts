@@ -58,21 +58,28 @@ for (const backend of backends) {
 
     beforeAll(async () => {
       mkdirSync(dir, { recursive: true });
-      db = await backend.open();
-      await seedDemoWorld(db.prisma);
       await writeCsv(path.join(dir, "a.csv"), CLAIM_COLUMNS, claims(21, 200, 0));
       await writeSqlite(path.join(dir, "b.sqlite"), "claims", CLAIM_SQL, claims(22, 150, 2));
       const holders = [
         { slug: "jinan-central-hospital", name: "a", connector: { kind: "csv", path: "a.csv" } },
         { slug: "jinan-second-hospital", name: "b", connector: { kind: "sqlite", path: "b.sqlite", table: "claims" } },
       ];
-      const registered = [];
+      const configs: string[] = [];
       const holderKeys: HolderKey[] = [];
       for (const h of holders) {
         const { config, holder } = await writeNodeConfig(dir, { name: h.name, datasets: { claims: h.connector }, policies: { claims: claimsNodePolicy({ dpRequired: false, minCohort: 10 }) } });
+        configs.push(config);
         holderKeys.push(holder);
-        const node = await startNode(config, { name: h.name } as never);
-        nodes.push(node);
+      }
+      // The nodes start (each its own process, committing its data) while the marketplace's database is made and seeded.
+      const starting = Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((node) => { nodes[i] = node; })));
+      starting.catch(() => {}); // awaited below, after the database
+      db = await backend.open();
+      await seedDemoWorld(db.prisma);
+      await starting;
+      const registered = [];
+      for (const [i, h] of holders.entries()) {
+        const node = nodes[i]!;
         const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
         registered.push(await registerNode(db.prisma, { organisationId: org.id, name: h.name, url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey }));
       }
@@ -92,7 +99,7 @@ for (const backend of backends) {
     }, 180_000);
 
     afterAll(async () => {
-      for (const n of nodes) n.process.kill();
+      for (const n of nodes) n?.process.kill();
       await db?.close();
     });
 

@@ -67,25 +67,29 @@ for (const backend of backends) {
     let resourceId = "";
 
     beforeAll(async () => {
-      db = await backend.open();
-      await seedDemoWorld(db.prisma);
-      const { org, user } = lookups(db);
-      Object.assign(id, {
-        insurer: await org("mingshui-insurance"), bank: await org("quancheng-bank"), dev: await org("baotu-data-studio"),
-        central: await org("jinan-central-hospital"), second: await org("jinan-second-hospital"),
-        insurerUser: await user("insurer@quancheng.example"), bankUser: await user("bank@quancheng.example"),
-      });
       const specs = [
         // The node's own account: 21 ε per period over all buyers, 20 per buyer; a patient counts 2 rows at most.
         ["patients", "jinan-central-hospital", "patients.csv", { ...claimsNodePolicy({ epsilonPerBuyer: 20 }), person: { column: "patient_ref", maxRows: C }, dp: { required: true, maxEpsilonPerQuery: 2, epsilonPerBuyer: 20, epsilonTotal: 21, periodDays: 30 } }],
         ["plain", "jinan-second-hospital", "plain.csv", claimsNodePolicy({ epsilonPerBuyer: 20 })],
         ["bystander", "licheng-district-hospital", "plain.csv", claimsNodePolicy()],
       ] as const;
-      for (const [name, slug, file, policy] of specs) {
-        const w = await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, file) } }, policies: { claims: policy } });
-        const run = await startNode(w.config, { name } as never);
-        running.push(run);
-        node[name] = { run, holder: w.holder, row: (await registerNode(db.prisma, { organisationId: await org(slug), name, url: run.url, signingKey: run.nodeId, agreementKey: run.agreementKey })).id };
+      // The nodes start (each its own process) while the marketplace's database is made and seeded.
+      const configs: Awaited<ReturnType<typeof writeNodeConfig>>[] = [];
+      for (const [name, , file, policy] of specs) configs.push(await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, file) } }, policies: { claims: policy } }));
+      const starting = Promise.all(specs.map(([name], i) => startNode(configs[i]!.config, { name } as never).then((run) => { running.push(run); return run; })));
+      starting.catch(() => {}); // awaited below, after the database
+      db = await backend.open();
+      await seedDemoWorld(db.prisma);
+      const runs = await starting;
+      const { org, user } = lookups(db);
+      Object.assign(id, {
+        insurer: await org("mingshui-insurance"), bank: await org("quancheng-bank"), dev: await org("baotu-data-studio"),
+        central: await org("jinan-central-hospital"), second: await org("jinan-second-hospital"),
+        insurerUser: await user("insurer@quancheng.example"), bankUser: await user("bank@quancheng.example"),
+      });
+      for (const [i, [name, slug]] of specs.entries()) {
+        const run = runs[i]!;
+        node[name] = { run, holder: configs[i]!.holder, row: (await registerNode(db.prisma, { organisationId: await org(slug), name, url: run.url, signingKey: run.nodeId, agreementKey: run.agreementKey })).id };
       }
       resourceId = (await registerResource(db.prisma, {
         holderOrgId: id.central!, name: "Patient claims", domain: "health", updateCycle: "DAILY", sharing: "CONDITIONAL", nodeId: node.patients!.row, dataset: "claims",

@@ -122,15 +122,18 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
       const submit = (productId: string, query: BuyerQuery, publicKey = keys.publicKey) => signedSubmit(buyer, signer, { productId, query, publicKey });
 
       beforeAll(async () => {
-        db = await backend.open();
-        await seedDemoWorld(db.prisma);
         for (const h of holders) {
           // Each hospital's own policy: the claims columns, no DP floor (the exact product has none), k at most the products'.
           const { config, holder } = await writeNodeConfig(path.join(dir, backend.name), { name: h.name, datasets: { claims: h.connector }, policies: { claims: claimsNodePolicy({ dpRequired: false }) } });
           configs.push(config);
           holderKeys.push(holder);
         }
-        nodes.push(...await Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never))));
+        // The nodes start (each its own process) while the marketplace's database is made and seeded.
+        const starting = Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((n) => { nodes[i] = n; })));
+        starting.catch(() => {}); // awaited below, after the database
+        db = await backend.open();
+        await seedDemoWorld(db.prisma);
+        await starting;
         const registered = [];
         for (const [i, h] of holders.entries()) {
           const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
@@ -153,7 +156,7 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
       }, 180_000);
 
       afterAll(async () => {
-        for (const n of nodes) n.process.kill();
+        for (const n of nodes) n?.process.kill();
         await db?.close();
       });
 

@@ -76,25 +76,33 @@ for (const backend of backends) {
     let resourceId = "";
 
     beforeAll(async () => {
+      // The holders' nodes start (each its own process) while the marketplace's database is made and seeded.
+      const hospitals = [["a", "jinan-central-hospital"], ["b", "jinan-second-hospital"]] as const;
+      for (const [name] of hospitals) {
+        const w = await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, `${name}.csv`) } }, policies: { claims: claimsNodePolicy({ epsilonPerBuyer: 20 }) } });
+        configs.push(w.config);
+        holders.push(w.holder);
+      }
+      const w = await writeNodeConfig(nodeDir, { name: "social", datasets: { contributions: { kind: "csv", path: path.join(dir, "people.csv") } }, policies: { contributions: personNodePolicy() } });
+      socialKeys = w.keysDir;
+      const starting = Promise.all([
+        ...hospitals.map(([name], i) => startNode(configs[i]!, { name } as never).then((n) => { nodes[i] = n; })),
+        startNode(w.config, { name: "social" } as never).then((n) => { social = n; }),
+      ]);
+      starting.catch(() => {}); // awaited below, after the database
       db = await backend.open();
       await seedDemoWorld(db.prisma);
+      await starting;
       const { org, user } = lookups(db);
       Object.assign(id, {
         insurer: await org("mingshui-insurance"), bank: await org("quancheng-bank"), operator: await org("quancheng-data-operations"), supervisor: await org("jinan-data-supervision"),
         social: await org("jinan-social-security"), insurerUser: await user("insurer@quancheng.example"), bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"),
       });
       const registered = [];
-      for (const [name, slug] of [["a", "jinan-central-hospital"], ["b", "jinan-second-hospital"]] as const) {
-        const w = await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, `${name}.csv`) } }, policies: { claims: claimsNodePolicy({ epsilonPerBuyer: 20 }) } });
-        configs.push(w.config);
-        holders.push(w.holder);
-        const node = await startNode(w.config, { name } as never);
-        nodes.push(node);
+      for (const [i, [name, slug]] of hospitals.entries()) {
+        const node = nodes[i]!;
         registered.push(await registerNode(db.prisma, { organisationId: await org(slug), name, url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey }));
       }
-      const w = await writeNodeConfig(nodeDir, { name: "social", datasets: { contributions: { kind: "csv", path: path.join(dir, "people.csv") } }, policies: { contributions: personNodePolicy() } });
-      socialKeys = w.keysDir;
-      social = await startNode(w.config, { name: "social" } as never);
       socialRow = (await registerNode(db.prisma, { organisationId: id.social!, name: "social", url: social.url, signingKey: social.nodeId, agreementKey: social.agreementKey })).id;
       resourceId = (await registerResource(db.prisma, {
         holderOrgId: id.social!, name: "Contributions", domain: "social", updateCycle: "MONTHLY", sharing: "CONDITIONAL", nodeId: socialRow, dataset: "contributions",

@@ -18,7 +18,7 @@ import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
 import { listProduct } from "@/server/seed/flows";
-import { startStripeStandin, type StripeStandin } from "../setup/stripe-standin";
+import { startStripeStandin, type StripeEvent, type StripeStandin } from "../setup/stripe-standin";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -136,6 +136,68 @@ for (const backend of backends) {
       // A second settlement of the same period is refused and transfers nothing.
       await expect(settle(db.prisma, provider, { period, now: after })).rejects.toMatchObject({ reason: "ALREADY_SETTLED" });
       expect(standin.requests.filter((r) => r.path === "/v1/transfers")).toHaveLength(2);
+      expect(await journalBalances(db.prisma)).toBe(true);
+    });
+
+    it("refuses a correctly signed event of each handled type whose payload is malformed, and writes nothing", async () => {
+      // Real objects to break: a paid session of a new order, the refund of the cancelled order,
+      // a payout's transfer, and a connected account that is not ready yet.
+      const orderId = await newOrder();
+      await startPayment(db.prisma, provider, { orderId, buyerOrgId: id.insurer!, userId: id.insurerUser!, baseUrl: "http://market.example" });
+      const payment = await db.prisma.payment.findUniqueOrThrow({ where: { orderId } });
+      const paid = standin.completeCheckout(payment.providerRef);
+      const refund = standin.eventsOf("refund.created").at(-1)!;
+      const transfer = standin.eventsOf("transfer.created").at(-1)!;
+      const payout = await db.prisma.payout.findFirstOrThrow({ where: { providerRef: transfer.data.object.id as string } });
+      const { accountRef } = await provider.onboard({ orgId: id.insurer!, returnUrl: "http://market.example/r", refreshUrl: "http://market.example/f" });
+      await db.prisma.payoutAccount.upsert({ where: { orgId: id.insurer! }, create: { orgId: id.insurer!, provider: "stripe", accountRef }, update: { provider: "stripe", accountRef, ready: false } });
+      const ready = standin.activateAccount(accountRef);
+
+      const broken = (event: StripeEvent, type: string, change: (o: Record<string, unknown>) => void): StripeEvent => {
+        const copy = structuredClone(event);
+        copy.type = type;
+        change(copy.data.object);
+        return copy;
+      };
+      const cases = [
+        broken(paid, "checkout.session.completed", (o) => { o.amount_total = 40_000.5; }),
+        broken(paid, "checkout.session.async_payment_succeeded", (o) => { o.currency = "renminbi"; }),
+        broken(paid, "checkout.session.async_payment_failed", (o) => { o.metadata = { orderId: 42 }; }),
+        broken(paid, "checkout.session.expired", (o) => { o.object = "charge"; }),
+        broken(refund, "refund.created", (o) => { o.amount = "40000"; }),
+        broken(refund, "refund.updated", (o) => { o.amount = 0; }),
+        broken(refund, "charge.refund.updated", (o) => { o.currency = 156; }),
+        broken(transfer, "transfer.created", (o) => { o.id = 7; }),
+        broken(transfer, "transfer.reversed", (o) => { o.reversed = "true"; }),
+        broken(ready, "account.updated", (o) => { o.payouts_enabled = "true"; }),
+      ];
+
+      const snapshot = async () => ({
+        providerEvents: await db.prisma.providerEvent.count(),
+        journalEntries: await db.prisma.journalEntry.count(),
+        ledgerQueue: await db.prisma.ledgerQueue.count(),
+        order: (await db.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status,
+        payment: await db.prisma.payment.findUniqueOrThrow({ where: { orderId }, select: { status: true, failure: true } }),
+        payout: await db.prisma.payout.findUniqueOrThrow({ where: { id: payout.id }, select: { status: true, lastError: true } }),
+        account: (await db.prisma.payoutAccount.findUniqueOrThrow({ where: { orgId: id.insurer! } })).ready,
+      });
+      const before = await snapshot();
+      expect(before).toMatchObject({ order: "PENDING_PAYMENT", payment: { status: "PENDING" }, payout: { status: "PAID" }, account: false });
+      for (const event of cases) {
+        const r = await standin.deliver(event, { to: hook, secret: SECRET });
+        expect(r.status, event.type).toBe(400);
+        const answer = await hook(r.payload, r.header);
+        expect(answer.body, event.type).toMatchObject({ error: { code: "MALFORMED_EVENT" } });
+        expect((answer.body as { error: { message: string } }).error.message).toContain(event.id);
+      }
+      expect(await snapshot()).toEqual(before);
+      // Not even the event ids were taken, so Stripe's own (well-formed) deliveries still apply.
+      expect(await db.prisma.providerEvent.count({ where: { id: { in: [paid.id, refund.id, transfer.id, ready.id] } } })).toBe(0);
+      expect((await standin.deliver(paid, { to: hook, secret: SECRET })).status).toBe(200);
+      expect((await standin.deliver(ready, { to: hook, secret: SECRET })).status).toBe(200);
+      expect((await db.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe("ACTIVE");
+      expect(await db.prisma.journalEntry.count({ where: { orderId, kind: "payment" } })).toBe(1);
+      expect((await db.prisma.payoutAccount.findUniqueOrThrow({ where: { orgId: id.insurer! } })).ready).toBe(true);
       expect(await journalBalances(db.prisma)).toBe(true);
     });
   });

@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { stripeMethodsFor, stripeProvider } from "@/server/money/providers/stripe";
+import { MalformedStripeEventError, stripeMethodsFor, stripeProvider } from "@/server/money/providers/stripe";
 import { ProviderError, ProviderSignatureError, type CheckoutInput, type PaymentProvider, type ProviderEvent } from "@/server/money/providers/types";
 import { parseForm, postTo, startStripeStandin, type StripeEvent, type StripeStandin } from "../setup/stripe-standin";
 
@@ -478,5 +478,129 @@ describe("webhooks", () => {
     const payload = JSON.stringify({ id: "evt_4", object: "event", type: "ping", created: 1, data: { object: { id: "x", object: "x" } } });
     const old = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 30 });
     expect(errorOf(() => short.parseWebhook(payload, old))).toBeInstanceOf(ProviderSignatureError);
+  });
+});
+
+describe("malformed payloads of the event types we handle", () => {
+  type Obj = Record<string, unknown>;
+  /** A copy of a real event with its object changed (and its type, to reuse one object for sibling types); signed afresh by deliverTo. */
+  const variant = (event: StripeEvent, change: (o: Obj) => void, type = event.type): StripeEvent => {
+    const copy = structuredClone(event);
+    copy.type = type;
+    change(copy.data.object);
+    return copy;
+  };
+  /** Delivered signed with the endpoint's secret: refused with the typed error, naming the event and the field. */
+  async function refused(event: StripeEvent, path: string) {
+    const { error, parsed, status } = await deliverTo(event);
+    expect(parsed, `${event.type} ${path}`).toBeNull();
+    expect(status).toBe(400);
+    expect(error, `${event.type} ${path}`).toBeInstanceOf(MalformedStripeEventError);
+    const e = error as MalformedStripeEventError;
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e.code).toBe("MALFORMED_EVENT");
+    expect(e.eventId).toBe(event.id);
+    expect(e.eventType).toBe(event.type);
+    expect(e.issues.map((i) => i.path), e.message).toContain(path);
+    expect(e.message).toContain(event.id);
+    expect(e.message).toContain(path);
+  }
+
+  it("checkout sessions: amounts that are not whole minor units, bad currencies, missing or mistyped fields", async () => {
+    const { event: paid } = await paidSession("ord_bad_paid", 8_800);
+    const async = await provider.createCheckout(checkoutInput({ orderId: "ord_bad_async", idempotencyKey: "checkout:ord_bad_async" }));
+    standin.completeCheckout(async.providerRef, { async: true });
+    const asyncOk = standin.settleAsyncPayment(async.providerRef, true);
+    const failing = await provider.createCheckout(checkoutInput({ orderId: "ord_bad_ko", idempotencyKey: "checkout:ord_bad_ko" }));
+    standin.completeCheckout(failing.providerRef, { async: true });
+    const asyncKo = standin.settleAsyncPayment(failing.providerRef, false);
+    const expiring = await provider.createCheckout(checkoutInput({ orderId: "ord_bad_expired", idempotencyKey: "checkout:ord_bad_expired" }));
+    const expired = standin.expireCheckout(expiring.providerRef);
+    // Each original is fine, so what fails below is the change alone.
+    for (const e of [paid, asyncOk, asyncKo, expired]) expect((await deliverTo(e)).error).toBeNull();
+
+    const amount = "data.object.amount_total", currency = "data.object.currency";
+    await refused(variant(paid, (o) => { o.amount_total = "8800"; }), amount);
+    await refused(variant(paid, (o) => { o.amount_total = 8_800.5; }), amount);
+    await refused(variant(paid, (o) => { o.amount_total = 2 ** 53; }), amount);
+    await refused(variant(paid, (o) => { o.amount_total = -8_800; }), amount);
+    await refused(variant(paid, (o) => { o.currency = "yuan"; }), currency);
+    await refused(variant(paid, (o) => { o.currency = null; }), currency);
+    await refused(variant(paid, (o) => { delete o.payment_status; }), "data.object.payment_status");
+    await refused(variant(paid, (o) => { o.object = "payment_intent"; }), "data.object.object");
+    await refused(variant(paid, (o) => { o.metadata = { orderId: 42 }; }), "data.object.metadata.orderId");
+    await refused(variant(paid, (o) => { o.payment_intent = 7; }), "data.object.payment_intent");
+
+    await refused(variant(asyncOk, (o) => { o.amount_total = null; }), amount);
+    await refused(variant(asyncOk, (o) => { o.currency = 156; }), currency);
+
+    await refused(variant(asyncKo, (o) => { o.id = ""; }), "data.object.id");
+    await refused(variant(asyncKo, (o) => { o.metadata = "ord_bad_ko"; }), "data.object.metadata");
+
+    await refused(variant(expired, (o) => { o.object = "charge"; }), "data.object.object");
+    await refused(variant(expired, (o) => { o.metadata = null; o.client_reference_id = 7; }), "data.object.client_reference_id");
+  });
+
+  it("refunds: amounts that are not positive whole minor units, bad currencies, missing status or reference", async () => {
+    const { providerRef } = await paidSession("ord_bad_refund", 5_000);
+    const r = await provider.refund({ providerRef, amountMinor: 2_500, idempotencyKey: "refund:ord_bad_refund" });
+    const created = standin.eventsOf("refund.created").find((e) => e.data.object.id === r.refundRef)!;
+    // Stripe sends the same refund object with refund.updated and charge.refund.updated.
+    const updated = variant(created, () => {}, "refund.updated"), chargeRefund = variant(created, () => {}, "charge.refund.updated");
+    for (const e of [created, updated, chargeRefund]) expect((await deliverTo(e)).parsed).toMatchObject({ type: "refund.succeeded", amountMinor: 2_500, currency: "cny" });
+
+    await refused(variant(created, (o) => { o.amount = 2_500.5; }), "data.object.amount");
+    await refused(variant(created, (o) => { o.amount = "2500"; }), "data.object.amount");
+    await refused(variant(created, (o) => { o.currency = "cnyy"; }), "data.object.currency");
+    await refused(variant(created, (o) => { delete o.status; }), "data.object.status");
+    await refused(variant(created, (o) => { o.metadata = { providerRef: 5 }; }), "data.object.metadata.providerRef");
+    await refused(variant(updated, (o) => { o.amount = 0; }), "data.object.amount");
+    await refused(variant(updated, (o) => { o.object = "charge"; }), "data.object.object");
+    await refused(variant(chargeRefund, (o) => { o.amount = -2_500; }), "data.object.amount");
+    await refused(variant(chargeRefund, (o) => { delete o.id; }), "data.object.id");
+  });
+
+  it("transfers and accounts: missing ids, wrong objects, flags that are not booleans", async () => {
+    const { accountRef } = await provider.onboard({ orgId: "org_bad_events", returnUrl: "https://market.example/r", refreshUrl: "https://market.example/f" });
+    const ready = standin.activateAccount(accountRef);
+    const t = await provider.transfer({ accountRef, amountMinor: 700, currency: "cny", transferGroup: "payout-2025-06", idempotencyKey: "transfer:bad-events", description: "x" });
+    const created = standin.eventsOf("transfer.created").find((e) => e.data.object.id === t.transferRef)!;
+    const reversed = standin.reverseTransfer(t.transferRef);
+    for (const e of [created, reversed, ready]) expect((await deliverTo(e)).error).toBeNull();
+
+    await refused(variant(created, (o) => { delete o.id; }), "data.object.id");
+    await refused(variant(created, (o) => { o.object = "payout"; }), "data.object.object");
+    await refused(variant(reversed, (o) => { o.reversed = "true"; }), "data.object.reversed");
+    await refused(variant(reversed, (o) => { delete o.reversed; }), "data.object.reversed");
+    await refused(variant(ready, (o) => { o.payouts_enabled = "true"; }), "data.object.payouts_enabled");
+    await refused(variant(ready, (o) => { o.capabilities = "active"; }), "data.object.capabilities");
+    await refused(variant(ready, (o) => { o.id = 12; }), "data.object.id");
+  });
+
+  it("any event: an envelope without a usable id, time or object", async () => {
+    const e = standin.emit("customer.created", { id: "cus_2", object: "customer" });
+    await refused({ ...e, created: "now" } as unknown as StripeEvent, "created");
+    await refused({ ...e, data: { object: [] } } as unknown as StripeEvent, "data.object");
+    const { id: _id, ...noId } = e;
+    const { error } = await deliverTo(noId as StripeEvent);
+    expect(error).toBeInstanceOf(MalformedStripeEventError);
+    expect(error).toMatchObject({ eventId: null, eventType: "customer.created", issues: [expect.objectContaining({ path: "id" })] });
+  });
+
+  it("still acknowledges what it does not read: unknown types, sessions and refunds that are not ours", async () => {
+    const { event: paid } = await paidSession("ord_not_read", 3_000);
+    // The same broken object under a type we do not handle is none of our business.
+    const other = variant(paid, (o) => { o.amount_total = "3000"; o.object = "payment_intent"; }, "payment_intent.processing");
+    expect((await deliverTo(other)).parsed).toEqual({ eventId: other.id, type: "ignored", providerType: "payment_intent.processing", created: other.created });
+    // A session that is not for one of our orders is ignored before its amount is read.
+    const foreign = variant(paid, (o) => { o.metadata = {}; o.client_reference_id = null; o.amount_total = null; });
+    expect((await deliverTo(foreign)).parsed?.type).toBe("ignored");
+    const subscription = variant(paid, (o) => { o.mode = "subscription"; o.amount_total = "x"; });
+    expect((await deliverTo(subscription)).parsed?.type).toBe("ignored");
+    // An unpaid completion or a failure does not need the amount either.
+    const failed = variant(paid, (o) => { delete o.amount_total; delete o.currency; }, "checkout.session.async_payment_failed");
+    expect((await deliverTo(failed)).parsed).toMatchObject({ type: "payment.failed", orderId: "ord_not_read", reason: "async_payment_failed" });
+    // An upper-case currency is the same currency: folded to our lower case, not refused.
+    expect((await deliverTo(variant(paid, (o) => { o.currency = "CNY"; }))).parsed).toMatchObject({ type: "payment.succeeded", amountMinor: 3_000, currency: "cny" });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The payment-provider boundary. Everything the marketplace knows about a payment service
- * goes through this interface; `stripe.ts` implements it against Stripe (Checkout, Connect
+ * goes through this interface; `stripe/` implements it against Stripe (Checkout, Connect
  * separate charges and transfers, webhooks).
  */
 export type Currency = string; // ISO 4217 lower-case, e.g. "cny"

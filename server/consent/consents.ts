@@ -177,7 +177,7 @@ export async function returnConsentUse(tx: Tx, requestId: string) {
 }
 
 /** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what a buyer can ask for. */
-export async function personResources(db: PrismaClient) {
+export async function listPersonResources(db: PrismaClient) {
   const rows = await db.dataResource.findMany({ where: { status: "ACTIVE", nodeId: { not: null } }, orderBy: { name: "asc" }, take: 500,
     select: { id: true, name: true, nameZh: true, fields: true, holder: { select: { name: true } } } });
   return rows.flatMap((r) => {
@@ -186,14 +186,15 @@ export async function personResources(db: PrismaClient) {
   });
 }
 
-export function listEnvelopeKeys(db: PrismaClient, buyerOrgId: string) {
-  return db.envelopeKey.findMany({ where: { buyerOrgId }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } });
+/** A buyer's envelope keys, newest first, retired ones included. */
+export function listEnvelopeKeys(db: PrismaClient, o: { buyerOrgId: string }) {
+  return db.envelopeKey.findMany({ where: { buyerOrgId: o.buyerOrgId }, orderBy: { createdAt: "desc" }, select: { thumbprint: true, createdAt: true, retiredAt: true } });
 }
 
 /** A buyer's consent requests, newest first. */
-export function listConsentRequests(db: PrismaClient, buyerOrgId: string) {
+export function listConsentRequests(db: PrismaClient, o: { buyerOrgId: string }) {
   return db.consentRequest.findMany({
-    where: { buyerOrgId }, orderBy: { createdAt: "desc" }, take: 100,
+    where: { buyerOrgId: o.buyerOrgId }, orderBy: { createdAt: "desc" }, take: 100,
     select: { id: true, subjectRef: true, resourceId: true, fields: true, purpose: true, validUntil: true, uses: true, usesLeft: true, status: true, createdAt: true, decidedAt: true },
   });
 }

@@ -132,15 +132,16 @@ export async function closeDemand(db: PrismaClient, o: { buyerOrgId: string; now
 }
 
 /** A buyer's own demands, newest first. */
-export function listDemands(db: PrismaClient, buyerOrgId: string) {
-  return db.demand.findMany({ where: { buyerOrgId }, orderBy: { createdAt: "desc" }, take: 50 });
+export function listDemands(db: PrismaClient, o: { buyerOrgId: string }) {
+  return db.demand.findMany({ where: { buyerOrgId: o.buyerOrgId }, orderBy: { createdAt: "desc" }, take: 50 });
 }
 
 /** Open demands matched to what this organisation offers. */
-export function matchedDemands(db: PrismaClient, ownerOrgId: string) {
-  return db.demand.findMany({ where: { status: "OPEN", matches: { some: { ownerOrgId } } }, orderBy: { createdAt: "desc" }, take: 50 });
+export function listMatchedDemands(db: PrismaClient, o: { ownerOrgId: string }) {
+  return db.demand.findMany({ where: { status: "OPEN", matches: { some: { ownerOrgId: o.ownerOrgId } } }, orderBy: { createdAt: "desc" }, take: 50 });
 }
 
-export function listNotifications(db: PrismaClient, orgId: string) {
-  return db.notification.findMany({ where: { orgId }, orderBy: { createdAt: "desc" }, take: 50 });
+/** An organisation's notifications (demands, offers, approvals), the latest 50, newest first. */
+export function listNotifications(db: PrismaClient, o: { orgId: string }) {
+  return db.notification.findMany({ where: { orgId: o.orgId }, orderBy: { createdAt: "desc" }, take: 50 });
 }

@@ -105,13 +105,14 @@ export async function statistics(db: PrismaClient) {
 }
 
 /** Who and what the supervisor's console can name: organisations and listed or paused products. */
-export async function supervisorDirectory(db: PrismaClient) {
+export async function getSupervisorDirectory(db: PrismaClient) {
   return {
     orgs: await db.organisation.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, nameZh: true, roles: true } }),
     products: await db.dataProduct.findMany({ where: { status: { in: ["LISTED", "PAUSED"] } }, orderBy: { name: "asc" }, take: 500, select: { id: true, name: true, nameZh: true, status: true } }),
   };
 }
 
+/** Suspensions, newest first, lifted ones included. */
 export function listSuspensions(db: PrismaClient) {
   return db.suspension.findMany({ orderBy: { createdAt: "desc" }, take: 100 });
 }

@@ -6,6 +6,7 @@
  * A failed transfer is kept as FAILED with its error and retried by the next run; the journal
  * is posted only once the provider has accepted the transfer.
  */
+import { z } from "zod";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { recordEvent } from "../ledger/events";
@@ -14,6 +15,8 @@ import type { PaymentProvider } from "./providers/types";
 
 export const periodOf = (d: Date) => d.toISOString().slice(0, 7);
 const periodRe = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A period as callers send it (the API, the statement): a month like 2026-11. */
+export const periodSchema = z.string().regex(periodRe, { error: "A period is a month like 2026-11." });
 const bounds = (period: string) => {
   const start = new Date(`${period}-01T00:00:00Z`), end = new Date(start);
   end.setUTCMonth(end.getUTCMonth() + 1);

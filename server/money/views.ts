@@ -2,15 +2,23 @@
  * What each party reads about money: a buyer's invoice, an organisation's statement, the
  * operator's settlement overview, and where a supplier's payouts go (onboarding included).
  */
+import { z } from "zod";
 import type { PrismaClient } from "../db/generated/client";
 import { AppError } from "../errors";
 import { balances } from "./journal";
 import type { PaymentProvider } from "./providers/types";
-import { periodOf } from "./settlement";
+import { periodOf, periodSchema } from "./settlement";
 
-/** A buyer's invoice for a paid order of its organisation; its number is derived from the payment, so it never changes. */
-export async function invoiceOf(db: PrismaClient, o: { orderId: string; buyerOrgId: string }) {
-  const order = await db.order.findFirst({ where: { id: o.orderId, buyerOrgId: o.buyerOrgId } });
+export const invoiceInput = z.object({ orderId: z.uuid() });
+
+/**
+ * A buyer's invoice for a paid order of its organisation. Its number is derived from the
+ * payment (the month paid and the payment's id), not stored and counted up, so there is no
+ * read-then-write to race: asking for it again, or many times at once, gives the same number.
+ */
+export async function getInvoice(db: PrismaClient, o: { buyerOrgId: string } & z.input<typeof invoiceInput>) {
+  const input = invoiceInput.parse(o);
+  const order = await db.order.findFirst({ where: { id: input.orderId, buyerOrgId: o.buyerOrgId } });
   const payment = order && await db.payment.findUnique({ where: { orderId: order.id } });
   if (!order || !payment?.succeededAt) throw new AppError("NOT_FOUND", "NO_INVOICE", "No paid order of your organisation has this id.");
   const product = await db.dataProduct.findUniqueOrThrow({ where: { id: order.productId }, select: { name: true } });
@@ -22,9 +30,11 @@ export async function invoiceOf(db: PrismaClient, o: { orderId: string; buyerOrg
   };
 }
 
+export const statementInput = z.object({ period: periodSchema.optional() });
+
 /** An organisation's postings in a period (default: this month), oldest first. */
-export async function statementOf(db: PrismaClient, o: { orgId: string; period?: string }) {
-  const period = o.period ?? periodOf(new Date());
+export async function getStatement(db: PrismaClient, o: { orgId: string; now?: Date } & z.input<typeof statementInput>) {
+  const period = statementInput.parse(o).period ?? periodOf(o.now ?? new Date());
   const from = new Date(`${period}-01T00:00:00Z`), to = new Date(from);
   to.setUTCMonth(to.getUTCMonth() + 1);
   const rows = await db.posting.findMany({
@@ -35,7 +45,7 @@ export async function statementOf(db: PrismaClient, o: { orgId: string; period?:
 }
 
 /** The operator's console: the journal's totals per account and currency, recent payouts, payments that failed. */
-export async function settlementOverview(db: PrismaClient) {
+export async function getSettlementOverview(db: PrismaClient) {
   const totals = new Map<string, { account: string; currency: string; amountMinor: bigint }>();
   for (const b of await balances(db)) {
     const k = `${b.account}:${b.currency}`;
@@ -48,15 +58,18 @@ export async function settlementOverview(db: PrismaClient) {
   };
 }
 
-export function payoutAccountOf(db: PrismaClient, orgId: string) {
-  return db.payoutAccount.findUnique({ where: { orgId }, select: { provider: true, ready: true } });
+/** Where an organisation's payouts go, or null before it has onboarded. */
+export function getPayoutAccount(db: PrismaClient, o: { orgId: string }) {
+  return db.payoutAccount.findUnique({ where: { orgId: o.orgId }, select: { provider: true, ready: true } });
 }
 
 /**
  * Where a holder's or developer's payouts go: the provider's onboarding link (Stripe), or ready
  * at once (offline). Concurrent calls end with one account row: the provider is asked with an
  * idempotency key per organisation, and the row is written by one atomic upsert
- * (INSERT … ON CONFLICT), never read-then-write.
+ * (INSERT … ON CONFLICT). The read before it only finds an account to reuse; the write does
+ * not depend on it, so two calls that both read nothing still write one row. The provider's
+ * call stays outside any transaction: a network round trip must not hold a lock.
  */
 export async function onboardPayoutAccount(db: PrismaClient, provider: PaymentProvider, o: { orgId: string; email: string; baseUrl: string }) {
   const existing = await db.payoutAccount.findUnique({ where: { orgId: o.orgId } });

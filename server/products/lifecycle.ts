@@ -119,11 +119,11 @@ export function resumeProduct(db: PrismaClient, o: { productId: string; actorId:
 const productSelect = { id: true, slug: true, name: true, nameZh: true, status: true, reviewNote: true, createdAt: true } as const;
 
 /** A developer's own products, newest first. */
-export function developerProducts(db: PrismaClient, developerOrgId: string) {
-  return db.dataProduct.findMany({ where: { developerOrgId }, orderBy: { createdAt: "desc" }, select: productSelect });
+export function listDeveloperProducts(db: PrismaClient, o: { developerOrgId: string }) {
+  return db.dataProduct.findMany({ where: { developerOrgId: o.developerOrgId }, orderBy: { createdAt: "desc" }, select: productSelect });
 }
 
 /** Products on sale, for the operator. */
-export function listedProducts(db: PrismaClient) {
+export function listProductsOnSale(db: PrismaClient) {
   return db.dataProduct.findMany({ where: { status: "LISTED" }, orderBy: { createdAt: "desc" }, take: 200, select: productSelect });
 }

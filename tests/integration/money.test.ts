@@ -15,7 +15,7 @@ import { journalBalances, post } from "@/server/money/journal";
 import { cancelOrder, handleProviderEvent, paymentSucceeded, recognizeDelivery, refundQuery, startPayment } from "@/server/money/payments";
 import { offlineProvider } from "@/server/money/providers/offline";
 import { payOut, settle } from "@/server/money/settlement";
-import { invoiceOf, onboardPayoutAccount } from "@/server/money/views";
+import { getInvoice, getPayoutAccount, getStatement, onboardPayoutAccount } from "@/server/money/views";
 import { registerNode } from "@/server/nodes/nodes";
 import { placeOrder } from "@/server/orders/orders";
 import { createProductFromResources } from "@/server/products/from-resources";
@@ -166,18 +166,38 @@ for (const backend of backends) {
       }), { numRuns: 25 });
     });
 
-    it("gives one payout account and one invoice number however many times they are asked for at once", async () => {
+    it("gives one payout account however many times it is asked for at once", async () => {
       const results = await Promise.all(Array.from({ length: 6 }, () => onboardPayoutAccount(db.prisma, provider, { orgId: id.a!, email: "finance@example.org", baseUrl: "http://localhost:3000" })));
       expect(results.every((r) => r.ready)).toBe(true);
       const rows = await db.prisma.payoutAccount.findMany({ where: { orgId: id.a! } });
       expect(rows).toHaveLength(1);
-      // The invoice number is derived from the payment, so asking again (or at once) gives the same one.
+      expect(await getPayoutAccount(db.prisma, { orgId: id.a! })).toEqual({ provider: "offline", ready: true });
+    });
+
+    it("issues one invoice number for an order however many times it is asked for at once", async () => {
       const o = await order(1);
       await pay(o.id);
-      const numbers = await Promise.all(Array.from({ length: 4 }, () => invoiceOf(db.prisma, { orderId: o.id, buyerOrgId: id.insurer! })));
-      expect(new Set(numbers.map((n) => n.number)).size).toBe(1);
-      expect(numbers[0]!.number).toMatch(/^QCI-\d{6}-[0-9A-F]{8}$/);
-      await expect(invoiceOf(db.prisma, { orderId: o.id, buyerOrgId: id.a! })).rejects.toMatchObject({ reason: "NO_INVOICE" });
+      // The number is derived from the payment, never counted up and stored, so concurrent
+      // requests (and later ones) cannot end with two numbers for one order.
+      const invoices = await Promise.all(Array.from({ length: 8 }, () => getInvoice(db.prisma, { orderId: o.id, buyerOrgId: id.insurer! })));
+      expect(new Set(invoices.map((n) => n.number)).size).toBe(1);
+      expect(invoices[0]!.number).toMatch(/^QCI-\d{6}-[0-9A-F]{8}$/);
+      expect((await getInvoice(db.prisma, { orderId: o.id, buyerOrgId: id.insurer! })).number).toBe(invoices[0]!.number);
+      expect(invoices[0]).toMatchObject({ orderId: o.id, buyerOrgId: id.insurer!, quantity: 1, provider: "offline" });
+      // Another organisation's order, an unpaid order and a bad id are refused.
+      await expect(getInvoice(db.prisma, { orderId: o.id, buyerOrgId: id.a! })).rejects.toMatchObject({ reason: "NO_INVOICE" });
+      const unpaid = await order(1);
+      await expect(getInvoice(db.prisma, { orderId: unpaid.id, buyerOrgId: id.insurer! })).rejects.toMatchObject({ reason: "NO_INVOICE" });
+      expect(await reason(getInvoice(db.prisma, { orderId: "not-a-uuid", buyerOrgId: id.insurer! }))).toMatch(/^ZOD:/);
+    });
+
+    it("reads a statement for a month, and refuses a period that is not one", async () => {
+      const now = new Date();
+      const statement = await getStatement(db.prisma, { orgId: id.insurer! });
+      expect(statement.period).toBe(now.toISOString().slice(0, 7));
+      expect(statement.rows.length).toBeGreaterThan(0);
+      expect((await getStatement(db.prisma, { orgId: id.insurer!, period: "1999-01" })).rows).toEqual([]);
+      expect(await reason(getStatement(db.prisma, { orgId: id.insurer!, period: "2026-13" }))).toMatch(/A period is a month like 2026-11/);
     });
   });
 }

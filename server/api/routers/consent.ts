@@ -1,6 +1,6 @@
 /** Individual data: buyers' envelope keys, consent requests and deliveries; subjects' safe box and decisions. */
 import { z } from "zod";
-import { consentDraft, consentRequestInput, decideConsent, listConsentRequests, listEnvelopeKeys, personResources, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
+import { consentDraft, consentRequestInput, decideConsent, listConsentRequests, listEnvelopeKeys, listPersonResources, registerEnvelopeKey, requestConsent, retireEnvelopeKey, revokeConsent } from "../../consent/consents";
 import { bindSubjectKey, bindSubjectKeyInput, subjectNodes } from "../../consent/subject-keys";
 import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
 import { requestForPerson, safeBox } from "../../consent/safe-box";
@@ -20,9 +20,9 @@ const personRequest = requestRow.extend({
 export const buyerConsentRouter = {
   /** Resources whose records are kept per person (keyed by subject_ref) and served by a node: what can be asked for. */
   personResources: buyerProcedure.output(z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), holder: z.string(), fields: z.array(z.string()) })))
-    .query(({ ctx }) => personResources(ctx.prisma)),
+    .query(({ ctx }) => listPersonResources(ctx.prisma)),
   envelopeKeys: buyerProcedure.output(z.array(z.object({ thumbprint: z.string(), createdAt: z.date(), retiredAt: z.date().nullable() })))
-    .query(({ ctx }) => listEnvelopeKeys(ctx.prisma, ctx.active.organisation.id)),
+    .query(({ ctx }) => listEnvelopeKeys(ctx.prisma, { buyerOrgId: ctx.active.organisation.id })),
   registerEnvelopeKey: buyerProcedure.input(z.object({ publicJwk: z.record(z.string(), z.unknown()) })).output(z.object({ thumbprint: z.string() }))
     .mutation(({ ctx, input }) => registerEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, publicJwk: input.publicJwk })),
   retireEnvelopeKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
@@ -30,7 +30,7 @@ export const buyerConsentRouter = {
   requestConsent: buyerProcedure.input(consentRequestInput).output(z.object({ id: z.string(), status }))
     .mutation(({ ctx, input }) => requestConsent(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   consentRequests: buyerProcedure.output(z.array(requestRow))
-    .query(({ ctx }) => listConsentRequests(ctx.prisma, ctx.active.organisation.id)),
+    .query(({ ctx }) => listConsentRequests(ctx.prisma, { buyerOrgId: ctx.active.organisation.id })),
   /** Fetch the sealed record (spends one use); the envelope opens only with the buyer's private key. */
   deliverEnvelope: buyerProcedure.input(z.object({ requestId: z.uuid() }))
     .output(z.object({

@@ -1,6 +1,6 @@
 /** Demands: buyers post them, suppliers answer, operators watch the deadlines. */
 import { z } from "zod";
-import { closeDemand, closeInput, demandInput, listDemands, listNotifications, matchedDemands, offerInput, overdueDemands, postDemand, respondToDemand } from "../../demands/demands";
+import { closeDemand, closeInput, demandInput, listDemands, listMatchedDemands, listNotifications, offerInput, overdueDemands, postDemand, respondToDemand } from "../../demands/demands";
 import { buyerProcedure, createTRPCRouter, operatorProcedure, orgProcedure, supplierProcedure } from "../trpc";
 
 const demandRow = z.object({
@@ -13,12 +13,12 @@ export const demandRouter = createTRPCRouter({
     .output(z.object({ id: z.string(), matches: z.number().int(), notified: z.number().int(), confirmBy: z.date(), publishBy: z.date() }))
     .mutation(({ ctx, input }) => postDemand(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   mine: buyerProcedure.output(z.array(demandRow))
-    .query(({ ctx }) => listDemands(ctx.prisma, ctx.active.organisation.id)),
+    .query(({ ctx }) => listDemands(ctx.prisma, { buyerOrgId: ctx.active.organisation.id })),
   close: buyerProcedure.input(closeInput).output(z.object({ id: z.string(), status: z.enum(["OPEN", "CLOSED"]), closedAt: z.date() }))
     .mutation(({ ctx, input }) => closeDemand(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id })),
   /** Open demands matched to what this organisation offers. */
   matched: supplierProcedure.output(z.array(demandRow))
-    .query(({ ctx }) => matchedDemands(ctx.prisma, ctx.active.organisation.id)),
+    .query(({ ctx }) => listMatchedDemands(ctx.prisma, { ownerOrgId: ctx.active.organisation.id })),
   respond: supplierProcedure.input(offerInput).output(z.object({ id: z.string() }))
     .mutation(({ ctx, input }) => respondToDemand(ctx.prisma, { ...input, fromOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
   overdue: operatorProcedure
@@ -26,5 +26,5 @@ export const demandRouter = createTRPCRouter({
     .query(({ ctx }) => overdueDemands(ctx.prisma)),
   notifications: orgProcedure
     .output(z.array(z.object({ id: z.string(), kind: z.string(), subjectId: z.string(), message: z.string(), readAt: z.date().nullable(), createdAt: z.date() })))
-    .query(({ ctx }) => listNotifications(ctx.prisma, ctx.active.organisation.id)),
+    .query(({ ctx }) => listNotifications(ctx.prisma, { orgId: ctx.active.organisation.id })),
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ledgerApi, ledgerInputs, ledgerOutputs } from "../../ledger/api";
 import { currentCheckpoint } from "../../ledger/log";
-import { feed, feedInput, lift, liftInput, listSuspensions, statistics, supervisorDirectory, suspend, suspendInput } from "../../ledger/supervision";
+import { feed, feedInput, lift, liftInput, listSuspensions, getSupervisorDirectory, statistics, suspend, suspendInput } from "../../ledger/supervision";
 import { createTRPCRouter, orgProcedure, publicProcedure, supervisorProcedure } from "../trpc";
 
 const feedOut = z.array(z.object({
@@ -38,7 +38,7 @@ export const supervisionRouter = {
       orgs: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), roles: z.array(z.string()) })),
       products: z.array(z.object({ id: z.string(), name: z.string(), nameZh: z.string().nullable(), status: z.string() })),
     }))
-    .query(({ ctx }) => supervisorDirectory(ctx.prisma)),
+    .query(({ ctx }) => getSupervisorDirectory(ctx.prisma)),
   suspensions: supervisorProcedure
     .output(z.array(z.object({ id: z.string(), kind: z.enum(["BUYER", "PRODUCT"]), targetId: z.string(), reason: z.string(), createdAt: z.date(), liftedAt: z.date().nullable(), liftReason: z.string().nullable() })))
     .query(({ ctx }) => listSuspensions(ctx.prisma)),

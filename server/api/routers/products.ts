@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { buildableResources } from "../../products/buildable";
 import { createProductFromResources, productDraftInput } from "../../products/from-resources";
-import { developerProducts, listedProducts, pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
+import { listDeveloperProducts, listProductsOnSale, pauseProduct, resumeProduct, reviewProduct, setProductTerms, submitProduct } from "../../products/lifecycle";
 import { reviewQueue } from "../../products/page";
 import { sharesSchema, termsSchema } from "../../products/schemas";
 import { fieldSchema, sharingClasses } from "../../resources/schemas";
@@ -20,7 +20,7 @@ const buildableResource = z.object({
 });
 
 export const developerProductRouter = {
-  products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => developerProducts(ctx.prisma, ctx.active.organisation.id)),
+  products: developerProcedure.output(z.array(productRow)).query(({ ctx }) => listDeveloperProducts(ctx.prisma, { developerOrgId: ctx.active.organisation.id })),
   /** Resources a product can be built on (served by a node, shared), with their declared fields. */
   buildableResources: developerProcedure.output(z.array(buildableResource)).query(({ ctx }) => buildableResources(ctx.prisma)),
   createProduct: developerProcedure.input(productDraftInput).output(z.object({ id: z.string(), slug: z.string() }))
@@ -40,7 +40,7 @@ export const operatorProductRouter = {
     id: z.string(), slug: z.string(), name: z.string(), nameZh: z.string().nullable(), createdAt: z.date(),
     details: productDetails.extend({ shares: sharesSchema.nullable() }).nullable(),
   }))).query(({ ctx }) => reviewQueue(ctx.prisma)),
-  listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => listedProducts(ctx.prisma)),
+  listedProducts: operatorProcedure.output(z.array(productRow)).query(({ ctx }) => listProductsOnSale(ctx.prisma)),
   reviewProduct: operatorProcedure
     .input(byId.extend({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().max(2000).optional() }))
     .output(moved)

@@ -15,8 +15,8 @@ import {
   PLAIN_MODULUS,
   type He,
   type HeErrorCode,
-} from "./he";
-import { SLOTS } from "./protocol";
+} from ".";
+import { SLOTS } from "../protocol";
 
 type Keys = { publicKey: string; secretKey: string };
 
@@ -44,7 +44,7 @@ function reserialise(he: He, b64: string, mode: "none" | "zstd"): Buffer {
 
 const LENGTH = 10_000; // two chunks, the second partly padding
 
-describe("BFV helpers (core/he.ts)", () => {
+describe("BFV helpers (core/he/)", () => {
   let he: He;
   let keys: Keys;
   let other: Keys;

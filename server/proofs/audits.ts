@@ -113,7 +113,7 @@ async function auditableQuery(db: PrismaClient, queryId: string, who: { orgId: s
   return job;
 }
 
-/** Start an audit of every node of a delivered query; returns the audits (one per node). */
+/** Request an audit of every node of a delivered query: the audit rows (RUNNING, one per node) and their ledger entries; runAudit runs each. */
 export async function requestAudit(db: PrismaClient, o: { queryId: string; sampleBps?: number; idempotencyKey?: string; orgId: string; userId: string; supervisor: boolean }) {
   const input = auditRequestInput.parse(o);
   if (input.idempotencyKey) {
@@ -170,14 +170,16 @@ async function finish(db: PrismaClient, auditId: string, o: { status: "PASSED" |
   });
 }
 
-/** Run one audit to its verdict. Never throws for what a node did: that is the verdict. */
 /**
  * Request audits and start them: proving takes seconds per chunk on the nodes, so they run in
  * the background, one node after another; the caller gets the audit rows (RUNNING) at once.
+ * Nobody awaits the background run, so what it cannot record as a verdict is logged here
+ * rather than left as an unhandled rejection.
  */
 export async function requestAndStartAudits(db: PrismaClient, o: Parameters<typeof requestAudit>[1]) {
   const audits = await requestAudit(db, o);
-  void (async () => { for (const a of audits) await runAudit(db, a.id); })();
+  void (async () => { for (const a of audits) await runAudit(db, a.id); })()
+    .catch((e: unknown) => console.error(`Audits of query ${o.queryId} could not run:`, e));
   return audits;
 }
 
@@ -194,6 +196,7 @@ export async function recommitResource(db: PrismaClient, o: { resourceId: string
   }
 }
 
+/** Run one audit to its verdict. Never throws for what a node did: that is the verdict. */
 export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall = httpNodeCall): Promise<void> {
   const audit = await db.audit.findUniqueOrThrow({ where: { id: auditId } });
   if (audit.status !== "RUNNING") return;

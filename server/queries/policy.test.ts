@@ -75,9 +75,26 @@ describe("query policy", () => {
         expect(back).toEqual(JSON.parse(JSON.stringify(p)));
       }
     }
-    const p = JSON.parse(JSON.stringify(planQuery(claimsPolicy, queries[0]!)));
-    for (const bad of [null, { ...p, plan: { ...p.plan, groupBy: "district" } }, { ...p, extra: 1 }, { ...p, plan: { ...p.plan, sneaky: true } }]) {
-      expect(() => storedPlan(bad)).toThrow(expect.objectContaining({ reason: "BAD_STORED_PLAN" }));
+    const p = JSON.parse(JSON.stringify(planQuery(dp, queries[1]!)));
+    const malformed = [
+      null, "plan", { ...p, plan: { ...p.plan, groupBy: "district" } }, { ...p, plan: { ...p.plan, stats: [{ kind: "median", column: "claim_amount" }] } },
+      { ...p, outputs: undefined }, { ...p, groups: 1.5 },
+    ];
+    // Keys the schema does not know, at every depth: read back without them, the plan would hash differently.
+    const unknownKeys = [
+      { ...p, extra: 1 }, { ...p, plan: { ...p.plan, sneaky: true } }, { ...p, plan: { ...p.plan, dataset: "claims" } },
+      { ...p, plan: { ...p.plan, groupBy: [{ ...p.plan.groupBy[0], label: "x" }] } },
+      { ...p, plan: { ...p.plan, filters: [{ ...p.plan.filters[0], negate: true }] } },
+      { ...p, plan: { ...p.plan, stats: [{ ...p.plan.stats[0], weight: 2 }] } },
+      { ...p, plan: { ...p.plan, ranges: [{ ...p.plan.ranges[0], clamp: false }] } },
+      { ...p, plan: { ...p.plan, noise: { ...p.plan.noise, seed: 7 } } },
+      { ...p, outputs: [{ ...p.outputs[0], label: "x" }] },
+    ];
+    for (const bad of [...malformed, ...unknownKeys]) {
+      let thrown: unknown;
+      try { storedPlan(bad); } catch (e) { thrown = e; }
+      expect(thrown, JSON.stringify(bad)).toBeInstanceOf(AppError);
+      expect(thrown).toMatchObject({ code: "CONFIG", reason: "BAD_STORED_PLAN", message: expect.stringMatching(/stored plan/) });
     }
   });
 });

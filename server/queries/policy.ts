@@ -9,6 +9,7 @@ import { z } from "zod";
 import {
   aggregates, dimensionSpec, filterOps, groupCount, productPlan, type AggregatePlan, type FilterSpec, type StatSpec,
 } from "@/core/protocol";
+import { canonicalJson } from "@/core/canonical-json";
 import { zodText } from "@/core/zod-text";
 import { requiredNoise } from "@/core/policy";
 import { AppError } from "../errors";
@@ -90,10 +91,18 @@ export const planned = z.strictObject({
 });
 export type Planned = z.infer<typeof planned>;
 
-/** A job's stored plan, checked (a malformed one is a clear error, not a TypeError later). */
+/**
+ * A job's stored plan (its `plan` column), checked: a malformed one is a clear error, not a
+ * TypeError later. The plan's inner parts (filters, stats, dimensions, noise) are the node
+ * protocol's schemas, which drop keys they do not know, and a dropped key would change the
+ * plan's hash. So a stored plan is refused unless parsing gives back exactly what was stored.
+ */
 export function storedPlan(json: unknown): Planned {
   const r = planned.safeParse(json);
   if (!r.success) throw new AppError("CONFIG", "BAD_STORED_PLAN", `The query's stored plan is malformed: ${zodText(r.error)}`);
+  if (canonicalJson(r.data) !== canonicalJson(json)) {
+    throw new AppError("CONFIG", "BAD_STORED_PLAN", "The query's stored plan holds fields a plan does not have: read back without them, it would no longer be the plan the buyer signed.");
+  }
   return r.data;
 }
 

@@ -8,6 +8,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { nodePlan } from "@/core/protocol";
 import { planQuery } from "@/server/queries/policy";
 import { onCleanup } from "./lib/cleanup";
 import { bytes, median, ms, now, peakRssMb, ratio, repeat, resetPeakRss, table } from "./lib/report";
@@ -37,7 +38,7 @@ const log = (msg: string) => process.stderr.write(`[${((now() - started) / 1000)
 const fmtRows = (r: number) => (Math.log10(r) % 1 === 0 ? `10^${Math.log10(r)}` : String(r));
 
 function planFor(grouping: Grouping) {
-  return { ...planQuery(policy, buyerQuery(grouping)).plan, dataset: "bench" };
+  return nodePlan(planQuery(policy, buyerQuery(grouping)).plan, "bench");
 }
 
 type Cell = { rows: number; nodes: number; grouping: Grouping };

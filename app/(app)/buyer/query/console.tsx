@@ -229,7 +229,7 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
 /** The result as plain data (what CSV and JSON exports hold): one record per group, suppressed ones marked. */
 export function resultRecords(job: Job, rows: ResultRow[]) {
   const outs = job.planned.outputs;
-  const dims = (job.planned.plan as { groupBy: { name: string }[] }).groupBy.map((d) => d.name);
+  const dims = job.planned.plan.groupBy.map((d) => d.name);
   const header = [...dims, "count", ...outs.map((o) => `${o.aggregate}(${o.column})`), "suppressed"];
   const records = rows.map((r) => [
     ...r.labels, r.suppressed ? null : r.count.toString(),
@@ -252,7 +252,7 @@ const csvCell = (v: unknown) => { const s = v === null || v === undefined ? "" :
 function ResultTable({ job, rows }: { job: Job; rows: ResultRow[] }) {
   const { t, locale } = useI18n();
   const outs = job.planned.outputs;
-  const dims = (job.planned.plan as { groupBy: { name: string }[] }).groupBy.map((d) => d.name);
+  const dims = job.planned.plan.groupBy.map((d) => d.name);
   const value = (l: string) => t.values[l as keyof typeof t.values] ?? l;
   const firstNumeric = outs.findIndex((o) => o.aggregate !== "HISTOGRAM");
   const digits = firstNumeric >= 0 && outs[firstNumeric]!.aggregate !== "COUNT" ? 2 : 0;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite } from "@/computation/demo/generate";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
 import { generateKeys } from "@/core/he";
+import { nodePlan } from "@/core/protocol";
 import { signPayload } from "@/core/signing";
 import { verifyAudit } from "@/core/zk/verify";
 import { createCaller } from "@/server/api/root";
@@ -22,7 +23,7 @@ import { fetchCommitment, getAudit, requestAudit, runAudit } from "@/server/proo
 import { circuitKeys } from "@/server/proofs/keys";
 import { claimNextJob, runQueryJob } from "@/server/queries/jobs";
 import { httpNodeCall } from "@/server/nodes/client";
-import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
+import { storedPlan, type BuyerQuery, type QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { claimsPolicy } from "@/server/seed/demo-queries";
@@ -71,12 +72,9 @@ for (const backend of backends) {
         configs.push(config);
         holderKeys.push(holder);
       }
-      // The nodes start (each its own process, committing its data) while the marketplace's database is made and seeded.
-      const starting = Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((node) => { nodes[i] = node; })));
-      starting.catch(() => {}); // awaited below, after the database
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      await starting;
+      await Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((node) => { nodes[i] = node; })));
       const registered = [];
       for (const [i, h] of holders.entries()) {
         const node = nodes[i]!;
@@ -162,6 +160,29 @@ for (const backend of backends) {
       expect(a!.checks!.at(-1)!.detail).toMatch(/each ≥ 10/);
     }, 300_000);
 
+    it("starts audits from the router and runs them in the background; a damaged stored plan ends an audit with a clear reason", async () => {
+      const queryId = await deliver(single, provable);
+      const auditor = createCaller(await createContext({ db, userId: supervisor.userId }));
+      const started = await auditor.audit.request({ queryId, sampleBps: 100 });
+      expect(started.map((a) => a.status)).toEqual(["RUNNING"]); // answered before any proof
+      const verdict = async (id: string) => {
+        for (const until = Date.now() + 240_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+          const a = await auditor.audit.get({ auditId: id });
+          if (a.status !== "RUNNING") return a;
+        }
+        throw new Error("the audit is still running");
+      };
+      const done = await verdict(started[0]!.id);
+      expect(done.status, done.reason ?? "").toBe("PASSED");
+
+      const job = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: queryId } });
+      const stored = job.plan as { plan: object };
+      await db.prisma.queryJob.update({ where: { id: queryId }, data: { plan: { ...stored, plan: { ...stored.plan, groupBy: "district" } } } });
+      const again = await auditor.audit.request({ queryId, sampleBps: 100 });
+      const damaged = await verdict(again[0]!.id);
+      expect(damaged).toMatchObject({ status: "FAILED", flagged: false, reason: expect.stringMatching(/could not run: The query's stored plan is malformed/) });
+    }, 300_000);
+
     it("says a query outside what the circuits prove is not provable, without flagging anyone", async () => {
       const queryId = await deliver(both, { groupBy: ["age"], measures: [{ column: "claim_amount", aggregate: "SUM" }] });
       for (const a of await audit(queryId)) {
@@ -184,7 +205,7 @@ for (const backend of backends) {
       const node = nodes[0]!;
       const c = await db.prisma.contribution.findFirstOrThrow({ where: { queryId } });
       const job = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: queryId } });
-      const plan = { ...(job.plan as { plan: object }).plan, dataset: "claims" };
+      const plan = nodePlan(storedPlan(job.plan).plan, "claims");
       const post = async (path: string, payload: Record<string, unknown>) => {
         const issuedAt = Date.now();
         const body = signPayload("market-request", { nodeId: node.nodeId, issuedAt, expiresAt: issuedAt + 60_000, nonce: randomBytes(18).toString("base64url"), ...payload }, marketSigningKey().privateKey);

@@ -52,15 +52,12 @@ for (const backend of backends) {
     };
 
     beforeAll(async () => {
-      // Its own node (a node witnesses one marketplace's ledger and keeps its own bindings and spent consents) over the shared file,
-      // started (its own process) while the marketplace's database is made and seeded.
-      const written = await writeNodeConfig(path.join(dir, backend.name), { name: "social", datasets: { contributions: { kind: "csv", path: path.join(dir, "people.csv") } }, policies: { contributions: personNodePolicy() } });
-      keysDir = written.keysDir;
-      const starting = startNode(written.config, { name: "social" } as never).then((n) => { node = n; });
-      starting.catch(() => {}); // awaited below, after the database
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      await starting;
+      // Its own node (a node witnesses one marketplace's ledger and keeps its own bindings and spent consents) over the shared file.
+      const written = await writeNodeConfig(path.join(dir, backend.name), { name: "social", datasets: { contributions: { kind: "csv", path: path.join(dir, "people.csv") } }, policies: { contributions: personNodePolicy() } });
+      keysDir = written.keysDir;
+      node = await startNode(written.config, { name: "social" } as never);
       const { org, user } = lookups(db);
       Object.assign(id, { bank: await org("quancheng-bank"), social: await org("jinan-social-security"), bankUser: await user("bank@quancheng.example"), zhang: await user("zhang.wei@quancheng.example"), li: await user("li.na@quancheng.example") });
       const registered = await registerNode(db.prisma, { organisationId: id.social!, name: "social", url: node.url, signingKey: node.nodeId, agreementKey: node.agreementKey });

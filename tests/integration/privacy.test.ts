@@ -73,14 +73,11 @@ for (const backend of backends) {
         ["plain", "jinan-second-hospital", "plain.csv", claimsNodePolicy({ epsilonPerBuyer: 20 })],
         ["bystander", "licheng-district-hospital", "plain.csv", claimsNodePolicy()],
       ] as const;
-      // The nodes start (each its own process) while the marketplace's database is made and seeded.
-      const configs: Awaited<ReturnType<typeof writeNodeConfig>>[] = [];
-      for (const [name, , file, policy] of specs) configs.push(await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, file) } }, policies: { claims: policy } }));
-      const starting = Promise.all(specs.map(([name], i) => startNode(configs[i]!.config, { name } as never).then((run) => { running.push(run); return run; })));
-      starting.catch(() => {}); // awaited below, after the database
       db = await backend.open();
       await seedDemoWorld(db.prisma);
-      const runs = await starting;
+      const configs: Awaited<ReturnType<typeof writeNodeConfig>>[] = [];
+      for (const [name, , file, policy] of specs) configs.push(await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, file) } }, policies: { claims: policy } }));
+      const runs = await Promise.all(specs.map(([name], i) => startNode(configs[i]!.config, { name } as never).then((run) => { running.push(run); return run; })));
       const { org, user } = lookups(db);
       Object.assign(id, {
         insurer: await org("mingshui-insurance"), bank: await org("quancheng-bank"), dev: await org("baotu-data-studio"),

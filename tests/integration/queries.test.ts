@@ -27,7 +27,8 @@ import { checkpointMessage, type SignedCheckpoint } from "@/core/ledger";
 import { sign } from "node:crypto";
 import type { LedgerHead } from "@/core/protocol";
 import { ledgerSigningKey, marketSigningKey } from "@/server/keys";
-import type { BuyerQuery, QueryPolicy } from "@/server/queries/policy";
+import { storedPlan, type BuyerQuery, type QueryPolicy } from "@/server/queries/policy";
+import { planHash } from "@/core/statements";
 import { createQueryProduct } from "@/server/queries/products";
 import { seedDemoWorld } from "@/server/seed/demo";
 import { listProduct, orderApproved } from "@/server/seed/flows";
@@ -128,12 +129,9 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
           configs.push(config);
           holderKeys.push(holder);
         }
-        // The nodes start (each its own process) while the marketplace's database is made and seeded.
-        const starting = Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((n) => { nodes[i] = n; })));
-        starting.catch(() => {}); // awaited below, after the database
         db = await backend.open();
         await seedDemoWorld(db.prisma);
-        await starting;
+        await Promise.all(holders.map((h, i) => startNode(configs[i]!, { name: h.name } as never).then((n) => { nodes[i] = n; })));
         const registered = [];
         for (const [i, h] of holders.entries()) {
           const org = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: h.slug } });
@@ -349,6 +347,31 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
         expect(id).toBe(job.id);
         await runQueryJob(db.prisma, id!);
         expect((await getQuery(db.prisma, { jobId: job.id, buyerOrgId })).status).toBe("SUCCEEDED");
+      });
+
+      it("reads a job's stored plan back as the buyer signed it; a damaged one fails the job and its view clearly", async () => {
+        const query: BuyerQuery = { groupBy: ["district"], filters: [{ column: "sex", op: "eq", value: "F" }], measures: [{ column: "claim_amount", aggregate: "AVG" }] };
+        const prepared = await buyer.buyer.prepareQuery({ productId: exactId, query });
+        const job = await submit(exactId, query);
+        // Through the jsonb column (which reorders keys) and the router's output schema, the plan still hashes to what was signed and recorded.
+        const shown = await buyer.buyer.query({ jobId: job.id });
+        expect(planHash(shown.planned.plan)).toBe(prepared.planHash);
+        const row = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(planHash(storedPlan(row.plan).plan)).toBe(planHash((row.plan as { plan: unknown }).plan));
+        const accepted = await db.prisma.ledgerQueue.findFirst({ where: { type: "query.accepted", objectId: job.id } })
+          ?? await db.prisma.ledgerLeaf.findFirstOrThrow({ where: { type: "query.accepted", objectId: job.id } });
+        expect(JSON.parse(accepted.body).data.planHash).toBe(prepared.planHash);
+
+        // A key inside a filter that no plan has: dropping it would change the hash, so the plan is refused, not silently "repaired".
+        const stored = row.plan as { plan: { filters: object[] } };
+        await db.prisma.queryJob.update({ where: { id: job.id }, data: { plan: { ...stored, plan: { ...stored.plan, filters: [{ ...stored.plan.filters[0], negate: true }] } } } });
+        await expect(buyer.buyer.query({ jobId: job.id })).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR", message: expect.stringMatching(/stored plan/), cause: { reason: "BAD_STORED_PLAN" } });
+        expect(await claimNextJob(db.prisma)).toBe(job.id);
+        await runQueryJob(db.prisma, job.id);
+        const failed = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(failed.status).toBe("FAILED");
+        expect(failed.error).toMatch(/stored plan holds fields a plan does not have/);
+        expect(failed.computeStartedAt).toBeNull(); // refused before any node was asked
       });
 
       it("refuses a malformed public key before charging anything", async () => {

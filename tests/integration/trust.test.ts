@@ -29,7 +29,7 @@ import { registerNode } from "@/server/nodes/nodes";
 import { entryProofAt, freshCheckpoint, queryEvidence, registerBuyerSigningKey, supervisionProofs } from "@/server/queries/authorization";
 import { authorizationOf, claimNextJob, getQuery, runQueryJob } from "@/server/queries/jobs";
 import { httpNodeCall, ledgerHeadFor } from "@/server/nodes/client";
-import type { Planned, QueryPolicy } from "@/server/queries/policy";
+import { storedPlan, type QueryPolicy } from "@/server/queries/policy";
 import { createQueryProduct } from "@/server/queries/products";
 import { registerResource } from "@/server/resources/resources";
 import { seedDemoWorld } from "@/server/seed/demo";
@@ -76,7 +76,6 @@ for (const backend of backends) {
     let resourceId = "";
 
     beforeAll(async () => {
-      // The holders' nodes start (each its own process) while the marketplace's database is made and seeded.
       const hospitals = [["a", "jinan-central-hospital"], ["b", "jinan-second-hospital"]] as const;
       for (const [name] of hospitals) {
         const w = await writeNodeConfig(nodeDir, { name, datasets: { claims: { kind: "csv", path: path.join(dir, `${name}.csv`) } }, policies: { claims: claimsNodePolicy({ epsilonPerBuyer: 20 }) } });
@@ -85,14 +84,12 @@ for (const backend of backends) {
       }
       const w = await writeNodeConfig(nodeDir, { name: "social", datasets: { contributions: { kind: "csv", path: path.join(dir, "people.csv") } }, policies: { contributions: personNodePolicy() } });
       socialKeys = w.keysDir;
-      const starting = Promise.all([
+      db = await backend.open();
+      await seedDemoWorld(db.prisma);
+      await Promise.all([
         ...hospitals.map(([name], i) => startNode(configs[i]!, { name } as never).then((n) => { nodes[i] = n; })),
         startNode(w.config, { name: "social" } as never).then((n) => { social = n; }),
       ]);
-      starting.catch(() => {}); // awaited below, after the database
-      db = await backend.open();
-      await seedDemoWorld(db.prisma);
-      await starting;
       const { org, user } = lookups(db);
       Object.assign(id, {
         insurer: await org("mingshui-insurance"), bank: await org("quancheng-bank"), operator: await org("quancheng-data-operations"), supervisor: await org("jinan-data-supervision"),
@@ -150,7 +147,7 @@ for (const backend of backends) {
     async function aggregateFor(jobId: string, node: RunningNode, over: Partial<AggregateRequest> = {}): Promise<AggregateRequest> {
       const { heKey, ...row } = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: jobId }, include: { heKey: true } });
       const job = { ...row, publicKey: heKey.key };
-      const planned = job.plan as unknown as Planned;
+      const planned = storedPlan(job.plan);
       const statement = authorizationOf({ queryId: job.id, productId: job.productId, buyerOrgId: job.buyerOrgId, plan: planned.plan, publicKey: job.publicKey, epsilon: job.epsilon });
       const ledger = await headFor(node);
       return {
@@ -222,7 +219,7 @@ for (const backend of backends) {
     it("refuses a plan changed after the buyer signed, and a signature that is not the buyer's", async () => {
       const jobId = await buyerQuery();
       const job = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: jobId } });
-      const planned = job.plan as unknown as Planned;
+      const planned = storedPlan(job.plan);
       // The operator drops the noise in its own database before running the query.
       await db.prisma.queryJob.update({ where: { id: jobId }, data: { plan: { ...planned, plan: { ...planned.plan, noise: null } } as never } });
       const done = await runToEnd(jobId);

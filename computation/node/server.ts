@@ -500,5 +500,11 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
       send(500, { error: { code: "INTERNAL", message: "The node failed to compute this request." } });
     }
   });
+  // An idle keep-alive connection must be closed by the client (undici: after about 4 s), never
+  // by the node while a request is on its way. With Node's 5 s default, late timers on a loaded
+  // machine let the node close a socket the marketplace had just reused, and the request failed
+  // with "fetch failed: other side closed" before the node saw it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return server;
 }

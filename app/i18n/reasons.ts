@@ -66,9 +66,25 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "Your order is approved but not paid yet.",
     zh: "您的订单已获批准，但尚未付款。",
   },
+  BACKUP_EXISTS: {
+    en: "The backup folder already exists and is not empty: choose a new folder.",
+    zh: "备份目录已存在且不为空：请另选一个目录。",
+  },
+  BACKUP_FAILED: {
+    en: "The database could not be backed up: see the message for the tool's error.",
+    zh: "无法备份数据库：详见消息中的工具错误。",
+  },
+  BACKUP_KEY_DIFFERS: {
+    en: "A key file differs from the backup's copy: move it away, or restore with --force.",
+    zh: "某个密钥文件与备份中的副本不同：请先移走，或使用 --force 恢复。",
+  },
   BAD_ACTIVATION: {
     en: "The activation code does not match one this data holder issued for this person, or it has already been used.",
     zh: "激活码与该数据持有方为本人签发的激活码不符，或已被使用。",
+  },
+  BAD_BACKUP: {
+    en: "This is not a complete, unchanged backup: a file is missing or does not match its hash.",
+    zh: "这不是完整且未被改动的备份：缺少文件或文件与哈希不符。",
   },
   BAD_BUYER_SIGNATURE: {
     en: "The data user's signature on this query does not verify.",
@@ -213,6 +229,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
   CURRENCY_MISMATCH: {
     en: "The currency reported by the payment provider does not match the payment: nothing was posted.",
     zh: "支付渠道报告的币种与该笔付款不符，未予记账。",
+  },
+  DATABASE_EXISTS: {
+    en: "The target already holds a database: restore into an empty one, or use --force.",
+    zh: "目标位置已有数据库：请恢复到空数据库，或使用 --force。",
   },
   DATABASE_IN_USE: {
     en: "The embedded database is already open in another process: stop it, or set DATABASE_URL to a PostgreSQL server.",
@@ -482,6 +502,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "No paid order of your organisation has this id.",
     zh: "贵机构没有该编号的已付款订单。",
   },
+  NO_LEDGER_KEY: {
+    en: "No ledger key is configured: set LEDGER_SIGNING_KEY or restore the key file.",
+    zh: "未配置账本密钥：请设置 LEDGER_SIGNING_KEY 或恢复密钥文件。",
+  },
   NO_NODE: {
     en: "This data resource is not served by a computation node.",
     zh: "该数据资源没有计算节点提供服务。",
@@ -621,6 +645,14 @@ export const reasons: Record<string, { en: string; zh: string }> = {
   RESOURCE_RETIRED: {
     en: "This data resource is retired: it can no longer be used or changed.",
     zh: "该数据资源已注销，不能再使用或修改。",
+  },
+  RESTORE_FAILED: {
+    en: "The database could not be restored: see the message for the tool's error.",
+    zh: "无法恢复数据库：详见消息中的工具错误。",
+  },
+  RESTORE_UNVERIFIED: {
+    en: "The restored ledger does not verify against its signed checkpoints.",
+    zh: "恢复后的账本无法通过其已签名检查点的验证。",
   },
   SAME_CLASS: {
     en: "The data resource already has this sharing class.",

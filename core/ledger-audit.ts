@@ -114,6 +114,14 @@ export class Witness {
 
   observe(cp: SignedCheckpoint, proof: { fromSize: number; hashes: string[] }): "accepted" | "same" | "behind" | { fromMismatch: number } {
     if (!verifyCheckpoint(cp, this.publicKey)) throw new WitnessAlarm(`A checkpoint of size ${cp.size} is not signed by the ledger key.`);
+    return this.advance(cp, proof);
+  }
+
+  /**
+   * The consistency step of `observe`, for a tree head whose signature the caller has
+   * already checked in another format (a C2SP signed note, core/note.ts).
+   */
+  advance(cp: SignedCheckpoint, proof: { fromSize: number; hashes: string[] }): "accepted" | "same" | "behind" | { fromMismatch: number } {
     if (cp.origin !== this.origin) throw new WitnessAlarm(`A checkpoint names another ledger (${cp.origin}, expected ${this.origin}).`);
     const last = this.last;
     if (!last) { this.last = cp; return "accepted"; }

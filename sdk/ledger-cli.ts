@@ -8,6 +8,7 @@
  *   market-ledger verify  --file ledger.ndjson [--key <base64>]
  *   market-ledger witness --url https://market.example --state witness.json [--key <base64>]
  *   market-ledger proof   --url https://market.example --entry <uuid> [--key <base64>]
+ *   market-ledger checkpoint --url https://market.example | --file <note or json> [--key <base64>] [--witness <vkey>]… [--quorum N]
  *
  * Exit status: 0 verified, 1 verification failed or witness alarm, 2 usage, input or network error.
  *
@@ -21,6 +22,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CliError, context, reason, UsageError, type Io } from "./ledger/api";
+import { checkCheckpoint } from "./ledger/checkpoint";
 import { parseBaseUrl, parseUuid, writableTarget } from "./ledger/common";
 import { exportLedger } from "./ledger/export";
 import { EXPORT_FORMAT, EXPORT_FORMAT_V1, MAX_V1_BYTES } from "./ledger/format";
@@ -32,7 +34,7 @@ export { ApiError, CliError, LedgerApi, NetworkError, UsageError, type FetchLike
 export { parseBaseUrl, parseKey, parseUuid } from "./ledger/common";
 export { EXPORT_FORMAT, EXPORT_FORMAT_V1 } from "./ledger/format";
 export { STATE_FORMAT, type WitnessState } from "./ledger/witness";
-export { exportLedger, proveEntry, verifyFile, verifyUrl, witness };
+export { checkCheckpoint, exportLedger, proveEntry, verifyFile, verifyUrl, witness };
 
 export const USAGE = `market-ledger: verify and witness the marketplace's transparency ledger (an RFC 6962 Merkle log)
 
@@ -42,6 +44,8 @@ Usage:
   market-ledger export  --url <market url> --out <file.ndjson>
   market-ledger witness --url <market url> --state <file.json> [--key <base64>]
   market-ledger proof   --url <market url> --entry <uuid> [--key <base64>]
+  market-ledger checkpoint --url <market url> [--key <base64>] [--witness <vkey>]... [--quorum <n>]
+  market-ledger checkpoint --file <checkpoint> --key <base64> [--witness <vkey>]... [--quorum <n>]
 
 Commands:
   verify    Fetch every checkpoint and every leaf, recompute the Merkle tree and check that each
@@ -56,6 +60,11 @@ Commands:
             trusts what it sees. Run it on a schedule; an alarm means the history was rewritten.
   proof     Fetch one entry, check its inclusion proof against its checkpoint and the
             checkpoint's signature, and print the event.
+  checkpoint
+            Check one checkpoint in either format the ledger signs: a C2SP signed note
+            (c2sp.org/tlog-checkpoint, served at /api/ledger/tlog/checkpoint) or the JSON
+            checkpoint, and the witnesses' C2SP cosignatures on it (c2sp.org/tlog-cosignature).
+            With --url both formats are fetched and must agree; --file reads a saved one.
 
 Options:
   --url <url>       the market's base URL, e.g. https://market.example or http://localhost:3000
@@ -68,6 +77,9 @@ Options:
   --state <file>    the witness's state file (created on the first run)
   --entry <uuid>    a ledger entry id (the id of the event, as in a receipt)
   --samples <n>     how many random leaves 'verify --url' checks inclusion proofs for (default 20)
+  --witness <vkey>  a witness's C2SP cosigner key (repeatable); without it, the witnesses the
+                    ledger lists at /api/ledger/witnesses
+  --quorum <n>      'checkpoint' fails unless at least n of the witnesses cosigned (default 0)
   -h, --help        show this text
 
 Exit status: 0 verified, 1 verification failed or witness alarm, 2 usage, input or network error.
@@ -83,6 +95,7 @@ const options = {
   export: { url: { type: "string" }, out: { type: "string" } },
   witness: { url: { type: "string" }, state: { type: "string" }, key: { type: "string" } },
   proof: { url: { type: "string" }, entry: { type: "string" }, key: { type: "string" } },
+  checkpoint: { url: { type: "string" }, file: { type: "string" }, key: { type: "string" }, witness: { type: "string", multiple: true }, quorum: { type: "string" } },
 } as const;
 
 function parseCommand<C extends keyof typeof options>(command: C, args: string[]) {
@@ -106,10 +119,11 @@ export async function main(argv: string[], io: Io = {}): Promise<number> {
       (command === undefined ? ctx.err : ctx.out)(USAGE);
       return command === undefined ? 2 : 0;
     }
-    if (!Object.hasOwn(options, command)) throw new UsageError(`Unknown command ${JSON.stringify(command)}: use verify, export, witness or proof.`);
+    if (!Object.hasOwn(options, command)) throw new UsageError(`Unknown command ${JSON.stringify(command)}: use verify, export, witness, proof or checkpoint.`);
     const values = parseCommand(command as keyof typeof options, rest) as Record<string, string | boolean | undefined>;
     if (values.help) { ctx.out(USAGE); return 0; }
     const s = (name: string) => values[name] as string | undefined;
+    const list = (name: string) => (values[name] as unknown as string[] | undefined) ?? [];
     switch (command) {
       case "verify": {
         if (s("url") !== undefined && s("file") !== undefined) throw new UsageError("verify takes --url or --file, not both.");
@@ -134,6 +148,11 @@ export async function main(argv: string[], io: Io = {}): Promise<number> {
       case "proof":
         parseBaseUrl(s("url"));
         return await proveEntry({ url: s("url")!, entry: parseUuid(s("entry")), key: s("key") }, io);
+      case "checkpoint": {
+        if (s("quorum") !== undefined && !/^\d{1,3}$/.test(s("quorum")!)) throw new UsageError("--quorum is a whole number.");
+        if (s("url") !== undefined) parseBaseUrl(s("url"));
+        return await checkCheckpoint({ url: s("url"), file: s("file"), key: s("key"), witnesses: list("witness"), quorum: s("quorum") === undefined ? 0 : Number(s("quorum")) }, io);
+      }
     }
     throw new UsageError(`Unknown command ${command}`);
   } catch (e) {

@@ -133,6 +133,8 @@ export const en = {
     consents: "Consents used per purpose", suspensions: "Suspensions", suspend: "Suspend", lift: "Lift", liftReason: "Reason for lifting",
     kind: "What", buyer: "Buyer", product: "Product", reason: "Reason (kept; its hash goes on the ledger)", target: "Whom",
     active: "active", lifted: "lifted", verifyHint: "Anyone can check this ledger: npx market-ledger verify --url <this site>",
+    witnesses: "Witnesses", witnessesHint: "Each holder's node checks that every checkpoint extends the ones it saw before, then cosigns it (C2SP tlog-witness). The cosigned checkpoint: /api/ledger/tlog/checkpoint; check it with npx market-ledger checkpoint --url <this site>.",
+    witness: "Witness", witnessKey: "Cosigner key", cosigned: "Last cosigned", notYet: "not yet", noWitnesses: "No witnesses yet: they are the holders' nodes.",
   },
   consent: {
     title: "Individual data (with consent)", key: "Envelope key", noKey: "No envelope key in this browser yet.", makeKey: "Generate an envelope key",
@@ -444,6 +446,8 @@ export const zh: Dictionary = {
     consents: "各用途已使用的授权", suspensions: "暂停措施", suspend: "暂停", lift: "解除", liftReason: "解除理由",
     kind: "类型", buyer: "买方", product: "产品", reason: "理由（保存，其哈希记入账本）", target: "对象",
     active: "生效中", lifted: "已解除", verifyHint: "任何人都可以核验本账本：npx market-ledger verify --url <本站地址>",
+    witnesses: "见证方", witnessesHint: "每个持有方节点都会检查每个检查点是否延续其此前所见的检查点，然后为其联署（C2SP tlog-witness）。联署后的检查点：/api/ledger/tlog/checkpoint；可用 npx market-ledger checkpoint --url <本站> 验证。",
+    witness: "见证方", witnessKey: "联署公钥", cosigned: "最近联署", notYet: "尚未联署", noWitnesses: "尚无见证方：见证方即各持有方的节点。",
   },
   consent: {
     title: "个人数据（经授权）", key: "数字信封密钥", noKey: "本浏览器中尚无数字信封密钥。", makeKey: "生成数字信封密钥",

@@ -182,6 +182,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "The request's validity window is not acceptable.",
     zh: "请求的有效期不可接受。",
   },
+  BAD_WITNESS_CONFIG: {
+    en: "LEDGER_WITNESSES is not a list of \"<witness vkey>=<URL>\" entries.",
+    zh: "LEDGER_WITNESSES 不是由 “<见证者公钥>=<URL>” 组成的列表。",
+  },
   BOUNDS_NOT_ALLOWED: {
     en: "The query plan's bounds exceed those the data holder declared.",
     zh: "查询计划的取值范围超出数据持有方声明的范围。",

@@ -55,6 +55,7 @@ import { activeSuspensions, checkFreshCheckpoint, checkQueryEvidence, EvidenceRe
 import type { NodeIdentity } from "./identity";
 import { NodeJournal } from "./journal";
 import { ReplayGuard } from "./replay";
+import { cosignCheckpoint } from "./cosigner";
 import { NodeWitness, WitnessRefusal } from "./witness";
 import { SUBJECT_COLUMN } from "@/core/subject";
 import { openRequest, SEALED_TYPE, sealedBody, type SealedBody } from "@/core/transport";
@@ -459,6 +460,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         return send(200, { name: config.name, nodeId: identity.nodeId, agreementKey: identity.agreementPublic, datasets: Object.keys(config.datasets) });
       }
       if (req.method === "GET" && req.url === "/v1/witness") return send(200, { checkpoint: witness.last, alarm: witness.alarm });
+      if (req.method === "POST" && req.url === "/v1/witness/add-checkpoint") return await cosignCheckpoint(req, res, witness, identity, now);
       if (req.method === "GET" && req.url === "/v1/policy") return send(200, await policyDocument());
       const handlers = {
         "/v1/aggregate": handleAggregate, "/v1/contribution": handleContribution, "/v1/envelope": handleEnvelope, "/v1/subject-records": handleSubjectRecords,

@@ -9,7 +9,7 @@
  * (a changed leaf, a history rewritten and re-signed) is tested here on the real thing.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,10 @@ import { closeDb, getDb, type Database } from "@/server/db/client";
 import { recordEvents } from "@/server/ledger/events";
 import { currentCheckpoint, LEDGER_ORIGIN } from "@/server/ledger/log";
 import { ledgerSigningKey } from "@/server/keys";
+import { fromBase64 } from "@/core/ledger";
+import { cosignerKey, nodeCosignerName } from "@/core/note";
+import { collectCosignatures } from "@/server/ledger/witnesses";
+import { claimsNode } from "../../tests/setup/parties";
 import { EXPORT_FORMAT, main } from "../ledger-cli";
 
 const ORG = "00000000-0000-4000-8000-000000000001";
@@ -142,6 +146,38 @@ describe("market-ledger against the real /api/ledger route", () => {
     const same = await cli(["witness", "--url", base, "--state", state]);
     expect(same.code).toBe(0);
     expect(same.out).toContain("✔ consistent: 1249 → 1249 (no new leaves)");
+  });
+
+  it("checkpoint: the C2SP note and the JSON agree, cosigned by a configured witness; saved files in either format check", async () => {
+    // A holder's node as a witness configured by its C2SP key (LEDGER_WITNESSES), in this process.
+    const node = await claimsNode(join(dir, "witness"));
+    const vkey = cosignerKey(nodeCosignerName(node.nodeId), fromBase64(node.nodeId));
+    process.env.LEDGER_WITNESSES = `${vkey}=${node.url}/v1/witness`;
+    try {
+      expect(await collectCosignatures(db.prisma)).toEqual([expect.objectContaining({ outcome: "cosigned" })]);
+      const r = await cli(["checkpoint", "--url", base, "--key", publicKey, "--quorum", "1"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/✔ Checkpoint verified: .* \(C2SP signed note and JSON\); 1 cosignature/);
+      expect(r.err).toContain("witnesses the ledger lists itself");
+      // Pinned to another witness key, the quorum is not met.
+      const stranger = cosignerKey("witness.example/w1", new Uint8Array(32).fill(9));
+      const q = await cli(["checkpoint", "--url", base, "--key", publicKey, "--witness", stranger, "--quorum", "1"]);
+      expect(q.code).toBe(1);
+      expect(q.out).toContain("0 of the required 1 witnesses cosigned");
+
+      const note = await (await fetch(`${base}/api/ledger/tlog/checkpoint`)).text();
+      const noteFile = join(dir, "checkpoint.note");
+      writeFileSync(noteFile, note);
+      expect((await cli(["checkpoint", "--file", noteFile, "--key", publicKey, "--witness", vkey, "--quorum", "1"])).code).toBe(0);
+      writeFileSync(noteFile, note.replace(/\n\d+\n/, "\n1\n"));
+      expect((await cli(["checkpoint", "--file", noteFile, "--key", publicKey])).out).toContain("no valid signature");
+      const jsonFile = join(dir, "checkpoint.json");
+      writeFileSync(jsonFile, JSON.stringify(await currentCheckpoint(db.prisma)));
+      expect((await cli(["checkpoint", "--file", jsonFile, "--key", publicKey])).out).toMatch(/✔ Checkpoint verified: .* \(JSON\)/);
+    } finally {
+      delete process.env.LEDGER_WITNESSES;
+      await node.close();
+    }
   });
 
   it("a leaf changed in the database fails verify --url", async () => {

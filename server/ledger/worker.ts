@@ -6,6 +6,7 @@
  */
 import type { Database } from "../db/client";
 import { currentCheckpoint, integrateAll, latestCheckpoint } from "./log";
+import { collectCosignatures } from "./witnesses";
 
 const g = globalThis as unknown as { __ledgerWorker?: { stop: () => void } };
 
@@ -20,7 +21,13 @@ export function startLedgerWorker(getDb: () => Promise<Database>, opts: { tickMs
       const db = (await getDb()).prisma;
       const size = await integrateAll(db);
       const last = await latestCheckpoint(db);
-      if (size > (last?.size ?? -1) && Date.now() - (last?.timestamp ?? 0) >= checkpointMs) await currentCheckpoint(db);
+      if (size > (last?.size ?? -1) && Date.now() - (last?.timestamp ?? 0) >= checkpointMs) {
+        await currentCheckpoint(db);
+        // Witnesses cosign each new tree head (C2SP tlog-witness); one that fails is asked again next time.
+        for (const o of await collectCosignatures(db)) {
+          if (o.outcome === "refused" || o.outcome === "unreachable") console.warn(`Ledger witness ${o.witness} did not cosign size ${o.size}: ${o.detail}`);
+        }
+      }
     } catch (e) {
       console.error("Ledger worker:", e);
     } finally {

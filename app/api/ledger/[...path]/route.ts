@@ -8,6 +8,8 @@
  *   GET /api/ledger/proof/consistency?from=M&to=N        consistency proof from M to N
  *   GET /api/ledger/leaves?start=A&end=B                 leaves [A, B), at most 1,000
  *   GET /api/ledger/entry?entryId=UUID                   one entry with its proof
+ *   GET /api/ledger/witnesses                            the ledger's and its witnesses' signed-note keys, what each cosigned
+ *   GET /api/ledger/tlog/checkpoint                      the current checkpoint as a C2SP signed note (text), with cosignatures
  *
  * Errors: { error: { code, message } } with 400/404/503.
  */
@@ -15,6 +17,7 @@ import { z } from "zod";
 import { getDb } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { ledgerApi, ledgerInputs } from "@/server/ledger/api";
+import { cosignedCheckpoint, listWitnesses } from "@/server/ledger/witnesses";
 
 export const dynamic = "force-dynamic";
 
@@ -31,6 +34,9 @@ export async function GET(req: Request, { params }: { params: Promise<{ path: st
   };
   try {
     const db = (await getDb()).prisma;
+    if (route === "tlog/checkpoint") {
+      return new Response(await cosignedCheckpoint(db), { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+    }
     const body = await (async () => {
       switch (route) {
         case "key": return ledgerApi.key();
@@ -40,6 +46,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ path: st
         case "proof/consistency": return ledgerApi.consistency(db, parse(ledgerInputs.consistency));
         case "leaves": return ledgerApi.leaves(db, parse(ledgerInputs.leaves));
         case "entry": return ledgerApi.entry(db, parse(ledgerInputs.entry));
+        case "witnesses": return listWitnesses(db);
         default: throw new AppError("NOT_FOUND", "NO_SUCH_ENDPOINT", `No ledger endpoint /api/ledger/${route}.`);
       }
     })();

@@ -174,6 +174,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "This query's stored plan is damaged; it cannot be run or shown. Please tell the market operator.",
     zh: "该查询保存的计划已损坏，无法运行或显示。请告知市场运营方。",
   },
+  BAD_TOKEN: {
+    en: "This API token is not valid: it is unknown, revoked or expired.",
+    zh: "此 API 令牌无效：未知、已撤销或已过期。",
+  },
   BAD_TREE_SIZE: {
     en: "No ledger tree of the requested size exists.",
     zh: "不存在所请求规模的账本树。",
@@ -658,6 +662,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "The restored ledger does not verify against its signed checkpoints.",
     zh: "恢复后的账本无法通过其已签名检查点的验证。",
   },
+  ROLE_NOT_HELD: {
+    en: "A token can only use roles the organisation holds.",
+    zh: "令牌只能使用本机构拥有的角色。",
+  },
   SAME_CLASS: {
     en: "The data resource already has this sharing class.",
     zh: "该数据资源已是此共享类型。",
@@ -689,6 +697,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
   TERMS_INCOMPLETE: {
     en: "Set the pricing, revenue shares, licence and allowed purposes before submitting.",
     zh: "提交前请设置价格、收益分成、许可条款和允许的用途。",
+  },
+  TOKEN_NOT_FOUND: {
+    en: "Your organisation has no such token.",
+    zh: "贵机构没有此令牌。",
   },
   TOO_LARGE: {
     en: "The request is larger than the computation node accepts.",

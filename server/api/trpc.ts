@@ -13,6 +13,7 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { listMemberships, type MembershipSummary } from "../accounts/organisations";
 import { canManageMembers, type MarketRoleName } from "../accounts/roles";
+import type { TokenActor } from "../accounts/api-tokens";
 import type { Database } from "../db/client";
 import { appErrorCodes, isAppError } from "../errors";
 import { zodText } from "@/core/zod-text";
@@ -25,17 +26,27 @@ export interface ContextOptions {
   requestedOrgId?: string | null;
   /** Remember a new active organisation (sets the cookie in the HTTP adapter). */
   rememberOrg?: (organisationId: string) => void;
+  /** A request made with an API token: its creator, within the token's organisation and roles only. */
+  apiToken?: TokenActor | null;
 }
 
 export async function createContext(opts: ContextOptions) {
   const prisma = opts.db.prisma;
   let user: { id: string; email: string; name: string; locale: string } | null = null;
   let memberships: MembershipSummary[] = [];
-  if (opts.userId) {
-    user = await prisma.user.findUnique({ where: { id: opts.userId }, select: { id: true, email: true, name: true, locale: true } });
+  const token = opts.apiToken ?? null;
+  const userId = token ? token.userId : opts.userId;
+  if (userId) {
+    user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, locale: true } });
     if (user) memberships = await listMemberships(prisma, user.id);
   }
-  const active = memberships.find((m) => m.organisation.id === opts.requestedOrgId) ?? memberships[0] ?? null;
+  if (token) {
+    // One organisation, the roles both it and the token hold, never member management.
+    memberships = memberships.filter((m) => m.organisation.id === token.organisationId).map((m) => ({
+      role: "MEMBER" as const, organisation: { ...m.organisation, roles: m.organisation.roles.filter((r) => token.roles.includes(r)) },
+    }));
+  }
+  const active = memberships.find((m) => m.organisation.id === (token?.organisationId ?? opts.requestedOrgId)) ?? memberships[0] ?? null;
   return { db: opts.db, prisma, user, memberships, active, rememberOrg: opts.rememberOrg ?? (() => {}) };
 }
 export type Context = Awaited<ReturnType<typeof createContext>>;
@@ -75,7 +86,28 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+/** Does a string anywhere in `v` hold U+0000? PostgreSQL text cannot store it (it would fail as a 500). */
+function holdsNul(v: unknown): boolean {
+  const stack = [v];
+  const seen = new Set<unknown>();
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === "string") { if (x.includes("\u0000")) return true; continue; }
+    if (x === null || typeof x !== "object" || seen.has(x)) continue;
+    seen.add(x);
+    if (x instanceof Map) stack.push(...x.keys(), ...x.values());
+    else if (x instanceof Set) stack.push(...x);
+    else for (const [k, y] of Object.entries(x)) stack.push(k, y);
+  }
+  return false;
+}
+/** Bad input is the caller's to fix (400), found before any procedure runs. */
+const noNulText = t.middleware(async ({ getRawInput, next }) => {
+  if (holdsNul(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Text may not contain the NUL character (U+0000)." });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(noNulText);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });

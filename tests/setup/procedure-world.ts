@@ -126,6 +126,13 @@ export async function procedureWorld(db: Database, dir: string) {
     pendingOrder,
     payableOrder: async () => { const o = await pendingOrder(); await decideApproval(prisma, { orderId: o, holderOrgId: id.tax, userId: id.taxUser, decision: "approve" }); return o; },
     signedQuery,
+    /** The market roles `orgId` holds (a token may use only those). */
+    heldRoles: async (orgId: string) => (await prisma.organisation.findUniqueOrThrow({ where: { id: orgId }, select: { roles: true } })).roles,
+    /** An API token of `orgId` (made as its first member), to revoke. */
+    apiToken: async (orgId: string) => {
+      const m = await prisma.membership.findFirstOrThrow({ where: { organisationId: orgId }, orderBy: { createdAt: "asc" } });
+      return (await prisma.apiToken.create({ data: { organisationId: orgId, createdById: m.userId, name: name("token"), secretHash: randomBytes(32).toString("hex"), roles: [], expiresAt: new Date(Date.now() + 86_400_000) } })).id;
+    },
     signingKey: async () => (await partyKey()).publicJwk,
     bankSigningKey: async () => (await registerBuyerSigningKey(prisma, { buyerOrgId: id.bank, publicJwk: (await partyKey()).publicJwk })).thumbprint,
     envelopeJwk,

@@ -72,6 +72,9 @@ export const en = {
     invite: "Invite a member", inviteSubmit: "Send invitation", invited: "Invitation created for {email}. They accept it after signing in with that email.",
     pendingInvites: "Pending invitations", expires: "Expires", save: "Save", onlyAdmins: "Only owners and admins can invite or change roles.",
     roles: "Market roles",
+    tokens: "API tokens", tokensHint: "For your organisation's systems: the REST API at /api/v1 (reference: /api-reference) with Authorization: Bearer <token>. A token acts for this organisation only, in the roles you tick, never manages members, and every use is recorded.",
+    tokenName: "What uses it", tokenRoles: "Roles it may use", tokenDays: "Valid for (days)", makeToken: "Make a token", tokenShown: "Copy this token now: it is shown once and only its hash is kept.",
+    lastUsed: "Last used", never: "never", revoke: "Revoke", revoked: "revoked", noTokens: "No tokens yet.",
   },
   account: {
     title: "Account", invitations: "Invitations for you", accept: "Accept", noInvitations: "No invitations waiting.",
@@ -385,6 +388,9 @@ export const zh: Dictionary = {
     invite: "邀请成员", inviteSubmit: "发送邀请", invited: "已为 {email} 创建邀请，对方用该邮箱登录后即可接受。",
     pendingInvites: "待接受的邀请", expires: "过期时间", save: "保存", onlyAdmins: "只有所有者和管理员可以邀请成员或修改角色。",
     roles: "市场角色",
+    tokens: "API 令牌", tokensHint: "供贵机构的系统使用：REST API 位于 /api/v1（参考文档：/api-reference），请求头为 Authorization: Bearer <令牌>。令牌仅代表本机构、仅可使用所勾选的角色、不能管理成员，且每次使用都会被记录。",
+    tokenName: "使用方", tokenRoles: "可使用的角色", tokenDays: "有效期（天）", makeToken: "生成令牌", tokenShown: "请立即复制此令牌：它只显示一次，系统只保存其哈希。",
+    lastUsed: "最近使用", never: "从未", revoke: "撤销", revoked: "已撤销", noTokens: "尚无令牌。",
   },
   account: {
     title: "账户", invitations: "给您的邀请", accept: "接受", noInvitations: "没有待处理的邀请。",

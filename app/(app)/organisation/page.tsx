@@ -2,7 +2,7 @@ import { canManageMembers } from "@/server/accounts/roles";
 import { api, getContext } from "@/server/api/rsc";
 import { orgLabel } from "../../_components/shell";
 import { getDictionary } from "../../i18n/server";
-import { InviteForm, MemberRoleSelect } from "./forms";
+import { ApiTokens, InviteForm, MemberRoleSelect } from "./forms";
 import { date } from "../../_lib/format";
 
 export default async function OrganisationPage() {
@@ -46,6 +46,13 @@ export default async function OrganisationPage() {
           </>
         )}
       </section>
+      {admin && (
+        <section className="panel">
+          <h2>{t.org.tokens}</h2>
+          <p className="muted">{t.org.tokensHint}</p>
+          <ApiTokens roles={org.roles} />
+        </section>
+      )}
     </>
   );
 }

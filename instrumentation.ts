@@ -1,14 +1,12 @@
-/** Next.js start-up hook: the web process also runs the durable query worker, the ledger's integrator and settlement. */
+/**
+ * Next.js start-up hook: the web process also runs the background work (server/workers.ts:
+ * the durable query and audit workers, the ledger's integrator, settlement), unless WORKERS=off (a
+ * separate `npm run worker` does it); QUERY_WORKER=off leaves out only the query worker.
+ */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.WORKERS === "off") return;
   const { getDb } = await import("./server/db/client");
-  const { startLedgerWorker } = await import("./server/ledger/worker");
-  startLedgerWorker(getDb);
-  const { startSettlementWorker } = await import("./server/money/worker");
-  startSettlementWorker(getDb);
-  const { endInterruptedAudits } = await import("./server/proofs/audits");
-  void getDb().then((db) => endInterruptedAudits(db.prisma)).catch((e: unknown) => console.error("[audits]", e));
-  if (process.env.QUERY_WORKER === "off") return;
-  const { startQueryWorker } = await import("./server/queries/worker");
-  startQueryWorker(getDb);
+  const { startWorkers } = await import("./server/workers");
+  await startWorkers(getDb, { queries: process.env.QUERY_WORKER !== "off", audits: true, ledger: true, settlement: true });
 }

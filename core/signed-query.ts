@@ -24,8 +24,10 @@ export async function submitSignedQuery<Q>(api: Api<Q>, o: { productId: string; 
     planHash: prepared.planHash, heKeyHash: sha256Hex(o.publicKey), epsilon: prepared.epsilon,
   };
   const signature = await signStatement(o.signer.privateKey, statement);
-  return api.buyer.submitQuery.mutate({
+  const submitted = await api.buyer.submitQuery.mutate({
     productId: o.productId, query: o.query, publicKey: o.publicKey, queryId: statement.queryId, signature, signingKey: o.signer.thumbprint,
     ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}),
   });
+  // The caller keeps the signed plan hash with the job id and checks the plan the job comes back with (sdk/decode.ts checkSignedPlan).
+  return { ...submitted, planHash: statement.planHash };
 }

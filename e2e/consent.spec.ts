@@ -8,6 +8,18 @@ test("a bank asks a citizen for her social-insurance record, she approves from t
   await page.goto("/buyer/consents");
   await page.getByRole("button", { name: "Generate an envelope key" }).click();
   await expect(page.getByTestId("envelope-key")).toContainText("its private half stays in this browser");
+  // The private key is kept like a key: nothing in localStorage, a non-extractable CryptoKey in IndexedDB.
+  const kept = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open("qc-market-keys", 1); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const names = await new Promise<string[]>((res) => { const r = db.transaction("keys").objectStore("keys").getAllKeys(); r.onsuccess = () => res(r.result as string[]); });
+    const envelope = names.find((n) => n.startsWith("envelope-key:"))!;
+    const rec = await new Promise<{ pair: CryptoKeyPair }>((res) => { const r = db.transaction("keys").objectStore("keys").get(envelope); r.onsuccess = () => res(r.result); });
+    db.close();
+    const local = Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`).join("\n");
+    return { privateExtractable: rec.pair.privateKey.extractable, privateType: rec.pair.privateKey.type, local };
+  });
+  expect(kept).toMatchObject({ privateExtractable: false, privateType: "private" });
+  expect(kept.local).not.toMatch(/privateJwk|"d":|secret/i);
   await page.getByLabel("Person's identifier").fill("QC-SUBJ-0001");
   await page.getByRole("combobox", { name: /^Resource/ }).selectOption({ label: "Pension and medical insurance contributions · Jinan Social Insurance Center" });
   await page.getByLabel("Purpose").fill("mortgage underwriting");

@@ -8,7 +8,8 @@
  *
  * The password comes from MARKET_PASSWORD (never a flag: flags end up in shell history).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writePrivateFile } from "./private-file";
 import { parseArgs } from "node:util";
 import { generateKeys } from "@/core/he";
 import type { BuyerQuery } from "../server/queries/policy";
@@ -37,7 +38,7 @@ async function main() {
   if (command === "keygen") {
     if (!values.out) throw new Error("keygen needs --out <file>");
     // The HE key pair decrypts results; the signing key authorises each query (nodes refuse unsigned ones).
-    writeFileSync(values.out, JSON.stringify({ ...(await generateKeys()), signing: await exportKeyPair(await generateSigningKey(true)) }), { mode: 0o600 });
+    writePrivateFile(values.out, JSON.stringify({ ...(await generateKeys()), signing: await exportKeyPair(await generateSigningKey(true)) }));
     console.log(`Keys written to ${values.out} (keep it private: it holds the HE secret key and the query-signing key).`);
     return;
   }

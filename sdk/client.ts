@@ -12,7 +12,7 @@ import { decryptVector } from "@/core/he";
 import { vectorLength } from "@/core/protocol";
 import type { AppRouter } from "../server/api/root";
 import type { BuyerQuery } from "../server/queries/policy";
-import { decodeResult, type ResultRow } from "./decode";
+import { checkSignedPlan, decodeResult, type ResultRow } from "./decode";
 import { submitSignedQuery } from "@/core/signed-query";
 import { importPrivateJwk, signingKeyThumbprint, type SigningPublicJwk } from "@/core/statements";
 
@@ -60,14 +60,15 @@ export class MarketplaceClient {
     const registered = await this.api.buyer.signingKeys.query();
     if (!registered.some((k) => k.thumbprint === thumbprint && !k.retiredAt)) await this.api.buyer.registerSigningKey.mutate({ publicJwk: opts.keys.signing.publicJwk });
     const signer = { privateKey: await importPrivateJwk(opts.keys.signing.privateJwk), thumbprint };
-    const { id } = await submitSignedQuery(this.api, { productId: product.id, query: opts.query, publicKey: opts.keys.publicKey, signer, idempotencyKey: crypto.randomUUID() });
+    const { id, planHash: signedPlanHash } = await submitSignedQuery(this.api, { productId: product.id, query: opts.query, publicKey: opts.keys.publicKey, signer, idempotencyKey: crypto.randomUUID() });
     for (;;) {
       const job = await this.api.buyer.query.query({ jobId: id });
       opts.onProgress?.(job.progress);
       if (job.status === "FAILED") throw new Error(`The query failed: ${job.error}`);
       if (job.status === "SUCCEEDED" && job.result) {
-        const vector = await decryptVector(opts.keys.secretKey, job.result.ciphertexts, vectorLength(job.planned.plan));
-        return { job, rows: decodeResult(job.planned, vector, job.result.suppressed) as ResultRow[] };
+        const planned = checkSignedPlan(job.planned, signedPlanHash); // refuse a plan other than the one signed
+        const vector = await decryptVector(opts.keys.secretKey, job.result.ciphertexts, vectorLength(planned.plan));
+        return { job, signedPlanHash, rows: decodeResult(planned, vector, job.result.suppressed) as ResultRow[] };
       }
       await new Promise((r) => setTimeout(r, 500));
     }

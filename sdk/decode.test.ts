@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeResult, type PlannedQuery } from "./decode";
+import { checkSignedPlan, decodeResult, PlanMismatchError, type PlannedQuery } from "./decode";
+import { planHash } from "@/core/statements";
 
 const planned: PlannedQuery = {
   plan: { groupBy: [{ name: "sex", kind: "category", values: ["F", "M"] }], stats: [{ kind: "sum", column: "x", scale: 0 }, { kind: "sumsq", column: "x", scale: 0 }], ranges: [{ column: "x", min: 0, max: 100 }] },
@@ -30,5 +31,30 @@ describe("decodeResult", () => {
     const [f] = decodeResult(planned, [0n, 5n, 0n, 50n, 0n, 500n], [true, false]);
     expect(f!.suppressed).toBe(true);
     expect(f!.values).toEqual([null, null]);
+  });
+});
+
+describe("checkSignedPlan", () => {
+  const signed = planHash(planned.plan);
+
+  it("accepts the plan the buyer signed and takes the group count from it", () => {
+    expect(checkSignedPlan({ ...planned, groups: 7 }, signed).groups).toBe(2);
+  });
+
+  it("refuses a permuted groupBy the buyer did not sign", () => {
+    const permuted: PlannedQuery = { ...planned, plan: { ...planned.plan, groupBy: [{ name: "sex", kind: "category", values: ["M", "F"] }] } };
+    expect(() => checkSignedPlan(permuted, signed)).toThrow(PlanMismatchError);
+    expect(() => checkSignedPlan(permuted, signed)).toThrow(/not the plan you signed/);
+  });
+
+  it("refuses outputs that point at other blocks than the signed plan's", () => {
+    const swapped: PlannedQuery = { ...planned, outputs: [{ column: "x", aggregate: "AVG", sumBlock: 2, scale: 0 }, planned.outputs[1]!] };
+    expect(() => checkSignedPlan(swapped, signed)).toThrow(/does not match the plan you signed/);
+    const otherColumn: PlannedQuery = { ...planned, outputs: [{ column: "y", aggregate: "SUM", sumBlock: 1, scale: 0 }] };
+    expect(() => checkSignedPlan(otherColumn, signed)).toThrow(PlanMismatchError);
+  });
+
+  it("refuses when no signed hash is known", () => {
+    expect(() => checkSignedPlan(planned, "")).toThrow(/No signed plan hash/);
   });
 });

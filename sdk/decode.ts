@@ -3,7 +3,8 @@
  * and in the SDK/CLI (no Node-only APIs). Suppressed groups (below the minimum cohort k)
  * come back zeroed by the marketplace and are marked, never shown as zeros.
  */
-import { blockWidths, type AggregatePlan, type DimensionSpec } from "@/core/protocol";
+import { blockWidths, groupCount, type AggregatePlan, type DimensionSpec } from "@/core/protocol";
+import { planHash } from "@/core/statements";
 
 export type Output = { column: string; aggregate: "COUNT" | "SUM" | "AVG" | "VARIANCE" | "STDDEV" | "HISTOGRAM"; sumBlock?: number; sumsqBlock?: number; histBlock?: number; scale: number; edges?: number[] };
 export type PlannedQuery = { plan: Pick<AggregatePlan, "groupBy" | "stats"> & Partial<Pick<AggregatePlan, "ranges">>; outputs: Output[]; groups: number };
@@ -30,6 +31,36 @@ export function groupLabels(groupBy: DimensionSpec[], g: number): string[] {
     labels.unshift(d.kind === "category" ? d.values[j]! : `${d.edges[j]}–${d.edges[j + 1]}`);
   }
   return labels;
+}
+
+export class PlanMismatchError extends Error {
+  constructor(message: string) { super(message); this.name = "PlanMismatchError"; }
+}
+
+/**
+ * The marketplace returns the plan with the job; the buyer signed only its hash. Before decoding,
+ * check that the returned plan is the one signed (a malicious operator could otherwise show a
+ * permuted groupBy or other outputs), and that the server-supplied layout (group count, each
+ * output's blocks) is what that plan implies. Returns a PlannedQuery whose group count comes from
+ * the checked plan. Throws PlanMismatchError otherwise.
+ */
+export function checkSignedPlan(planned: PlannedQuery, signedPlanHash: string): PlannedQuery {
+  if (!/^[0-9a-f]{64}$/.test(signedPlanHash)) throw new PlanMismatchError("No signed plan hash is known for this query: not decoding it.");
+  if (planHash(planned.plan) !== signedPlanHash) throw new PlanMismatchError("The plan the marketplace returned is not the plan you signed: not decoding this result.");
+  const stats = planned.plan.stats;
+  const is = (block: number | undefined, kind: "sum" | "sumsq" | "hist", column: string) => {
+    if (block === undefined) return false;
+    const s = stats[block - 1]; // block 0 is the count
+    return s !== undefined && s.kind === kind && s.column === column;
+  };
+  for (const o of planned.outputs) {
+    const ok = o.aggregate === "COUNT" ? o.sumBlock === undefined && o.sumsqBlock === undefined && o.histBlock === undefined
+      : o.aggregate === "HISTOGRAM" ? is(o.histBlock, "hist", o.column) && JSON.stringify((stats[o.histBlock! - 1] as { edges: number[] }).edges) === JSON.stringify(o.edges)
+      : o.aggregate === "SUM" || o.aggregate === "AVG" ? is(o.sumBlock, "sum", o.column) && stats[o.sumBlock! - 1]!.kind === "sum" && (stats[o.sumBlock! - 1] as { scale: number }).scale === o.scale
+      : is(o.sumBlock, "sum", o.column) && is(o.sumsqBlock, "sumsq", o.column) && (stats[o.sumBlock! - 1] as { scale: number }).scale === o.scale;
+    if (!ok) throw new PlanMismatchError(`The output "${o.aggregate}(${o.column})" does not match the plan you signed: not decoding this result.`);
+  }
+  return { ...planned, groups: groupCount(planned.plan) };
 }
 
 export function decodeResult(planned: PlannedQuery, vector: bigint[], suppressed: boolean[]): ResultRow[] {

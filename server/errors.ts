@@ -31,3 +31,11 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/** Seconds a client should wait before retrying a 503 (a database restarting, a node unreachable). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** tRPC HTTP `responseMeta`: a 503 (SERVICE_UNAVAILABLE, e.g. DATABASE_UNREACHABLE) tells the client when to retry. */
+export function retryAfterMeta({ errors }: { errors: readonly { code: string }[] }): { headers?: Headers } {
+  return errors.some((e) => e.code === "SERVICE_UNAVAILABLE") ? { headers: new Headers({ "Retry-After": String(RETRY_AFTER_SECONDS) }) } : {};
+}

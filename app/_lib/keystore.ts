@@ -31,3 +31,12 @@ export async function addKey(name: string, key: StoredKey) {
   const all = await getKeys(name);
   await run("readwrite", (s) => s.put([...all.filter((k) => k.thumbprint !== key.thumbprint), key], name));
 }
+
+/** Small records kept beside the keys (same database): e.g. the plan hash a buyer signed, by job id. */
+export const getItem = <T>(name: string) => run<T | undefined>("readonly", (s) => s.get(name));
+export const putItem = (name: string, value: unknown) => run("readwrite", (s) => s.put(value, name));
+export const deleteItem = (name: string) => run("readwrite", (s) => s.delete(name));
+
+/** The plan hash this browser signed for a job (core/signed-query.ts), checked before decoding its result. */
+export const rememberSignedPlan = (jobId: string, planHash: string) => putItem(`signed-plan:${jobId}`, planHash);
+export const signedPlanOf = (jobId: string) => getItem<string>(`signed-plan:${jobId}`);

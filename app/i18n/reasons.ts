@@ -210,6 +210,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "The ledger checkpoint is more than five minutes old.",
     zh: "账本检查点已签发超过五分钟，已过时。",
   },
+  CLOCK_SKEW: {
+    en: "The computation node's clock and the marketplace's disagree by more than is tolerated: synchronise them (NTP).",
+    zh: "计算节点与平台的时钟偏差超出允许范围：请同步时钟（NTP）。",
+  },
   CONSENT_EXPIRED: {
     en: "This consent, or the request for it, has expired.",
     zh: "该授权或授权申请已过期。",

@@ -29,7 +29,7 @@ export async function cosignCheckpoint(req: IncomingMessage, res: ServerResponse
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return reply(413, "text/plain; charset=utf-8", `A checkpoint request is at most ${MAX_BODY} bytes.\n`);
+    if (size > MAX_BODY) return res.setHeader("connection", "close"), reply(413, "text/plain; charset=utf-8", `A checkpoint request is at most ${MAX_BODY} bytes.\n`);
     chunks.push(chunk as Buffer);
   }
   const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));

@@ -14,6 +14,8 @@ import type { SigningPublicJwk } from "@/core/statements";
 export type JournalEntry =
   | { t: "answered"; q: string; planHash: string; dataset: string; buyer: string; eps: number; at: number; groups: number }
   | { t: "contributed"; q: string }
+  /** the per-group counts of an answered query, kept for the contribution round (counts only; retained `countsRetentionMs`) */
+  | { t: "counts"; q: string; counts: string[]; suppressed?: boolean[]; at: number }
   | { t: "audit-chain"; q: string }
   | { t: "audit-proved"; q: string }
   | { t: "consent-used"; nonce: string; at: number }
@@ -32,8 +34,10 @@ export class NodeJournal {
   /** browser keys the holder enrolled with an enrolment code (beside config holderKeys) */
   readonly holderKeys = new Map<string, SigningPublicJwk>();
   private readonly enrolmentCodes = new Set<string>();
+  private readonly counts = new Map<string, { counts: bigint[]; suppressed?: boolean[]; at: number }>();
 
-  constructor(private readonly file: string) {
+  /** `countsRetentionMs`: how long a query's counts stay usable for its contribution round (10 minutes by default). */
+  constructor(private readonly file: string, private readonly countsRetentionMs = 10 * 60_000, private readonly now: () => number = Date.now) {
     if (!existsSync(file)) return;
     const text = readFileSync(file, "utf8");
     for (const line of text.split("\n")) {
@@ -47,6 +51,11 @@ export class NodeJournal {
   private apply(e: JournalEntry) {
     switch (e.t) {
       case "answered": this.answered.set(e.q, e); break;
+      case "counts": {
+        if (this.now() - e.at > this.countsRetentionMs) break;
+        this.counts.set(e.q, { counts: e.counts.map((c) => BigInt(c)), suppressed: e.suppressed, at: e.at });
+        break;
+      }
       case "contributed": case "audit-chain": case "audit-proved": this.served.add(`${e.t}:${e.q}`); break;
       case "consent-used": this.consentUses.set(e.nonce, (this.consentUses.get(e.nonce) ?? 0) + 1); break;
       case "bound": this.bindings.set(e.subject, [...(this.bindings.get(e.subject) ?? []).filter((b) => b.thumbprint !== e.thumbprint), { thumbprint: e.thumbprint, jwk: e.jwk }]); break;
@@ -75,6 +84,19 @@ export class NodeJournal {
     if (this.answered.has(e.q)) return false;
     this.append(e);
     return true;
+  }
+
+  /** Record an answered query's per-group counts (durably: a node restarted between rounds still answers the contribution round). */
+  rememberCounts(queryId: string, counts: bigint[], suppressed: boolean[] | undefined, at: number) {
+    for (const [k, v] of this.counts) if (at - v.at > this.countsRetentionMs || this.counts.size > 1000) this.counts.delete(k);
+    this.append({ t: "counts", q: queryId, counts: counts.map(String), ...(suppressed ? { suppressed } : {}), at });
+  }
+
+  /** A query's counts, if recorded within the retention window. */
+  countsOf(queryId: string): { counts: bigint[]; suppressed?: boolean[] } | undefined {
+    const c = this.counts.get(queryId);
+    if (!c || this.now() - c.at > this.countsRetentionMs) return undefined;
+    return c;
   }
 
   wasServed(kind: "contributed" | "audit-chain" | "audit-proved", queryId: string) { return this.served.has(`${kind}:${queryId}`); }

@@ -20,7 +20,10 @@ try {
   const marketplacePublicKey = config.marketplacePublicKey ?? readFileSync(config.marketplacePublicKeyFile!, "utf8").trim();
   const ledgerPublicKey = config.ledgerPublicKey ?? readFileSync(config.ledgerPublicKeyFile!, "utf8").trim();
   const proofs = new NodeProofs(config.keysDir, config.chunkRows);
-  const server = createNodeServer({ config, identity, marketplacePublicKey, ledgerPublicKey, proofs });
+  // Test hook (tests/faults): NODE_CLOCK_OFFSET_MS shifts this node's notion of now, the one clock its checks use.
+  const clockOffset = Number(process.env.NODE_CLOCK_OFFSET_MS ?? 0);
+  const now = clockOffset ? () => Date.now() + clockOffset : undefined;
+  const server = createNodeServer({ config, identity, marketplacePublicKey, ledgerPublicKey, proofs, now });
   server.on("error", (e: NodeJS.ErrnoException) => {
     console.error(e.code === "EADDRINUSE" ? `✖ Port ${config.listen.port} is in use: change listen.port in ${values.config}.` : `✖ ${e.message}`);
     process.exit(1);

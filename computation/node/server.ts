@@ -96,17 +96,13 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   const now = opts.now ?? Date.now;
   const marketKey = ed25519PublicFromBase64(opts.marketplacePublicKey);
   const replay = new ReplayGuard(path.join(config.keysDir, "nonces.log"));
-  const journal = new NodeJournal(path.join(config.keysDir, "journal.jsonl"));
   const witness = new NodeWitness(config.keysDir, opts.ledgerPublicKey, config.ledgerOrigin, config.name);
   const proofs = opts.proofs ?? new NodeProofs(config.keysDir, config.chunkRows);
-  // Per-group counts of recent queries, kept briefly for the contribution round (counts only).
-  const recent = new Map<string, { counts: bigint[]; suppressed?: boolean[]; at: number }>();
-  const RECENT_MS = 10 * 60_000;
-  const remember = (queryId: string, counts: bigint[], suppressed?: boolean[]) => {
-    const t = now();
-    for (const [k, v] of recent) if (t - v.at > RECENT_MS || recent.size > 1000) recent.delete(k);
-    recent.set(queryId, { counts, suppressed, at: t });
-  };
+  // Per-group counts of recent queries, kept for the contribution round (counts only), in the
+  // journal so a node restarted between the rounds still answers (NODE_COUNTS_RETENTION_MS, 10 min).
+  const journal = new NodeJournal(path.join(config.keysDir, "journal.jsonl"), Number(process.env.NODE_COUNTS_RETENTION_MS ?? 10 * 60_000), now);
+  const remember = (queryId: string, counts: bigint[], suppressed?: boolean[]) => journal.rememberCounts(queryId, counts, suppressed, now());
+  const recent = { get: (queryId: string) => journal.countsOf(queryId) };
 
   /** The holder's policy of a dataset: the config file's, or a later version the holder signed. */
   function policyOf(dataset: string): NodeDatasetPolicy | null {
@@ -136,8 +132,12 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   function checkFresh(req: { nodeId: string; issuedAt: number; expiresAt: number; nonce: string }) {
     const t = now();
     if (req.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This request is addressed to another node.");
+    // A request is sent as soon as it is issued: one issued well ahead of this node's clock, or
+    // expired by more than the tolerated skew, means the two clocks disagree. Say so, and by how much.
+    if (req.issuedAt > t + SKEW_MS) throw new NodeRefusal(401, "CLOCK_SKEW", `The request was issued ${Math.round((req.issuedAt - t) / 1000)} s ahead of this node's clock (tolerance ${SKEW_MS / 1000} s): this node's clock or the marketplace's is wrong; synchronise them (NTP).`);
+    if (req.expiresAt + SKEW_MS <= t) throw new NodeRefusal(401, "CLOCK_SKEW", `The request expired ${Math.round((t - req.expiresAt) / 1000)} s before this node's clock, ${Math.round((t - req.issuedAt) / 1000)} s after it was issued (tolerance ${SKEW_MS / 1000} s): this node's clock or the marketplace's is wrong, or the request was delayed; synchronise the clocks (NTP).`);
     if (req.expiresAt <= t) throw new NodeRefusal(401, "EXPIRED", "The request has expired.");
-    if (req.issuedAt > t + SKEW_MS || req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
+    if (req.expiresAt - req.issuedAt > MAX_VALIDITY_MS) throw new NodeRefusal(401, "BAD_VALIDITY", "The request's validity window is not acceptable.");
   }
 
   type Parser<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
@@ -305,7 +305,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   }
 
   function datasetOf(name: string) {
-    const dataset = config.datasets[name];
+    const dataset = Object.hasOwn(config.datasets, name) ? config.datasets[name] : undefined; // never "constructor" and the like
     if (!dataset) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${name}.`);
     return createConnector(dataset);
   }
@@ -436,7 +436,7 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
   async function handlePolicyChange(body: unknown) {
     const { statement, signature } = parse(policyChange, body);
     if (statement.nodeId !== identity.nodeId) throw new NodeRefusal(403, "WRONG_NODE", "This change is for another node.");
-    if (!config.datasets[statement.dataset]) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${statement.dataset}.`);
+    if (!Object.hasOwn(config.datasets, statement.dataset)) throw new NodeRefusal(404, "UNKNOWN_DATASET", `This node serves no dataset named ${statement.dataset}.`);
     let signer: string | null = null;
     for (const k of holderKeys()) if (await verifyStatement(k, statement, signature)) signer = await signingKeyThumbprint(k);
     if (!signer) throw new NodeRefusal(403, "NOT_SIGNED_BY_HOLDER", "The change is not signed by a key of this node's holder.");
@@ -472,7 +472,10 @@ export function createNodeServer(opts: { config: NodeConfig; identity: NodeIdent
         let size = 0;
         for await (const chunk of req) {
           size += (chunk as Buffer).length;
-          if (size > config.maxRequestBytes) throw new NodeRefusal(413, "TOO_LARGE", `Requests are limited to ${config.maxRequestBytes} bytes.`);
+          if (size > config.maxRequestBytes) {
+            res.setHeader("connection", "close"); // the rest of the body stays unread: this connection cannot carry another request
+            throw new NodeRefusal(413, "TOO_LARGE", `Requests are limited to ${config.maxRequestBytes} bytes.`);
+          }
           chunks.push(chunk as Buffer);
         }
         let body: unknown;

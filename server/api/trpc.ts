@@ -15,7 +15,8 @@ import { listMemberships, type MembershipSummary } from "../accounts/organisatio
 import { canManageMembers, type MarketRoleName } from "../accounts/roles";
 import type { TokenActor } from "../accounts/api-tokens";
 import type { Database } from "../db/client";
-import { appErrorCodes, isAppError } from "../errors";
+import { appErrorCodes, isAppError, type AppError } from "../errors";
+import { databaseUnavailable } from "../db/client";
 import { zodText } from "@/core/zod-text";
 
 export interface ContextOptions {
@@ -75,8 +76,8 @@ export const createCallerFactory = t.createCallerFactory;
 /** Domain errors become typed API errors with their message; anything else stays a 500. */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && isAppError(result.error.cause)) {
-    const e = result.error.cause;
+  if (!result.ok && (isAppError(result.error.cause) || databaseUnavailable(result.error.cause))) {
+    const e = databaseUnavailable(result.error.cause) ?? (result.error.cause as AppError);
     throw new TRPCError({ code: appErrorCodes[e.code], message: e.message, cause: e });
   }
   if (!result.ok && result.error.cause instanceof ZodError && result.error.code === "INTERNAL_SERVER_ERROR") {
@@ -86,13 +87,13 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Does a string anywhere in `v` hold U+0000? PostgreSQL text cannot store it (it would fail as a 500). */
-function holdsNul(v: unknown): boolean {
+/** Does a string anywhere in `v` hold U+0000 or a lone surrogate? The database cannot store either (it would fail as a 500). */
+function holdsUnstorableText(v: unknown): boolean {
   const stack = [v];
   const seen = new Set<unknown>();
   while (stack.length) {
     const x = stack.pop();
-    if (typeof x === "string") { if (x.includes("\u0000")) return true; continue; }
+    if (typeof x === "string") { if (/[\0\p{Cs}]/u.test(x)) return true; continue; }
     if (x === null || typeof x !== "object" || seen.has(x)) continue;
     seen.add(x);
     if (x instanceof Map) stack.push(...x.keys(), ...x.values());
@@ -102,12 +103,12 @@ function holdsNul(v: unknown): boolean {
   return false;
 }
 /** Bad input is the caller's to fix (400), found before any procedure runs. */
-const noNulText = t.middleware(async ({ getRawInput, next }) => {
-  if (holdsNul(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Text may not contain the NUL character (U+0000)." });
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  if (holdsUnstorableText(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Text must be well-formed Unicode without the NUL character (U+0000)." });
   return next();
 });
 
-export const publicProcedure = t.procedure.use(appErrors).use(noNulText);
+export const publicProcedure = t.procedure.use(appErrors).use(storableText);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });

@@ -35,6 +35,9 @@ export async function upsertCatalogEntry(db: Tx, d: CatalogDoc) {
       "active" = EXCLUDED."active", "search" = EXCLUDED."search"`;
 }
 
+/** The largest price a BIGINT column holds: a larger bound is refused as input, not failed as a query. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 export const searchInput = z.object({
   q: z.string().trim().max(200).default(""),
   kind: z.enum(["RESOURCE", "PRODUCT"]).optional(),
@@ -42,8 +45,8 @@ export const searchInput = z.object({
   ownerOrgId: z.uuid().optional(),
   sharing: z.enum(sharingClasses).optional(),
   updateCycle: z.enum(updateCycles).optional(),
-  priceMinMinor: z.coerce.bigint().nonnegative().optional(),
-  priceMaxMinor: z.coerce.bigint().nonnegative().optional(),
+  priceMinMinor: z.coerce.bigint().nonnegative().max(MAX_BIGINT).optional(),
+  priceMaxMinor: z.coerce.bigint().nonnegative().max(MAX_BIGINT).optional(),
   sort: z.enum(["relevance", "newest", "used"]).default("relevance"),
   /** all: every word must occur (searching); any: some word must (matching a demand's long text) */
   match: z.enum(["all", "any"]).default("all"),

@@ -98,6 +98,8 @@ async function openPostgres(url: string): Promise<Database> {
   const { default: pg } = await import("pg");
   const { PrismaPg } = await import("@prisma/adapter-pg");
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 });
+  // An idle client whose server went away emits "error": log it (unhandled, it would end the process); the pool replaces it.
+  pool.on("error", (e) => console.error(`Database connection lost (${(e as Error & { code?: string }).code ?? e.message}); reconnecting on next use.`));
   const raw = async <T,>(fn: (s: SqlSession) => Promise<T>): Promise<T> => {
     const client = await pool.connect().catch((e: Error & { code?: string }) => {
       throw new AppError("UNAVAILABLE", "DATABASE_UNREACHABLE",
@@ -135,6 +137,23 @@ async function openPostgres(url: string): Promise<Database> {
     migrations: async () => raw(async (s) => migrationState(s, await readMigrations())),
     close: async () => { await prisma.$disconnect(); await pool.end().catch(() => {}); },
   };
+}
+
+/**
+ * A lost database connection (server restarting, down, network cut) as the typed 503 it is
+ * (UNAVAILABLE / DATABASE_UNREACHABLE), or null for any other error. The pg pool reconnects
+ * by itself on the next query, so the caller's retry succeeds once the server is back.
+ */
+export function databaseUnavailable(e: unknown): AppError | null {
+  if (e instanceof AppError) return e.reason === "DATABASE_UNREACHABLE" ? e : null;
+  const err = e as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!err || typeof err !== "object") return null;
+  const code = typeof err.code === "string" ? err.code : "";
+  const message = typeof err.message === "string" ? err.message : "";
+  const lost = ["P1001", "P1002", "P1017", "ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03", "08006", "08003", "08001"].includes(code)
+    || /Connection terminated|ECONNREFUSED|ECONNRESET|server closed the connection|the database system is (shutting down|starting up)|terminating connection due to administrator command|Can't reach database server|DatabaseNotReachable|Connection refused/i.test(message);
+  if (lost) return new AppError("UNAVAILABLE", "DATABASE_UNREACHABLE", "The database is unreachable for the moment; try again shortly.", { cause: e });
+  return err.cause && err.cause !== e ? databaseUnavailable(err.cause) : null;
 }
 
 // One database per process, kept on globalThis so Next's dev reloads don't open a second.

@@ -19,7 +19,7 @@ export const demandInput = z.object({
   fields: z.array(z.string().trim().min(1).max(63)).max(50).default([]),
   purpose: z.string().trim().min(2).max(200),
   budgetMinor: z.number({ error: "The budget is a whole number of minor units (fen)." }).int({ error: "The budget is a whole number of minor units (fen), never a fraction." }).positive().optional(),
-  deadline: z.coerce.date(),
+  deadline: z.coerce.date().max(new Date("9999-12-31T23:59:59.999Z"), { error: "A date before the year 10000." }),
 });
 
 export const offerInput = z.object({

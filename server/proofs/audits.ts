@@ -153,13 +153,16 @@ export function drawSample(n: number, sampleBps: number): number[] {
 
 async function finish(db: PrismaClient, auditId: string, o: { status: "PASSED" | "FAILED" | "NOT_PROVABLE"; reason?: string; flagged?: boolean; chunks?: number; sample?: number[]; bundle?: AuditBundle; checks?: unknown; provingMs?: number }) {
   await db.$transaction(async (tx) => {
-    const a = await tx.audit.update({
-      where: { id: auditId },
+    // Once: a run whose lease lapsed (and was resumed elsewhere) finds the verdict recorded and stops.
+    const moved = await tx.audit.updateMany({
+      where: { id: auditId, status: "RUNNING" },
       data: {
         status: o.status, reason: o.reason ?? null, flagged: o.flagged ?? false, chunks: o.chunks ?? null, sample: o.sample ?? [],
-        bundle: o.bundle ? (o.bundle as object) : undefined, checks: o.checks ? (o.checks as object) : undefined, provingMs: o.provingMs ?? null, finishedAt: new Date(),
+        bundle: o.bundle ? (o.bundle as object) : undefined, checks: o.checks ? (o.checks as object) : undefined, provingMs: o.provingMs ?? null, finishedAt: new Date(), leaseUntil: null,
       },
     });
+    if (moved.count !== 1) return;
+    const a = await tx.audit.findUniqueOrThrow({ where: { id: auditId } });
     await recordEvent(tx, {
       type: "audit.completed", actorOrgId: null, objectId: a.id, refs: { queryId: a.queryId, nodeId: a.nodeId },
       data: {
@@ -171,15 +174,14 @@ async function finish(db: PrismaClient, auditId: string, o: { status: "PASSED" |
 }
 
 /**
- * Request audits and start them: proving takes seconds per chunk on the nodes, so they run in
- * the background, one node after another; the caller gets the audit rows (RUNNING) at once.
- * Nobody awaits the background run, so what it cannot record as a verdict is logged here
- * rather than left as an unhandled rejection.
+ * Request audits: they are durable jobs (status RUNNING, no lease yet) that a worker claims and
+ * runs (server/proofs/audit-worker.ts); this process's worker, if it runs one, is woken at once.
+ * The caller gets the audit rows (RUNNING) at once.
  */
 export async function requestAndStartAudits(db: PrismaClient, o: Parameters<typeof requestAudit>[1]) {
   const audits = await requestAudit(db, o);
-  void (async () => { for (const a of audits) await runAudit(db, a.id); })()
-    .catch((e: unknown) => console.error(`Audits of query ${o.queryId} could not run:`, e));
+  const { wakeAuditWorker } = await import("./audit-worker");
+  wakeAuditWorker();
   return audits;
 }
 
@@ -257,6 +259,11 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
         };
       } catch (e) {
         if (!(e instanceof NodeFailure)) throw e;
+        // A resumed audit (an earlier claim's worker died after the node served this step): the
+        // node keeps its promise to prove a query once; that is no fault of the node's.
+        if (audit.attempts > 1 && e.code === "ALREADY_SERVED") {
+          return await finish(db, auditId, { status: "FAILED", flagged: false, sample, reason: "The audit was interrupted after the node had served this step, which it serves once; its earlier proofs were lost with the interrupted run" });
+        }
         return await finish(db, auditId, { status: "FAILED", flagged: true, sample, reason: `The node could not prove: ${e.message}` });
       }
     }
@@ -275,11 +282,9 @@ export async function runAudit(db: PrismaClient, auditId: string, call: NodeCall
   }
 }
 
-/** Audits interrupted by a restart cannot resume (their sample was drawn): they end, not flagged. */
-export async function endInterruptedAudits(db: PrismaClient) {
-  const stuck = await db.audit.findMany({ where: { status: "RUNNING" }, select: { id: true } });
-  for (const a of stuck) await finish(db, a.id, { status: "FAILED", reason: "The audit was interrupted by a restart of the marketplace; request it again" });
-  return stuck.length;
+/** End a RUNNING audit that cannot go on (not flagged: nothing says the node did wrong). */
+export async function endAudit(db: PrismaClient, auditId: string, reason: string) {
+  await finish(db, auditId, { status: "FAILED", reason });
 }
 
 export const auditListInput = z.object({ queryId: z.uuid().optional(), flagged: z.boolean().optional(), limit: z.number().int().min(1).max(200).default(50) });

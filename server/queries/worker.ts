@@ -1,5 +1,5 @@
 /**
- * The query worker: one per web process, started from instrumentation.ts. Runs queued
+ * The query worker: one per process that runs background work (server/workers.ts). Runs queued
  * jobs one at a time (HE work is CPU-bound; more workers on a server means more processes,
  * each claiming with SKIP LOCKED).
  */
@@ -21,27 +21,43 @@ export async function submitAndWake(db: PrismaClient, opts: Parameters<typeof su
   return job;
 }
 
-export function startQueryWorker(getDb: () => Promise<Database>, opts: { idleMs?: number; call?: NodeCall } = {}) {
-  if (g.__queryWorker) return g.__queryWorker;
+/**
+ * The loop every durable-job worker runs (queries here, audits in server/proofs/audit-worker.ts):
+ * recover once, then claim the next job (an atomic claim in the database: SKIP LOCKED or a
+ * lease) and run it, one at a time; when there is none, sleep until `idleMs` or a wake.
+ */
+export function startClaimLoop(name: string, getDb: () => Promise<Database>, o: {
+  recover?: (db: PrismaClient) => Promise<void>; claim: (db: PrismaClient) => Promise<string | null>; run: (db: PrismaClient, id: string) => Promise<void>; idleMs?: number;
+}): { wake: () => void; stop: () => Promise<void> } {
   let stopped = false;
   let wake = () => {};
   const loop = (async () => {
     const db = await getDb();
-    const r = await recoverJobs(db.prisma);
-    if (r.requeued || r.failed) console.log(`Query worker: ${r.requeued} interrupted queries requeued, ${r.failed} failed.`);
+    if (o.recover) await o.recover(db.prisma).catch((e: unknown) => console.error(`${name}:`, e));
     while (!stopped) {
       try {
-        const id = await claimNextJob(db.prisma);
-        if (id) { await runQueryJob(db.prisma, id, opts.call); continue; }
+        const id = await o.claim(db.prisma);
+        if (id) { await o.run(db.prisma, id); continue; }
       } catch (e) {
-        console.error("Query worker:", e);
+        console.error(`${name}:`, e);
       }
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, opts.idleMs ?? 1000); wake = () => { clearTimeout(t); resolve(); }; });
+      await new Promise<void>((resolve) => { const t = setTimeout(resolve, o.idleMs ?? 1000); wake = () => { clearTimeout(t); resolve(); }; });
     }
   })();
-  g.__queryWorker = {
-    wake: () => wake(),
-    stop: async () => { stopped = true; wake(); await loop; g.__queryWorker = undefined; },
-  };
+  return { wake: () => wake(), stop: async () => { stopped = true; wake(); await loop; } };
+}
+
+export function startQueryWorker(getDb: () => Promise<Database>, opts: { idleMs?: number; call?: NodeCall } = {}) {
+  if (g.__queryWorker) return g.__queryWorker;
+  const w = startClaimLoop("Query worker", getDb, {
+    idleMs: opts.idleMs,
+    recover: async (db) => {
+      const r = await recoverJobs(db);
+      if (r.requeued || r.failed) console.log(`Query worker: ${r.requeued} interrupted queries requeued, ${r.failed} failed.`);
+    },
+    claim: claimNextJob,
+    run: (db, id) => runQueryJob(db, id, opts.call),
+  });
+  g.__queryWorker = { wake: w.wake, stop: async () => { await w.stop(); g.__queryWorker = undefined; } };
   return g.__queryWorker;
 }

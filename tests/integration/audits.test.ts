@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { CLAIM_COLUMNS, CLAIM_SQL, claims, writeCsv, writeSqlite } from "@/computation/demo/generate";
 import { startNode, type RunningNode } from "@/computation/demo/nodes";
 import { generateKeys } from "@/core/he";
@@ -20,6 +20,7 @@ import type { Database } from "@/server/db/client";
 import { marketSigningKey } from "@/server/keys";
 import { registerNode } from "@/server/nodes/nodes";
 import { fetchCommitment, getAudit, requestAudit, runAudit } from "@/server/proofs/audits";
+import { startAuditWorker } from "@/server/proofs/audit-worker";
 import { circuitKeys } from "@/server/proofs/keys";
 import { claimNextJob, runQueryJob } from "@/server/queries/jobs";
 import { httpNodeCall } from "@/server/nodes/client";
@@ -160,8 +161,10 @@ for (const backend of backends) {
       expect(a!.checks!.at(-1)!.detail).toMatch(/each ≥ 10/);
     }, 300_000);
 
-    it("starts audits from the router and runs them in the background; a damaged stored plan ends an audit with a clear reason", async () => {
+    it("queues audits from the router and the audit worker runs them; a damaged stored plan ends an audit with a clear reason", async () => {
       const queryId = await deliver(single, provable);
+      const worker = startAuditWorker(async () => db, { idleMs: 200 }); // what server/workers.ts starts in the web or worker process
+      onTestFinished(() => worker.stop());
       const auditor = createCaller(await createContext({ db, userId: supervisor.userId }));
       const started = await auditor.audit.request({ queryId, sampleBps: 100 });
       expect(started.map((a) => a.status)).toEqual(["RUNNING"]); // answered before any proof

@@ -4,7 +4,7 @@
  * public half is registered), requests to people, and envelopes fetched and opened here.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { openEnvelope } from "@/core/envelope";
@@ -12,17 +12,35 @@ import { verifyNodeSignature } from "@/core/node-signature";
 import { fill } from "../../../i18n/dictionaries";
 import { useI18n } from "../../../i18n/client";
 import { errorText, useTRPC } from "../../../trpc";
+import { getItem, putItem } from "../../../_lib/keystore";
 
 type Resource = { id: string; name: string; holder: string; fields: string[] };
-type Stored = { kid: string; privateJwk: JWK };
+/** The envelope key pair kept in IndexedDB: the private key is a non-extractable CryptoKey (no script can read it out). */
+type Stored = { kid: string; pair: CryptoKeyPair };
+
+/** This browser's envelope key for the organisation; a key from an older version (a clear JWK in localStorage) is moved into IndexedDB as non-extractable once, and the clear copy deleted. */
+async function loadEnvelopeKey(orgId: string): Promise<Stored | null> {
+  const name = `envelope-key:${orgId}`, legacy = `qc-envelope-key:${orgId}`;
+  const old = localStorage.getItem(legacy);
+  if (old) {
+    const { kid, privateJwk } = JSON.parse(old) as { kid: string; privateJwk: JWK };
+    const { d: _d, ...publicJwk } = privateJwk;
+    const pair = {
+      privateKey: await importJWK(privateJwk, "ECDH-ES", { extractable: false }) as CryptoKey,
+      publicKey: await importJWK(publicJwk, "ECDH-ES", { extractable: true }) as CryptoKey,
+    };
+    await putItem(name, { kid, pair } satisfies Stored);
+    localStorage.removeItem(legacy);
+  }
+  return (await getItem<Stored>(name)) ?? null;
+}
 
 export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resources: Resource[]; qr: Record<string, { url: string; svg: string }> }) {
   const { t } = useI18n();
   const trpc = useTRPC();
   const router = useRouter();
-  const storeKey = `qc-envelope-key:${orgId}`;
   const [stored, setStored] = useState<Stored | null>(null);
-  useEffect(() => { const s = localStorage.getItem(storeKey); if (s) setStored(JSON.parse(s) as Stored); }, [storeKey]);
+  useEffect(() => { void loadEnvelopeKey(orgId).then(setStored); }, [orgId]);
   const register = useMutation(trpc.buyer.registerEnvelopeKey.mutationOptions({ onSuccess: () => void keys.refetch() }));
   const keys = useQuery(trpc.buyer.envelopeKeys.queryOptions());
   const retire = useMutation(trpc.buyer.retireEnvelopeKey.mutationOptions({ onSuccess: () => void keys.refetch() }));
@@ -50,11 +68,12 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
   const [openError, setOpenError] = useState<string | null>(null);
 
   async function makeKey() {
-    const pair = await generateKeyPair("ECDH-ES", { crv: "P-256", extractable: true });
+    // Non-extractable: the private key can open envelopes in this page but never be read out. The public half stays exportable.
+    const pair = await generateKeyPair("ECDH-ES", { crv: "P-256", extractable: false }) as CryptoKeyPair;
     const pub = await exportJWK(pair.publicKey);
     const { thumbprint } = await register.mutateAsync({ publicJwk: { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y } });
-    const s = { kid: thumbprint, privateJwk: await exportJWK(pair.privateKey) };
-    localStorage.setItem(storeKey, JSON.stringify(s));
+    const s: Stored = { kid: thumbprint, pair };
+    await putItem(`envelope-key:${orgId}`, s);
     setStored(s);
   }
 
@@ -66,7 +85,7 @@ export function ConsentConsole({ orgId, resources, qr }: { orgId: string; resour
       if (!verifyNodeSignature(signed, nodeKey) || signed.payload.envelope !== envelope || signed.payload.envelopeHash !== envelopeHash || signed.payload.requestId !== requestId) {
         throw new Error(t.consent.badEnvelopeSignature);
       }
-      const content = await openEnvelope(envelope, stored!.privateJwk) as { fields: Record<string, unknown> };
+      const content = await openEnvelope(envelope, stored!.pair.privateKey) as { fields: Record<string, unknown> };
       setOpened((o) => ({ ...o, [requestId]: content.fields }));
       setUnsaved((n) => n + 1);
       void requests.refetch();

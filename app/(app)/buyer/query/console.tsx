@@ -9,7 +9,8 @@ import { useEffect, useMemo, useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { vectorLength } from "@/core/protocol";
-import { decodeResult, type ResultRow } from "@/sdk/decode";
+import { checkSignedPlan, decodeResult, type ResultRow } from "@/sdk/decode";
+import { rememberSignedPlan, signedPlanOf } from "../../../_lib/keystore";
 import { QueryAudits } from "../../../_components/audits";
 import { epsilon as epsilonText } from "../../../_lib/format";
 import { fill } from "../../../i18n/dictionaries";
@@ -64,7 +65,9 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
       const registered = (await client.buyer.signingKeys.query()).filter((k) => !k.retiredAt).map((k) => k.thumbprint);
       const key = await currentKey(QUERY_SIGNER, registered, (publicJwk) => client.buyer.registerSigningKey.mutate({ publicJwk }));
       setSigner(key.thumbprint);
-      return submitSignedQuery(client, { ...o, signer: { privateKey: key.pair.privateKey, thumbprint: key.thumbprint }, idempotencyKey: crypto.randomUUID() });
+      const submitted = await submitSignedQuery(client, { ...o, signer: { privateKey: key.pair.privateKey, thumbprint: key.thumbprint }, idempotencyKey: crypto.randomUUID() });
+      await rememberSignedPlan(submitted.id, submitted.planHash); // checked against job.planned before decoding
+      return submitted;
     },
     onSuccess: (j) => { setJobId(j.id); rememberJob(j.id); },
   });
@@ -199,14 +202,17 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
     let live = true;
     (async () => {
       try {
-        const vector = await (await he()).decryptVector(secretKey, job.result!.ciphertexts, vectorLength(job.planned.plan));
-        if (live) setRows(decodeResult(job.planned, vector, job.result!.suppressed));
+        const signed = await signedPlanOf(job.id);
+        if (!signed) { if (live) setError(t.query.planNotSigned); return; }
+        const planned = checkSignedPlan(job.planned, signed); // refuses a plan other than the one this browser signed
+        const vector = await (await he()).decryptVector(secretKey, job.result!.ciphertexts, vectorLength(planned.plan));
+        if (live) setRows(decodeResult(planned, vector, job.result!.suppressed));
       } catch (e) {
         if (live) setError(`${t.query.decryptFailed} ${(e as Error).message}`);
       }
     })();
     return () => { live = false; };
-  }, [job.status, job.result, job.planned, secretKey, t]);
+  }, [job.id, job.status, job.result, job.planned, secretKey, t]);
 
   const budget = job.budget;
   return (

@@ -11,8 +11,12 @@
  */
 import { z } from "zod";
 
-/** Stripe ids and types are never empty; an empty one could only match nothing, or the wrong thing. */
-const text = z.string().min(1);
+/**
+ * Stripe ids and types are never empty; an empty one could only match nothing, or the wrong thing.
+ * Nor longer than 255 characters, nor holding NUL: such a one is not Stripe's, and PostgreSQL could not
+ * store (or index) it.
+ */
+const text = z.string().min(1).max(255).regex(/^[^\0]*$/, { message: "must not contain NUL" });
 
 /** A reference of ours that may be missing: absent, null and "" all mean "none". */
 const optionalRef = z.string().nullish().transform((v) => v || null);

@@ -41,8 +41,10 @@ export type WitnessConfig = { name: string; vkey: string; publicKey: Uint8Array;
 /** Parse LEDGER_WITNESSES: "<name>+<keyid>+<base64(0x04 || key)>=<url>" entries separated by whitespace. */
 export function configuredWitnesses(env = process.env.LEDGER_WITNESSES ?? ""): WitnessConfig[] {
   return env.split(/\s+/).filter(Boolean).map((entry) => {
+    // The base64 key may itself contain "+", so split on the first two "+" only.
     const eq = entry.indexOf("=http");
-    const [name, , key] = (eq > 0 ? entry.slice(0, eq) : "").split("+");
+    const m = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(eq > 0 ? entry.slice(0, eq) : "");
+    const [name, key] = m ? [m[1], m[3]] : [undefined, undefined];
     let raw: Uint8Array | null = null;
     try { raw = key ? fromBase64(key) : null; } catch { raw = null; }
     if (!name || !raw || raw.length !== 33 || raw[0] !== 0x04) {

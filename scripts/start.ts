@@ -92,6 +92,9 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     CHECKPOINT_DISABLE: "1",
   };
+  if (!/^https:|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(env.NEXTAUTH_URL!)) {
+    console.warn(`⚠ ${env.NEXTAUTH_URL} is plain http away from this machine: session cookies are Secure there, so browsers will not sign in. Serve it over https (a reverse proxy; docs/operations.md).`);
+  }
 
   // Migrate and seed here, then close: the embedded database is single-process, and the
   // web server opens it next.

@@ -678,6 +678,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "Requests to this computation node must be sealed to its key.",
     zh: "发往该计算节点的请求必须用其密钥加密封装。",
   },
+  SERVER_BUSY: {
+    en: "The server is busy with too many sign-ins at once. Try again in a moment.",
+    zh: "服务器正同时处理过多登录请求，请稍后重试。",
+  },
   SOURCE_POLICY_REFUSES: {
     en: "A data holder's computation node would refuse this product under its policy.",
     zh: "按照数据持有方计算节点的策略，该数据产品将被拒绝。",
@@ -721,6 +725,10 @@ export const reasons: Record<string, { en: string; zh: string }> = {
   TOO_MANY_GROUPS: {
     en: "The query has more groups than the policy allows.",
     zh: "查询的分组数超过策略允许的上限。",
+  },
+  TOO_MANY_REQUESTS: {
+    en: "Too many requests. Wait a little and try again.",
+    zh: "请求过于频繁，请稍候再试。",
   },
   UNBALANCED: {
     en: "A journal entry must balance.",

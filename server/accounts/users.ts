@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import type { PrismaClient } from "../db/generated/client";
 import { isUniqueViolation } from "../db/types";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
-import { signInThrottle, type SignInThrottle } from "./throttle";
+import { check, consume, reset } from "../http/rate-limits";
 import { signUpInput, type SignUpInput } from "./schemas";
 
 export function slugify(name: string): string {
@@ -59,16 +59,28 @@ export async function createUser(db: PrismaClient, raw: { name: string; email: s
 }
 
 /** Check an email and password; the same error and cost whether the email or the password is wrong. */
-export async function authenticate(db: PrismaClient, email: string, password: string, throttle: SignInThrottle = signInThrottle) {
+/**
+ * Check an email and password. Rate-limited across every web process (server/http/rate-limits.ts):
+ * every attempt counts against the client's address; wrong passwords count against the account,
+ * and once it has had too many, it is refused without Argon2 running at all (a guessing run
+ * can neither go on at full speed nor make the server spend memory on each try). A right
+ * password clears the account's count.
+ */
+export async function authenticate(db: PrismaClient, email: string, password: string, o: { ip?: string | null } = {}) {
   const key = email.trim().toLowerCase();
-  throttle.check(key);
+  if (o.ip) await consume(db, "signInIp", o.ip);
+  try {
+    await check(db, "signInAccount", key);
+  } catch (e) {
+    throw new AppError("RATE_LIMITED", "TOO_MANY_ATTEMPTS", (e as Error).message, { retryAfterSeconds: (e as AppError).retryAfterSeconds });
+  }
   const user = await db.user.findUnique({ where: { email: key } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
   if (!user || !ok) {
-    throttle.fail(key);
+    await consume(db, "signInAccount", key).catch(() => {}); // the next attempt is refused if this was one too many
     throw new AppError("UNAUTHENTICATED", "WRONG_CREDENTIALS", "Wrong email or password.");
   }
-  throttle.succeed(key);
+  await reset(db, "signInAccount", key);
   return { id: user.id, email: user.email, name: user.name };
 }
 

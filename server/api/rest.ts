@@ -17,7 +17,8 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z, ZodError } from "zod";
 import { authenticateApiToken, recordApiTokenUse, type TokenActor } from "../accounts/api-tokens";
 import type { Database } from "../db/client";
-import { isAppError } from "../errors";
+import { isAppError, retryAfterOf } from "../errors";
+import { consume } from "../http/rate-limits";
 import { appRouter, createCaller } from "./root";
 import { createContext } from "./trpc";
 
@@ -175,7 +176,7 @@ const refusal = (status: number, code: string, message: string, extra: Record<st
 
 export type RestOptions = {
   db: Database;
-  /** Called once per authenticated request before the procedure runs; throws a RATE_LIMITED AppError to refuse. */
+  /** Called once per authenticated request before the procedure runs; throws a RATE_LIMITED AppError to refuse. Default: the `apiToken` limit (server/http/rate-limits.ts). */
   limit?: (token: TokenActor) => Promise<void>;
   ip?: string | null;
 };
@@ -216,7 +217,7 @@ export async function handleRest(req: Request, path: string, o: RestOptions): Pr
     }
     input = { ...input, ...params };
     try {
-      await o.limit?.(token);
+      await (o.limit ?? ((t: TokenActor) => consume(o.db.prisma, "apiToken", t.tokenId)))(token);
       const ctx = await createContext({ db: o.db, userId: null, apiToken: token });
       const caller = createCaller(ctx) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
       const [ns, name] = route.procedure.split(".") as [string, string];
@@ -227,7 +228,7 @@ export async function handleRest(req: Request, path: string, o: RestOptions): Pr
       if (!err) throw e;
       const cause = err.cause;
       if (err.code === "INTERNAL_SERVER_ERROR" && !(cause instanceof ZodError)) {
-        if (isAppError(cause) && cause.code === "RATE_LIMITED") return json(429, { error: { code: "TOO_MANY_REQUESTS", reason: cause.reason, message: cause.message } }, { "retry-after": "60" });
+        if (isAppError(cause) && cause.code === "RATE_LIMITED") return json(429, { error: { code: "TOO_MANY_REQUESTS", reason: cause.reason, message: cause.message } }, { "retry-after": String(retryAfterOf({ code: "TOO_MANY_REQUESTS", cause })) });
         throw e;
       }
       const status = getHTTPStatusCodeFromError(err);
@@ -236,7 +237,7 @@ export async function handleRest(req: Request, path: string, o: RestOptions): Pr
           code: err.code, reason: isAppError(cause) ? cause.reason : null, message: err.message,
           ...(cause instanceof ZodError ? { fieldErrors: z.flattenError(cause).fieldErrors } : {}),
         },
-      }, status === 429 ? { "retry-after": "60" } : {});
+      }, retryAfterOf(err) !== null ? { "retry-after": String(retryAfterOf(err)) } : {});
     }
   })();
   await recordApiTokenUse(o.db.prisma, { tokenId: token.tokenId, method: req.method, path, status: response.status, ip: o.ip }).catch((e: unknown) => console.error("[api] could not record a token use:", e));

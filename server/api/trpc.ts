@@ -29,6 +29,8 @@ export interface ContextOptions {
   rememberOrg?: (organisationId: string) => void;
   /** A request made with an API token: its creator, within the token's organisation and roles only. */
   apiToken?: TokenActor | null;
+  /** The client's address (server/http/rate-limits.ts clientIp), for per-address rate limits; null when called in-process. */
+  ip?: string | null;
 }
 
 export async function createContext(opts: ContextOptions) {
@@ -48,7 +50,7 @@ export async function createContext(opts: ContextOptions) {
     }));
   }
   const active = memberships.find((m) => m.organisation.id === (token?.organisationId ?? opts.requestedOrgId)) ?? memberships[0] ?? null;
-  return { db: opts.db, prisma, user, memberships, active, rememberOrg: opts.rememberOrg ?? (() => {}) };
+  return { db: opts.db, prisma, user, memberships, active, ip: opts.ip ?? null, rememberOrg: opts.rememberOrg ?? (() => {}) };
 }
 export type Context = Awaited<ReturnType<typeof createContext>>;
 

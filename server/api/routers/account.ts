@@ -4,6 +4,7 @@ import { acceptInvitation, createOrganisation, listInvitationsFor } from "../../
 import { marketRoles, memberRoles } from "../../accounts/roles";
 import { createOrganisationInput, idSchema, signUpInput } from "../../accounts/schemas";
 import { signUp } from "../../accounts/users";
+import { consume } from "../../http/rate-limits";
 import { authedProcedure, createTRPCRouter, publicProcedure } from "../trpc";
 
 const orgOut = z.object({
@@ -16,6 +17,7 @@ export const accountRouter = createTRPCRouter({
     .input(signUpInput)
     .output(z.object({ userId: z.string(), organisationId: z.string() }))
     .mutation(async ({ ctx, input }) => {
+      if (ctx.ip) await consume(ctx.prisma, "signUpIp", ctx.ip);
       const { user, organisation } = await signUp(ctx.prisma, input);
       return { userId: user.id, organisationId: organisation.id };
     }),

@@ -4,6 +4,7 @@ import { consentDraft, consentRequestInput, decideConsent, listConsentRequests, 
 import { bindSubjectKey, bindSubjectKeyInput, subjectNodes } from "../../consent/subject-keys";
 import { deliverEnvelope, subjectRecords } from "../../consent/delivery";
 import { requestForPerson, safeBox } from "../../consent/safe-box";
+import { consume } from "../../http/rate-limits";
 import { buyerProcedure, subjectProcedure } from "../trpc";
 
 const status = z.enum(["PENDING", "APPROVED", "REFUSED", "REVOKED", "SPENT", "EXPIRED"]);
@@ -28,7 +29,10 @@ export const buyerConsentRouter = {
   retireEnvelopeKey: buyerProcedure.input(z.object({ thumbprint: z.string().max(64) })).output(z.object({ ok: z.literal(true) }))
     .mutation(({ ctx, input }) => retireEnvelopeKey(ctx.prisma, { buyerOrgId: ctx.active.organisation.id, thumbprint: input.thumbprint })),
   requestConsent: buyerProcedure.input(consentRequestInput).output(z.object({ id: z.string(), status }))
-    .mutation(({ ctx, input }) => requestConsent(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id })),
+    .mutation(async ({ ctx, input }) => {
+      await consume(ctx.prisma, "consentRequests", ctx.user.id);
+      return requestConsent(ctx.prisma, { ...input, buyerOrgId: ctx.active.organisation.id, userId: ctx.user.id });
+    }),
   consentRequests: buyerProcedure.output(z.array(requestRow))
     .query(({ ctx }) => listConsentRequests(ctx.prisma, { buyerOrgId: ctx.active.organisation.id })),
   /** Fetch the sealed record (spends one use); the envelope opens only with the buyer's private key. */

@@ -3,6 +3,7 @@ import { createApiToken, createApiTokenInput, listApiTokens, revokeApiToken } fr
 import { inviteMember, listMembers, setMemberRole } from "../../accounts/organisations";
 import { memberRoles } from "../../accounts/roles";
 import { inviteInput, setMemberRoleInput } from "../../accounts/schemas";
+import { consume } from "../../http/rate-limits";
 import { createTRPCRouter, orgAdminProcedure, orgProcedure } from "../trpc";
 
 const invitationOut = z.object({ id: z.string(), email: z.string(), role: z.enum(memberRoles), expiresAt: z.date() });
@@ -22,9 +23,10 @@ export const organisationRouter = createTRPCRouter({
   invite: orgAdminProcedure
     .input(inviteInput)
     .output(invitationOut)
-    .mutation(({ ctx, input }) => inviteMember(ctx.prisma, {
-      ...input, actorRole: ctx.active.role, organisationId: ctx.active.organisation.id, invitedById: ctx.user.id,
-    })),
+    .mutation(async ({ ctx, input }) => {
+      await consume(ctx.prisma, "invitations", ctx.user.id);
+      return inviteMember(ctx.prisma, { ...input, actorRole: ctx.active.role, organisationId: ctx.active.organisation.id, invitedById: ctx.user.id });
+    }),
 
   /** The organisation's API tokens (never their secrets). */
   apiTokens: orgAdminProcedure.output(z.array(tokenOut)).query(({ ctx }) => listApiTokens(ctx.prisma, ctx.active.organisation.id)),

@@ -6,10 +6,13 @@
 import { getDb } from "@/server/db/client";
 import { receiveWebhook } from "@/server/money/webhook";
 import { configuredProvider } from "@/server/money/providers";
+import { BODY_LIMITS, withBodyLimit } from "@/server/http/body-limit";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(req: Request) {
-  const r = await receiveWebhook((await getDb()).prisma, configuredProvider(), await req.text(), req.headers.get("stripe-signature"));
-  return Response.json(r.body, { status: r.status });
+export function POST(request: Request) {
+  return withBodyLimit(request, BODY_LIMITS.webhook, async (req) => {
+    const r = await receiveWebhook((await getDb()).prisma, configuredProvider(), await req.text(), req.headers.get("stripe-signature"));
+    return Response.json(r.body, { status: r.status });
+  });
 }

@@ -2,10 +2,11 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/api/root";
 import { contextFromRequest, orgCookie } from "@/server/api/http";
 import { retryAfterMeta } from "@/server/errors";
+import { BODY_LIMITS, withBodyLimit } from "@/server/http/body-limit";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
+const handler = (request: Request) => withBodyLimit(request, BODY_LIMITS.api, (req) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
@@ -15,6 +16,6 @@ const handler = (req: Request) =>
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
     },
-  });
+  }));
 
 export { handler as GET, handler as POST };

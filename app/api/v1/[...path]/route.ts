@@ -1,12 +1,13 @@
 /** The machine API (server/api/rest.ts): REST with organisation API tokens; /api/v1/openapi.json describes it. */
 import { getDb } from "@/server/db/client";
 import { handleRest } from "@/server/api/rest";
+import { BODY_LIMITS, withBodyLimit } from "@/server/http/body-limit";
 
 export const dynamic = "force-dynamic";
 
 async function handler(req: Request, { params }: { params: Promise<{ path: string[] }> }) {
   const path = `/${(await params).path.map(encodeURIComponent).join("/")}`;
-  return handleRest(req, path, { db: await getDb() });
+  return withBodyLimit(req, BODY_LIMITS.api, async (r) => handleRest(r, path, { db: await getDb() }));
 }
 
 export { handler as GET, handler as POST };

@@ -41,12 +41,12 @@ test("the app runs under its policy, and markup injected into a page cannot run 
   await expect(page.getByRole("heading").first()).toBeVisible();
   expect(await violations()).toEqual([]);
 
-  // What a stored-XSS payload would do: markup with an inline handler and an inline script.
+  // What a stored-XSS payload would do once it reached the markup: inline handlers, a
+  // javascript: link, and a parser-inserted inline script (in a srcdoc frame, which inherits
+  // the page's policy). None carries the nonce.
   await page.evaluate(() => {
-    document.body.insertAdjacentHTML("beforeend", `<img src="/icon.svg?x" onerror="window.__pwned=1" onload="window.__pwned=1"><a id="js" href="javascript:window.__pwned=1">x</a>`);
-    const s = document.createElement("script");
-    s.textContent = "window.__pwned = 2";
-    document.body.appendChild(s);
+    document.body.insertAdjacentHTML("beforeend", `<img src="/icon.svg?x" onerror="window.__pwned=1" onload="window.__pwned=1"><a id="js" href="javascript:window.__pwned=1">x</a>`
+      + `<iframe srcdoc="<script>parent.__pwned=2</script>"></iframe>`);
   });
   await page.locator("#js").click();
   await page.waitForTimeout(300);
@@ -54,7 +54,19 @@ test("the app runs under its policy, and markup injected into a page cannot run 
   const blocked = await violations();
   expect(blocked.some((v) => v.startsWith("script-src"))).toBe(true);
 
-  // The encrypted query console is the one page allowed eval (node-seal's bindings need it).
+  // The encrypted query console is the one page allowed eval (node-seal's bindings need it),
+  // also when reached by a client-side navigation from a page that is not (it reloads itself).
   const csp = (await page.request.get("/buyer/query")).headers()["content-security-policy"]!;
   expect(csp).toContain("'unsafe-eval'");
+  const evalWorks = () => page.evaluate(() => { try { return new Function("return 1")() as number; } catch { return 0; } });
+  await page.goto("/buyer");
+  expect(await evalWorks()).toBe(0);
+  await page.getByRole("link", { name: "Open the query console" }).click();
+  await page.waitForURL(/\/buyer\/query$/);
+  await expect.poll(evalWorks).toBe(1);
+  // A client-side navigation (Next's router) keeps the first page's policy: the console reloads itself.
+  await page.goto("/catalog");
+  await page.evaluate(() => (window as unknown as { next: { router: { push(u: string): void } } }).next.router.push("/buyer/query"));
+  await page.waitForURL(/\/buyer\/query$/);
+  await expect.poll(evalWorks, { timeout: 15_000 }).toBe(1);
 });

@@ -22,7 +22,8 @@ export default async function BuyerHome() {
         <section className="panel">
           <h2>{t.query.consoleTitle}</h2>
           <p className="muted">{t.query.consoleIntro}</p>
-          <p className="chips"><Link className="primary" href="/buyer/query">{t.query.open}</Link> <Link className="primary" href="/buyer/orders">{t.orders.title}</Link> <Link className="primary" href="/buyer/consents">{t.consent.title}</Link></p>
+          {/* The console is a full page load: its page has its own CSP (eval for node-seal). */}
+          <p className="chips"><a className="primary" href="/buyer/query">{t.query.open}</a> <Link className="primary" href="/buyer/orders">{t.orders.title}</Link> <Link className="primary" href="/buyer/consents">{t.consent.title}</Link></p>
           <h2>{t.query.recent}</h2>
           {queries.length === 0 ? <p className="muted">{t.query.none}</p> : <RecentQueries queries={queries} t={t} locale={locale} bare />}
         </section>

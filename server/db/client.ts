@@ -151,7 +151,7 @@ export function databaseUnavailable(e: unknown): AppError | null {
   const code = typeof err.code === "string" ? err.code : "";
   const message = typeof err.message === "string" ? err.message : "";
   const lost = ["P1001", "P1002", "P1017", "ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03", "08006", "08003", "08001"].includes(code)
-    || /Connection terminated|ECONNREFUSED|ECONNRESET|server closed the connection|the database system is (shutting down|starting up)|terminating connection due to administrator command|Can't reach database server|DatabaseNotReachable|Connection refused/i.test(message);
+    || /Connection terminated|ECONNREFUSED|ECONNRESET|server closed the connection|the database system is (shutting down|starting up)|terminating connection due to administrator command|Can't reach database server|DatabaseNotReachable|Connection refused|not queryable|timeout exceeded when trying to connect|EPIPE|socket hang up/i.test(message);
   if (lost) return new AppError("UNAVAILABLE", "DATABASE_UNREACHABLE", "The database is unreachable for the moment; try again shortly.", { cause: e });
   return err.cause && err.cause !== e ? databaseUnavailable(err.cause) : null;
 }

@@ -14,7 +14,7 @@ function layer(files, ...rules) {
 }
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", ".data/", "server/db/generated/", "test-results/", "playwright-report/", "next-env.d.ts"] },
+  { ignores: ["node_modules/", ".next/", ".data/", "server/db/generated/", "test-results/", "playwright-report/", "next-env.d.ts", "packages/*/dist/", "packages/node/circuits/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,15 +55,15 @@ async function main() {
     epsilon: values.epsilon ? Number(values.epsilon) : undefined,
   };
   const client = await MarketplaceClient.signIn(values.url!, values.email, password);
-  const { job, rows } = await client.query({ product: values.product, query, keys: { ...keys, signing: keys.signing }, onProgress: (p) => { if (!values.json) process.stderr.write(`\rprogress ${p}%  `); } });
+  const job = await client.query({ product: values.product, query, keys: { ...keys, signing: keys.signing }, onProgress: (p) => { if (!values.json) process.stderr.write(`\rprogress ${p}%  `); } });
   if (values.json) {
-    console.log(JSON.stringify({ id: job.id, epsilon: job.epsilon, budget: job.budget, rows }, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    console.log(JSON.stringify({ id: job.id, epsilon: job.epsilon, budget: job.budget, rows: job.rows }, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
     return;
   }
   process.stderr.write("\n");
   const head = [...job.planned.plan.groupBy.map((d: { name: string }) => d.name), "count", ...job.planned.outputs.map((o) => `${o.aggregate}(${o.column})`)];
   console.log(head.join("\t"));
-  for (const r of rows) {
+  for (const r of job.rows) {
     console.log([...r.labels, ...(r.suppressed ? ["(suppressed: below k)"] : [r.count.toString(), ...r.values.map((v) => (v === null ? "" : Array.isArray(v) ? v.join("/") : Number(v).toFixed(2)))])].join("\t"));
   }
   if (job.epsilon > 0) console.log(`ε spent ${job.epsilon}; left ${job.budget ? (job.budget.total - job.budget.spent).toFixed(3) : "?"}`);

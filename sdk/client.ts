@@ -12,15 +12,26 @@ import { decryptVector } from "@/core/he";
 import { vectorLength } from "@/core/protocol";
 import type { AppRouter } from "../server/api/root";
 import type { BuyerQuery } from "../server/queries/policy";
-import { checkSignedPlan, decodeResult, type ResultRow } from "./decode";
+import { checkSignedPlan, decodeResult, type PlannedQuery, type ResultRow } from "./decode";
 import { submitSignedQuery } from "@/core/signed-query";
 import { importPrivateJwk, signingKeyThumbprint, type SigningPublicJwk } from "@/core/statements";
 
 /** The buyer's query-signing key as the SDK keeps it (a JWK pair in the key file; the browser keeps a non-extractable key instead). */
 export type SigningKeyFile = { publicJwk: SigningPublicJwk; privateJwk: JsonWebKey };
 
+/** A finished query: its job, the plan hash the buyer signed, and the decrypted, decoded rows. */
+export type QueryOutcome = {
+  id: string;
+  /** ε this query spent, and the buyer's budget on the product afterwards */
+  epsilon: number;
+  budget: { total: number; spent: number } | null;
+  planned: PlannedQuery;
+  signedPlanHash: string;
+  rows: ResultRow[];
+};
+
 export class MarketplaceClient {
-  readonly api;
+  private readonly api;
 
   private constructor(readonly baseUrl: string, cookie: string) {
     this.api = createTRPCClient<AppRouter>({
@@ -52,7 +63,7 @@ export class MarketplaceClient {
    * Submit (signed with the buyer's own key, registered first if new: the registration goes on
    * the ledger), wait, decrypt, decode. Throws with the marketplace's reason if refused or failed.
    */
-  async query(opts: { product: string; query: BuyerQuery; keys: { publicKey: string; secretKey: string; signing: SigningKeyFile }; onProgress?: (p: number) => void }) {
+  async query(opts: { product: string; query: BuyerQuery; keys: { publicKey: string; secretKey: string; signing: SigningKeyFile }; onProgress?: (p: number) => void }): Promise<QueryOutcome> {
     const products = await this.api.buyer.products.query();
     const product = products.find((p) => p.slug === opts.product || p.id === opts.product);
     if (!product) throw new Error(`No listed product "${opts.product}". Listed: ${products.map((p) => p.slug).join(", ") || "none"}.`);
@@ -68,7 +79,8 @@ export class MarketplaceClient {
       if (job.status === "SUCCEEDED" && job.result) {
         const planned = checkSignedPlan(job.planned, signedPlanHash); // refuse a plan other than the one signed
         const vector = await decryptVector(opts.keys.secretKey, job.result.ciphertexts, vectorLength(planned.plan));
-        return { job, signedPlanHash, rows: decodeResult(planned, vector, job.result.suppressed) as ResultRow[] };
+        const budget = job.budget ? { total: job.budget.total, spent: job.budget.spent } : null;
+        return { id: job.id, epsilon: job.epsilon, budget, planned, signedPlanHash, rows: decodeResult(planned, vector, job.result.suppressed) };
       }
       await new Promise((r) => setTimeout(r, 500));
     }

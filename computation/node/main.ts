@@ -11,7 +11,7 @@ import { commitAll, createNodeServer } from "./server";
 
 const { values } = parseArgs({ options: { config: { type: "string" } } });
 if (!values.config) {
-  console.error("Usage: npm run node -- --config <node.json>");
+  console.error("Usage: market-node --config <node.json>   (in the repository: npm run node -- --config <node.json>)");
   process.exit(2);
 }
 try {

@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const CIRCUITS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits");
+/** This repository's circuits/, or MARKET_CIRCUITS_DIR (the packaged node ships its own copy: packages/node). */
+export const CIRCUITS_DIR = process.env.MARKET_CIRCUITS_DIR
+  ? path.resolve(process.env.MARKET_CIRCUITS_DIR)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits");
 
 export interface CircuitSpec {
   name: string;

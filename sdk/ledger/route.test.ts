@@ -156,7 +156,7 @@ describe("market-ledger against the real /api/ledger route", () => {
     try {
       expect(await collectCosignatures(db.prisma)).toEqual([expect.objectContaining({ outcome: "cosigned" })]);
       const r = await cli(["checkpoint", "--url", base, "--key", publicKey, "--quorum", "1"]);
-      expect(r.code).toBe(0);
+      expect(r.code, `${r.out}\n${r.err}`).toBe(0);
       expect(r.out).toMatch(/✔ Checkpoint verified: .* \(C2SP signed note and JSON\); 1 cosignature/);
       expect(r.err).toContain("witnesses the ledger lists itself");
       // Pinned to another witness key, the quorum is not met.

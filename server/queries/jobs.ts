@@ -8,7 +8,9 @@
  *                masked counts (learning only totals, noisy under DP), zeroes groups below k
  *                in the summed ciphertexts, and stores the single result; any failure fails
  *                the whole query; its ε comes back only if no node was asked to compute
- *   recoverJobs  at start-up, requeues jobs a restart interrupted (or fails them after 3 tries)
+ *   claimNextJob takes the oldest queued job, or a running one whose worker stopped renewing its
+ *                lease (killed, cut off), with a lease and a fresh claim id; a job claimed
+ *                MAX_ATTEMPTS times and interrupted again is failed instead
  */
 import { randomUUID } from "node:crypto";
 import { addCiphertexts, encryptVector, maskCiphertexts } from "@/core/he";
@@ -158,9 +160,12 @@ async function chargeDatasets(tx: Prisma.TransactionClient, o: { queryId: string
  * only if no node was asked to compute: once one may have, the failure could depend on the
  * data, and a free failure would be a free look at it.
  */
-async function failJob(db: PrismaClient, jobId: string, message: string) {
+async function failJob(db: PrismaClient, jobId: string, message: string, claim?: string | null) {
   await db.$transaction(async (tx) => {
-    const moved = await tx.queryJob.updateMany({ where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] } }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+    const moved = await tx.queryJob.updateMany({
+      where: { id: jobId, status: { in: ["RUNNING", "QUEUED"] }, ...(claim ? { claimedBy: claim } : {}) },
+      data: { status: "FAILED", error: message, finishedAt: new Date(), leaseUntil: null },
+    });
     if (moved.count !== 1) return;
     const job = await tx.queryJob.findUniqueOrThrow({ where: { id: jobId } });
     const refund = job.epsilon > 0 && !job.computeStartedAt;
@@ -174,23 +179,27 @@ async function failJob(db: PrismaClient, jobId: string, message: string) {
   });
 }
 
-/** Take the oldest queued job (SKIP LOCKED: several workers never take the same one). */
-export async function claimNextJob(db: PrismaClient): Promise<string | null> {
-  const rows = await db.$queryRaw<{ id: string }[]>`UPDATE "QueryJob" SET "status" = 'RUNNING', "startedAt" = now(), "attempts" = "attempts" + 1, "progress" = 5
-    WHERE "id" = (SELECT "id" FROM "QueryJob" WHERE "status" = 'QUEUED' ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+/** How long a claim holds without renewal (QUERY_LEASE_MS; the run renews it every third of that). */
+export const queryLeaseMs = () => Number(process.env.QUERY_LEASE_MS ?? 60_000);
+
+/**
+ * Take the oldest job waiting to run: queued, or RUNNING with a lapsed lease (its worker died or
+ * lost the database). One atomic UPDATE … FOR UPDATE SKIP LOCKED, so several workers never take
+ * the same job while its lease holds; each claim gets a fresh `claimedBy`, and only the run holding
+ * it can move the job on (runQueryJob), so a worker that lost its lease cannot finish the job too.
+ */
+export async function claimNextJob(db: PrismaClient, leaseMs = queryLeaseMs()): Promise<string | null> {
+  // Jobs interrupted MAX_ATTEMPTS times (a query that keeps killing its worker) end instead.
+  const worn = await db.$queryRaw<{ id: string }[]>`SELECT "id"::text AS "id" FROM "QueryJob"
+    WHERE "status" = 'RUNNING' AND "attempts" >= ${MAX_ATTEMPTS} AND ("leaseUntil" IS NULL OR "leaseUntil" < now()) LIMIT 10`;
+  for (const j of worn) await failJob(db, j.id, `Interrupted ${MAX_ATTEMPTS} times (its worker stopped while running it).`);
+  const rows = await db.$queryRaw<{ id: string }[]>`UPDATE "QueryJob" SET "status" = 'RUNNING', "startedAt" = now(), "attempts" = "attempts" + 1, "progress" = 5,
+      "leaseUntil" = now() + make_interval(secs => ${leaseMs / 1000}), "claimedBy" = gen_random_uuid()
+    WHERE "id" = (SELECT "id" FROM "QueryJob"
+      WHERE "status" = 'QUEUED' OR ("status" = 'RUNNING' AND ("leaseUntil" IS NULL OR "leaseUntil" < now()) AND "attempts" < ${MAX_ATTEMPTS})
+      ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING "id"::text AS "id"`;
   return rows[0]?.id ?? null;
-}
-
-/** Jobs left RUNNING by a crash or restart: queue them again, or fail them after MAX_ATTEMPTS. */
-export async function recoverJobs(db: PrismaClient): Promise<{ requeued: number; failed: number }> {
-  const stuck = await db.queryJob.findMany({ where: { status: "RUNNING" }, select: { id: true, attempts: true } });
-  let failed = 0;
-  for (const j of stuck) {
-    if (j.attempts >= MAX_ATTEMPTS) { await failJob(db, j.id, "Interrupted too many times by restarts."); failed++; }
-  }
-  const requeued = await db.queryJob.updateMany({ where: { status: "RUNNING", attempts: { lt: MAX_ATTEMPTS } }, data: { status: "QUEUED", progress: 0 } });
-  return { requeued: requeued.count, failed };
 }
 
 /** Which slots belong to released groups: 1 keeps a slot, 0 zeroes it. */
@@ -206,6 +215,14 @@ export function slotMask(plan: Pick<AggregatePlan, "groupBy" | "stats">, suppres
 export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCall = httpNodeCall): Promise<void> {
   const { heKey, ...row } = await db.queryJob.findUniqueOrThrow({ where: { id: jobId }, include: { heKey: true } });
   const job = { ...row, publicKey: heKey.key };
+  // This run's claim: renewed while it runs, and the condition of every step that moves the job on.
+  const claim = job.claimedBy;
+  const leaseMs = queryLeaseMs();
+  const renew = setInterval(() => {
+    void db.$executeRaw`UPDATE "QueryJob" SET "leaseUntil" = now() + make_interval(secs => ${leaseMs / 1000}) WHERE "id" = ${job.id}::uuid AND "status" = 'RUNNING' AND "claimedBy" IS NOT DISTINCT FROM ${claim}::uuid`
+      .catch((e: unknown) => console.error(`[query ${job.id}] lease not renewed:`, (e as Error).message));
+  }, Math.max(100, leaseMs / 3));
+  const mine = { id: job.id, status: "RUNNING" as const, claimedBy: claim };
   try {
     await assertNotSuspended(db, { buyerOrgId: job.buyerOrgId, productId: job.productId });
     const { product, policy } = await loadPolicy(db, job.productId);
@@ -251,7 +268,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       const counted = sources.length === 1 ? answer.suppressed?.length : answer.maskedCounts.length;
       if (counted !== planned.groups) throw new Error(`Node ${s.node.name} sent ${counted ?? 0} counts for ${planned.groups} groups.`);
       done++;
-      await db.queryJob.update({ where: { id: job.id }, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
+      await db.queryJob.updateMany({ where: mine, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
       await db.computationNode.update({ where: { id: s.nodeId }, data: { witnessedSize: BigInt(answer.witnessedSize) } });
       return answer;
     }).map((p) => p.catch((e: unknown) => { controller.abort(); throw e; }))) // one failure ends the query: stop waiting on the rest
@@ -295,7 +312,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       if (reported - releasedTotal > slack || releasedTotal - reported > slack) throw new Error("The nodes' reported contributions do not add up to the released totals: a node misreported.");
     }
     await db.$transaction(async (tx) => {
-      const moved = await tx.queryJob.updateMany({ where: { id: job.id, status: "RUNNING" }, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result } });
+      const moved = await tx.queryJob.updateMany({ where: mine, data: { status: "SUCCEEDED", progress: 100, finishedAt: new Date(), result, leaseUntil: null } });
       if (moved.count !== 1) return;
       await tx.contribution.createMany({ data: contributions.map((c, i) => ({ queryId: job.id, ...c, ...commitments[i] })) });
       // The delivered query is paid for now, out of the order's prepayment, and split by contribution.
@@ -316,7 +333,9 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       await fetchCommitment(db, s.node, s.dataset, false, call).catch((e: unknown) => console.error(`[query ${job.id}] node ${s.node.name}'s commitment could not be registered:`, (e as Error).message));
     }));
   } catch (e) {
-    await failJob(db, job.id, (e as Error).message);
+    await failJob(db, job.id, (e as Error).message, claim);
+  } finally {
+    clearInterval(renew);
   }
 }
 

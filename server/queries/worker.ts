@@ -4,7 +4,7 @@
  * each claiming with SKIP LOCKED).
  */
 import type { Database } from "../db/client";
-import { claimNextJob, recoverJobs, runQueryJob, submitQuery } from "./jobs";
+import { claimNextJob, runQueryJob, submitQuery } from "./jobs";
 import type { PrismaClient } from "../db/generated/client";
 import type { NodeCall } from "../nodes/client";
 
@@ -23,17 +23,17 @@ export async function submitAndWake(db: PrismaClient, opts: Parameters<typeof su
 
 /**
  * The loop every durable-job worker runs (queries here, audits in server/proofs/audit-worker.ts):
- * recover once, then claim the next job (an atomic claim in the database: SKIP LOCKED or a
- * lease) and run it, one at a time; when there is none, sleep until `idleMs` or a wake.
+ * claim the next job (an atomic claim in the database: SKIP LOCKED and a lease, so a job whose
+ * worker died is claimed again once its lease lapses) and run it, one at a time; when there is
+ * none, sleep until `idleMs` or a wake.
  */
 export function startClaimLoop(name: string, getDb: () => Promise<Database>, o: {
-  recover?: (db: PrismaClient) => Promise<void>; claim: (db: PrismaClient) => Promise<string | null>; run: (db: PrismaClient, id: string) => Promise<void>; idleMs?: number;
+  claim: (db: PrismaClient) => Promise<string | null>; run: (db: PrismaClient, id: string) => Promise<void>; idleMs?: number;
 }): { wake: () => void; stop: () => Promise<void> } {
   let stopped = false;
   let wake = () => {};
   const loop = (async () => {
     const db = await getDb();
-    if (o.recover) await o.recover(db.prisma).catch((e: unknown) => console.error(`${name}:`, e));
     while (!stopped) {
       try {
         const id = await o.claim(db.prisma);
@@ -51,11 +51,7 @@ export function startQueryWorker(getDb: () => Promise<Database>, opts: { idleMs?
   if (g.__queryWorker) return g.__queryWorker;
   const w = startClaimLoop("Query worker", getDb, {
     idleMs: opts.idleMs,
-    recover: async (db) => {
-      const r = await recoverJobs(db);
-      if (r.requeued || r.failed) console.log(`Query worker: ${r.requeued} interrupted queries requeued, ${r.failed} failed.`);
-    },
-    claim: claimNextJob,
+    claim: (db) => claimNextJob(db),
     run: (db, id) => runQueryJob(db, id, opts.call),
   });
   g.__queryWorker = { wake: w.wake, stop: async () => { await w.stop(); g.__queryWorker = undefined; } };

@@ -51,7 +51,9 @@ describe.skipIf(missing !== "")(`the worker process killed mid-query${missing}`,
 
   it("ends the interrupted job exactly once: delivered and charged once, or failed with the order's use given back", async () => {
     const order = await w.db.prisma.order.findFirstOrThrow({ where: { productId: w.productId, buyerOrgId: w.buyerOrgId } });
-    const first = await startWorker(w);
+    // A short lease, so the next worker takes the interrupted job over soon after the kill.
+    const lease = { QUERY_LEASE_MS: "1500" };
+    const first = await startWorker(w, lease);
     workers.push(first);
     const job = await w.submit({ groupBy: ["district", "age"], measures: [{ column: "claim_amount", aggregate: "SUM" }, { column: "claim_amount", aggregate: "VARIANCE" }] });
     // The nodes have been asked to compute (the job's compute has started): kill -9 the worker now.
@@ -64,7 +66,7 @@ describe.skipIf(missing !== "")(`the worker process killed mid-query${missing}`,
     await exited(first);
     expect((await w.db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("RUNNING");
 
-    const second = await startWorker(w);
+    const second = await startWorker(w, lease);
     workers.push(second);
     const done = await until("the job to end", async () => {
       const j = await w.db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });

@@ -20,7 +20,7 @@ import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import type { Database } from "@/server/db/client";
 import { registerNode } from "@/server/nodes/nodes";
-import { claimNextJob, getQuery, recoverJobs, runQueryJob } from "@/server/queries/jobs";
+import { claimNextJob, getQuery, runQueryJob } from "@/server/queries/jobs";
 import { ledgerHeadFor } from "@/server/nodes/client";
 import { lift, suspend } from "@/server/ledger/supervision";
 import { checkpointMessage, type SignedCheckpoint } from "@/core/ledger";
@@ -262,8 +262,9 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
         const after = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
         expect(after.spent).toBeLessThanOrEqual(after.total + 1e-9);
         // Fail the queued ones (as a restart that gave up would): their ε comes back.
-        await db.prisma.queryJob.updateMany({ where: { status: "QUEUED" }, data: { status: "RUNNING", attempts: 3 } });
-        await recoverJobs(db.prisma);
+        await db.prisma.queryJob.updateMany({ where: { status: "QUEUED" }, data: { status: "RUNNING", attempts: 3, leaseUntil: new Date(Date.now() - 1000) } });
+        expect(await claimNextJob(db.prisma)).toBeNull();
+        expect(await db.prisma.queryJob.count({ where: { status: "RUNNING" } })).toBe(0);
         const refunded = await db.prisma.privacyBudget.findUniqueOrThrow({ where: { productId_buyerOrgId: { productId: dpId, buyerOrgId } } });
         expect(refunded.spent).toBeCloseTo(budget.spent, 9);
       });
@@ -340,14 +341,33 @@ describe.skipIf(missing !== "")(`encrypted aggregate queries across real node pr
         }
       });
 
-      it("requeues a query interrupted by a restart", async () => {
+      it("claims a query again once its worker's lease lapses, and lets only the new claim finish it", async () => {
         const job = await submit(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
-        await claimNextJob(db.prisma); // a worker took it … and the process died
-        expect(await recoverJobs(db.prisma)).toEqual({ requeued: 1, failed: 0 });
-        const id = await claimNextJob(db.prisma);
-        expect(id).toBe(job.id);
-        await runQueryJob(db.prisma, id!);
-        expect((await getQuery(db.prisma, { jobId: job.id, buyerOrgId })).status).toBe("SUCCEEDED");
+        expect(await claimNextJob(db.prisma, 300)).toBe(job.id); // a worker took it …
+        const first = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(await claimNextJob(db.prisma)).toBeNull(); // … and holds it while its lease lasts
+        await new Promise((r) => setTimeout(r, 400)); // … then died: its lease lapses
+        expect(await claimNextJob(db.prisma)).toBe(job.id);
+        const second = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(second.attempts).toBe(first.attempts + 1);
+        expect(second.claimedBy).not.toBe(first.claimedBy);
+        // The old run, had it survived, could no longer move the job on: every step is fenced by the claim.
+        expect((await db.prisma.queryJob.updateMany({ where: { id: job.id, status: "RUNNING", claimedBy: first.claimedBy }, data: { status: "FAILED" } })).count).toBe(0);
+        await runQueryJob(db.prisma, job.id);
+        const done = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(done.status).toBe("SUCCEEDED");
+        expect(done.leaseUntil).toBeNull();
+      });
+
+      it("fails a query interrupted MAX_ATTEMPTS times instead of claiming it again, giving the order's use back", async () => {
+        const job = await submit(exactId, { measures: [{ column: "claim_amount", aggregate: "SUM" }] });
+        const order = await db.prisma.order.findUniqueOrThrow({ where: { id: (await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } })).orderId! } });
+        await db.prisma.queryJob.update({ where: { id: job.id }, data: { status: "RUNNING", attempts: 3, leaseUntil: new Date(Date.now() - 1000) } });
+        expect(await claimNextJob(db.prisma)).toBeNull();
+        const failed = await db.prisma.queryJob.findUniqueOrThrow({ where: { id: job.id } });
+        expect(failed.status).toBe("FAILED");
+        expect(failed.error).toMatch(/Interrupted 3 times/);
+        expect((await db.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).used).toBe(order.used - 1);
       });
 
       it("reads a job's stored plan back as the buyer signed it; a damaged one fails the job and its view clearly", async () => {

@@ -33,7 +33,7 @@ let dir: string;
 const procs: ChildProcess[] = [];
 
 /** A process in its own group, so stopping it also stops what it started (start.ts's nodes). */
-function launch(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function launch(name: string, args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on("line", (l) => { if (/error|✖|fail/i.test(l)) process.stdout.write(`[${name}] ${l}\n`); });
   procs.push(child);
@@ -58,7 +58,7 @@ function workerReady(child: ChildProcess): Promise<void> {
   });
 }
 
-const tsx = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+const tsx = (script: string, args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ["--import", "tsx", script, ...args], { cwd: repo, env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
 
 test.afterAll(() => {

@@ -59,9 +59,21 @@ export function freshFields(node: { signingKey: string }, validityMs = 60_000) {
   return { nodeId: node.signingKey, issuedAt, expiresAt: issuedAt + validityMs, nonce: randomBytes(18).toString("base64url") };
 }
 
+/** How often a witnessed request is sent again when the node reports another witnessed size. */
+export const WITNESS_TRIES = 5;
+
+/**
+ * Our record of the size a node has witnessed only grows: with several workers the answers
+ * arrive out of order, and a smaller size written last would make the next request start stale.
+ */
+export async function recordWitnessed(db: PrismaClient, nodeId: string, size: number) {
+  await db.$executeRaw`UPDATE "ComputationNode" SET "witnessedSize" = ${BigInt(size)}
+    WHERE "id" = ${nodeId}::uuid AND ("witnessedSize" IS NULL OR "witnessedSize" < ${BigInt(size)})`;
+}
+
 /**
  * A request that carries the ledger head the node witnesses: built for the size the node last
- * saw; if our record of that size is stale the node says which it has, and we retry once.
+ * saw; if our record of that size is stale the node says which it has, and we retry from it.
  */
 export async function callWitnessed<T>(db: PrismaClient, node: NodeRef & { id: string; witnessedSize: bigint | null }, path: Path, checkpoint: SignedCheckpoint,
   build: (ledger: LedgerHead) => unknown, schema: z.ZodType<T>, o: { call?: NodeCall; timeoutMs?: number } = {}) {
@@ -69,11 +81,11 @@ export async function callWitnessed<T>(db: PrismaClient, node: NodeRef & { id: s
   for (let attempt = 0; ; attempt++) {
     try {
       const answer = await callNode(node, path, build(await ledgerHeadFor(db, fromSize, checkpoint)), schema, o);
-      await db.computationNode.update({ where: { id: node.id }, data: { witnessedSize: BigInt(checkpoint.size) } });
+      await recordWitnessed(db, node.id, checkpoint.size);
       return answer;
     } catch (e) {
       const size = (e as AppError & { size?: number }).size;
-      if (attempt > 0 || !(e instanceof AppError) || (e.reason !== "WITNESS_FROM" && e.reason !== "WITNESS_BEHIND") || typeof size !== "number") throw e;
+      if (attempt + 1 >= WITNESS_TRIES || !(e instanceof AppError) || (e.reason !== "WITNESS_FROM" && e.reason !== "WITNESS_BEHIND") || typeof size !== "number") throw e;
       fromSize = size;
     }
   }

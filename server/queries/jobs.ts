@@ -28,7 +28,7 @@ import { checkBuyerSignature, freshCheckpoint, queryEvidence, supervisionProofs 
 import { type SignedCheckpoint } from "@/core/ledger";
 import { canonicalJson } from "@/core/canonical-json";
 import { AppError } from "../errors";
-import { callNode, freshFields, httpNodeCall, ledgerHeadFor, type NodeCall } from "../nodes/client";
+import { callNode, freshFields, httpNodeCall, ledgerHeadFor, recordWitnessed, WITNESS_TRIES, type NodeCall } from "../nodes/client";
 import { consumeEntitlement, returnEntitlement } from "../orders/orders";
 import { planQuery, storedPlan, type BuyerQuery } from "./policy";
 import { loadPolicy } from "../products/load-policy";
@@ -246,7 +246,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
     await db.queryJob.updateMany({ where: { id: job.id, computeStartedAt: null }, data: { computeStartedAt: new Date() } });
     const answers = await Promise.all(sources.map(async (s) => {
       // Each node witnesses the ledger: it gets the current checkpoint with a consistency proof
-      // from the size it last saw. If our record of that size is stale, it tells us and we retry once.
+      // from the size it last saw. If our record of that size is stale (another worker's request
+      // reached the node meanwhile), it tells us its size and we retry with a fresh checkpoint.
       let fromSize = Number(s.node.witnessedSize ?? 0n);
       let answer: AggregateResponse | undefined;
       for (let attempt = 0; !answer; attempt++) {
@@ -260,7 +261,8 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
           answer = (await callNode(s.node, "/v1/aggregate", request, aggregateResponse, { call, signal: controller.signal })).payload;
         } catch (e) {
           const size = (e as AppError & { size?: number }).size;
-          if (attempt > 0 || !(e instanceof AppError) || (e.reason !== "WITNESS_FROM" && e.reason !== "WITNESS_BEHIND") || typeof size !== "number") throw e;
+          // Other workers' queries move the node's witnessed size too: each retry asks again from the size it reports.
+          if (attempt + 1 >= WITNESS_TRIES || !(e instanceof AppError) || (e.reason !== "WITNESS_FROM" && e.reason !== "WITNESS_BEHIND") || typeof size !== "number") throw e;
           fromSize = size;
         }
       }
@@ -269,7 +271,7 @@ export async function runQueryJob(db: PrismaClient, jobId: string, call: NodeCal
       if (counted !== planned.groups) throw new Error(`Node ${s.node.name} sent ${counted ?? 0} counts for ${planned.groups} groups.`);
       done++;
       await db.queryJob.updateMany({ where: mine, data: { progress: 10 + Math.round((70 * done) / sources.length) } });
-      await db.computationNode.update({ where: { id: s.nodeId }, data: { witnessedSize: BigInt(answer.witnessedSize) } });
+      await recordWitnessed(db, s.nodeId, answer.witnessedSize);
       return answer;
     }).map((p) => p.catch((e: unknown) => { controller.abort(); throw e; }))) // one failure ends the query: stop waiting on the rest
       .finally(() => clearTimeout(timer));

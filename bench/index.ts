@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <name>… ] [--quick] [--reps N] [--pglite] [--cpu-prof DIR] [--paillier-limit S]`: run the benchmarks
- * (all of them in turn: queries, catalog, ledger; or only the named ones: `npm run bench -- catalog`) and print their tables. Each benchmark registers everything it starts with onCleanup, so
+ * (all of them in turn: queries, catalog, ledger, proofs, scale, load; or only the named ones: `npm run bench -- catalog`) and print their tables. Each benchmark registers everything it starts with onCleanup, so
  * processes, servers and temp folders go away on success, failure and Ctrl-C alike.
  * A benchmark whose results are wrong (CheckFailed) makes the run exit with status 1.
  *
@@ -14,6 +14,7 @@ import { runLedgerBenchmark } from "./ledger";
 import { runQueriesBenchmark } from "./queries";
 import { runProofsBenchmark } from "./proofs";
 import { runScaleBenchmark } from "./scale";
+import { runLoadBenchmark } from "./load";
 
 type Options = { quick: boolean; reps: number; pglite: boolean; cpuProf?: string; paillierLimit: number };
 
@@ -42,6 +43,11 @@ const benchmarks: { name: string; about: string; run: (o: Options) => Promise<st
     name: "scale",
     about: "one holder with 10^8 rows in Parquet (10^6 with --quick; generated once, cached in .data/bench-cache): encrypted answer vs DuckDB's plaintext GROUP BY at 1, 64, 1,024 groups, peak memory",
     run: (o) => runScaleBenchmark(o),
+  },
+  {
+    name: "load",
+    about: "the whole app under load on PostgreSQL and PGlite: catalog search, product pages, orders, ledger proofs, encrypted query streams; p50/p95/p99, errors, lost writes (search ≥ 400 req/s, p99 < 250 ms)",
+    run: (o) => runLoadBenchmark(o),
   },
 ];
 

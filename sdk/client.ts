@@ -30,6 +30,26 @@ export type QueryOutcome = {
   rows: ResultRow[];
 };
 
+/** Sign in with email and password (next-auth's credentials flow); the session's Cookie header. */
+export async function signInCookie(baseUrl: string, email: string, password: string): Promise<string> {
+  const base = baseUrl.replace(/\/$/, "");
+  const csrfRes = await fetch(`${base}/api/auth/csrf`).catch((e: Error) => { throw new Error(`Cannot reach the marketplace at ${base}: ${e.message}`); });
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) { const [pair] = c.split(";"); const i = pair!.indexOf("="); jar.set(pair!.slice(0, i), pair!.slice(i + 1)); }
+  };
+  keep(csrfRes);
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST", redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+  });
+  keep(res);
+  if (![...jar.keys()].some((k) => k.endsWith("next-auth.session-token"))) throw new Error("Sign-in failed: wrong email or password.");
+  return [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+}
+
 export class MarketplaceClient {
   private readonly api;
 
@@ -42,21 +62,7 @@ export class MarketplaceClient {
   /** Sign in with email and password (next-auth's credentials flow) and keep the session cookie. */
   static async signIn(baseUrl: string, email: string, password: string): Promise<MarketplaceClient> {
     const base = baseUrl.replace(/\/$/, "");
-    const csrfRes = await fetch(`${base}/api/auth/csrf`).catch((e: Error) => { throw new Error(`Cannot reach the marketplace at ${base}: ${e.message}`); });
-    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-    const jar = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) { const [pair] = c.split(";"); const i = pair!.indexOf("="); jar.set(pair!.slice(0, i), pair!.slice(i + 1)); }
-    };
-    keep(csrfRes);
-    const res = await fetch(`${base}/api/auth/callback/credentials`, {
-      method: "POST", redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") },
-      body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
-    });
-    keep(res);
-    if (![...jar.keys()].some((k) => k.endsWith("next-auth.session-token"))) throw new Error("Sign-in failed: wrong email or password.");
-    return new MarketplaceClient(base, [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+    return new MarketplaceClient(base, await signInCookie(base, email, password));
   }
 
   /**

@@ -1,0 +1,299 @@
+/**
+ * Load benchmark (issue 18): the whole app as `npm start` runs it (scripts/start.ts: Next's
+ * production server, the demo holders' nodes, the query worker), on a throwaway PostgreSQL
+ * server and on embedded PGlite. The demo world is enlarged (LOAD_ORGS buyer organisations,
+ * each with a paid order for the hospital claims product, and a few hundred buyer users), every
+ * user signs in, and bounded request loops on loopback drive, for a fixed time each:
+ *
+ *   baseline  GET /api/health (one database ping: what a request costs the framework itself)
+ *   search    catalog search alone (tRPC catalog.search, signed in): the target's phase
+ *   mix       search, product pages (server-rendered HTML), ledger checkpoints and inclusion
+ *             proofs, orders placed (tRPC orders.placeOrder, with idempotency keys), beside a
+ *             stream of encrypted queries (QUERY_STREAMS buyers at once, each submit → result)
+ *
+ * It prints throughput and p50/p95/p99 per kind and errors. After the run the app is stopped and
+ * the database read directly: every acknowledged order must be there with its ledger leaf, every
+ * query submitted must have SUCCEEDED with exactly one delivery journal entry, and every journal
+ * entry must balance. Any error or lost write fails the run (CheckFailed).
+ * Targets (PostgreSQL, this 2-core machine): zero errors, search ≥ 400 requests/s with
+ * p99 < 250 ms. The load generator shares the machine's cores with the app: it is part of what
+ * is measured, as it would not be with clients on other machines.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import superjson from "superjson";
+import { generateKeys } from "@/core/he";
+import { exportKeyPair, generateSigningKey } from "@/core/statements";
+import { hashPassword } from "@/server/accounts/password";
+import { openDatabase, type DbConfig } from "@/server/db/client";
+import { integrateAll } from "@/server/ledger/log";
+import { orderApproved } from "@/server/seed/flows";
+import { findPostgresBin, freePort, startThrowawayPostgres } from "@/scripts/lib/postgres-server";
+import { MarketplaceClient, signInCookie } from "@/sdk/client";
+import { CheckFailed } from "./catalog";
+import { onCleanup } from "./lib/cleanup";
+import { ms, now, table } from "./lib/report";
+
+export interface LoadOptions { quick: boolean; pglite: boolean }
+
+const PRODUCT = "hospital-claims-by-district-age";
+const PASSWORD = "load-bench-password-2026";
+const SEARCH_TARGET_RPS = 400;
+const SEARCH_TARGET_P99_MS = 250;
+const started = now();
+const log = (msg: string) => process.stderr.write(`[${((now() - started) / 1000).toFixed(0).padStart(4)} s] load: ${msg}\n`);
+const NODE_CACHE = path.resolve(".data", "bench-cache", "load-nodes");
+
+type Sample = { kind: string; ms: number; ok: boolean };
+type Phase = { name: string; seconds: number; samples: Sample[] };
+
+// ------------------------------------------------------------------------------ the app
+
+async function startApp(env: Record<string, string>, port: number): Promise<{ stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"], detached: true,
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ }
+    const t = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, 15_000);
+    await exited;
+    clearTimeout(t);
+    // start.ts's nodes are in its process group; make sure none is left holding a port.
+    try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
+  };
+  const stop = onCleanup(`app on port ${port}`, kill);
+  const end = Date.now() + 20 * 60_000; // a fresh clone builds the app first
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}) before it was healthy:\n${stderr}`);
+    if (await fetch(`http://localhost:${port}/api/health`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > end) { await stop(); throw new Error("The app did not become healthy in 20 minutes."); }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { stop };
+}
+
+/** More buyers than the demo has: `orgs` organisations (each with a paid order), `users` people among them. */
+async function enlarge(config: DbConfig, o: { orgs: number; users: number }) {
+  const db = await openDatabase(config);
+  try {
+    const p = db.prisma;
+    const product = await p.dataProduct.findUniqueOrThrow({ where: { slug: PRODUCT } });
+    const hash = await hashPassword(PASSWORD); // one hash for all: the sign-ins still verify it each
+    for (let k = 0; k < o.orgs; k++) {
+      const slug = `load-buyer-${k}`;
+      if (await p.organisation.findUnique({ where: { slug } })) continue;
+      const org = await p.organisation.create({ data: { slug, name: `Load buyer ${k}`, roles: ["BUYER"] } });
+      const members = Array.from({ length: Math.ceil(o.users / o.orgs) }, (_, j) => ({ email: `load-${k}-${j}@load.example`, name: `Load ${k}.${j}`, passwordHash: hash }));
+      await p.user.createMany({ data: members });
+      const ids = await p.user.findMany({ where: { email: { in: members.map((m) => m.email) } }, select: { id: true, email: true } });
+      await p.membership.createMany({ data: ids.map((u) => ({ userId: u.id, organisationId: org.id, role: u.email.endsWith("-0@load.example") ? "OWNER" as const : "MEMBER" as const })) });
+      await orderApproved(p, { productId: product.id, buyerOrgId: org.id, quantity: 10_000 });
+    }
+    return { productId: product.id };
+  } finally {
+    await db.close();
+  }
+}
+
+// ------------------------------------------------------------------------------ the clients
+
+const trpcGet = (base: string, proc: string, input: unknown) => `${base}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+
+async function timed(samples: Sample[], kind: string, f: () => Promise<Response>) {
+  const t = now();
+  let ok = false;
+  try {
+    const res = await f();
+    await res.arrayBuffer();
+    ok = res.ok;
+    if (!ok && samples.filter((s) => !s.ok).length < 5) log(`${kind}: HTTP ${res.status}`);
+  } catch (e) {
+    if (samples.filter((s) => !s.ok).length < 5) log(`${kind}: ${(e as Error).message}`);
+  }
+  samples.push({ kind, ms: now() - t, ok });
+  return ok;
+}
+
+/** `concurrency` loops, each sending its next request when the last is answered, for `seconds`. */
+async function drive(name: string, seconds: number, concurrency: number, next: (samples: Sample[], i: number) => Promise<unknown>, extra: Promise<unknown>[] = []): Promise<Phase> {
+  const samples: Sample[] = [];
+  const end = now() + seconds * 1000;
+  const t = now();
+  await Promise.all([...Array.from({ length: concurrency }, async (_, i) => { while (now() < end) await next(samples, i); }), ...extra]);
+  log(`${name}: ${samples.length} requests in ${((now() - t) / 1000).toFixed(1)} s`);
+  return { name, seconds: (now() - t) / 1000, samples };
+}
+
+const SEARCHES = ["", "claims", "医疗", "tax", "社保 缴费", "hospital district", "公积金", "enterprise"];
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+}
+
+type Row = { backend: string; phase: string; kind: string; n: number; rps: number; p50: number; p95: number; p99: number; errors: number };
+
+function summarise(backend: string, ph: Phase): Row[] {
+  const kinds = [...new Set(ph.samples.map((s) => s.kind))];
+  return kinds.map((kind) => {
+    const xs = ph.samples.filter((s) => s.kind === kind);
+    const t = xs.map((s) => s.ms);
+    return { backend, phase: ph.name, kind, n: xs.length, rps: xs.length / ph.seconds, p50: pct(t, 50), p95: pct(t, 95), p99: pct(t, 99), errors: xs.filter((s) => !s.ok).length };
+  });
+}
+
+// ------------------------------------------------------------------------------ one backend
+
+async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Promise<{ rows: Row[]; writes: string[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-load-"));
+  onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  let config: DbConfig = { kind: "pglite", dir: path.join(dir, "pglite") };
+  const env: Record<string, string> = {
+    DATA_DIR: dir, NEXTAUTH_SECRET: "load-benchmark-secret-0123456789abcdef", RATE_LIMIT_FACTOR: "1000", NEXT_TELEMETRY_DISABLED: "1",
+  };
+  if (backend === "PostgreSQL") {
+    const pg = await startThrowawayPostgres(findPostgresBin()!, { prefix: "bench-load-pg-", settings: "-c max_connections=200" });
+    onCleanup("stop the load PostgreSQL server", () => pg.stop());
+    env.DATABASE_URL = pg.url;
+    config = { kind: "postgres", url: pg.url };
+  }
+  // The nodes' demo data, generated once and kept between runs.
+  if (existsSync(NODE_CACHE)) {
+    for (const holder of readdirSync(NODE_CACHE)) {
+      mkdirSync(path.join(dir, "nodes", holder), { recursive: true });
+      for (const f of readdirSync(path.join(NODE_CACHE, holder))) copyFileSync(path.join(NODE_CACHE, holder, f), path.join(dir, "nodes", holder, f));
+    }
+  }
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const orgs = o.quick ? 4 : 16;
+  const users = o.quick ? 40 : 320;
+  log(`${backend}: starting the app (seeding, demo nodes; a fresh clone builds first)…`);
+  let app = await startApp(env, port);
+  if (!existsSync(NODE_CACHE)) {
+    for (const holder of readdirSync(path.join(dir, "nodes"))) {
+      mkdirSync(path.join(NODE_CACHE, holder), { recursive: true });
+      for (const f of readdirSync(path.join(dir, "nodes", holder))) if (/\.(csv|sqlite|parquet)$/.test(f)) copyFileSync(path.join(dir, "nodes", holder, f), path.join(NODE_CACHE, holder, f));
+    }
+  }
+  // The embedded database is single-process: enlarge it between two starts.
+  if (backend === "PGlite") await app.stop();
+  log(`${backend}: enlarging the demo world (${orgs} buyer organisations, ${users} users)…`);
+  const { productId } = await enlarge(config, { orgs, users });
+  if (backend === "PGlite") app = await startApp(env, port);
+
+  log(`${backend}: signing in ${users} users…`);
+  const emails = Array.from({ length: orgs }, (_, k) => Array.from({ length: Math.ceil(users / orgs) }, (_, j) => `load-${k}-${j}@load.example`)).flat();
+  const cookies: string[] = [];
+  for (let i = 0; i < emails.length; i += 8) cookies.push(...await Promise.all(emails.slice(i, i + 8).map((e) => signInCookie(base, e, PASSWORD))));
+  const cookie = (i: number) => cookies[i % cookies.length]!;
+  const seconds = o.quick ? 8 : 30;
+  const concurrency = 32;
+  const phases: Phase[] = [];
+
+  phases.push(await drive("baseline", seconds / 2, concurrency, (s) => timed(s, "health", () => fetch(`${base}/api/health`))));
+  let n = 0;
+  const search = (s: Sample[], i: number) => timed(s, "search", () => fetch(trpcGet(base, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } }));
+  phases.push(await drive("search", seconds, concurrency, search));
+
+  // The mix, beside a stream of encrypted queries (one buyer organisation per stream).
+  const size = ((await (await fetch(`${base}/api/ledger/checkpoint`)).json()) as { size: number }).size;
+  const acked = { orders: [] as string[], queries: [] as string[] };
+  const mixEnd = now() + seconds * 1000;
+  const streams = Array.from({ length: Math.min(orgs, o.quick ? 4 : 16) }, async (_, k) => {
+    const client = await MarketplaceClient.signIn(base, `load-${k}-0@load.example`, PASSWORD);
+    const keys = { ...(await generateKeys()), signing: await exportKeyPair(await generateSigningKey(true)) };
+    const samples: Sample[] = [];
+    while (now() < mixEnd) {
+      const t = now();
+      try {
+        const out = await client.query({ product: PRODUCT, keys, query: { groupBy: ["district"], measures: [{ column: "claim_amount", aggregate: "SUM" }], epsilon: 0.1 } });
+        acked.queries.push(out.id);
+        samples.push({ kind: "query (submit → result)", ms: now() - t, ok: true });
+      } catch (e) {
+        log(`query: ${(e as Error).message}`);
+        samples.push({ kind: "query (submit → result)", ms: now() - t, ok: false });
+      }
+    }
+    return samples;
+  });
+  const querySamples: Sample[] = [];
+  const mix = await drive("mix", seconds, concurrency, async (s, i) => {
+    const r = (n++ * 7919) % 100;
+    if (r < 40) return search(s, i);
+    if (r < 60) return timed(s, "product page", () => fetch(`${base}/catalog/product/${productId}`, { headers: { cookie: cookie(i + n) } }));
+    if (r < 75) return timed(s, "ledger checkpoint", () => fetch(`${base}/api/ledger/checkpoint`));
+    if (r < 90) return timed(s, "ledger inclusion proof", () => fetch(`${base}/api/ledger/proof/inclusion?index=${n % size}&size=${size}`));
+    const idempotencyKey = randomUUID();
+    const res = await timed(s, "order placed", () => fetch(`${base}/api/trpc/orders.placeOrder`, {
+      method: "POST", headers: { cookie: cookie(i + n), "content-type": "application/json" },
+      body: JSON.stringify(superjson.serialize({ productId, purpose: "insurance pricing", quantity: 1, idempotencyKey })),
+    }).then(async (res) => {
+      if (res.ok) acked.orders.push(((await res.clone().json()) as { result: { data: { json: { id: string } } } }).result.data.json.id);
+      return res;
+    }));
+    return res;
+  }, [Promise.all(streams).then((xs) => querySamples.push(...xs.flat()))]);
+  mix.samples.push(...querySamples);
+  phases.push(mix);
+
+  // Stop the app, then count what it acknowledged in the database itself.
+  await app.stop();
+  const writes: string[] = [];
+  const db = await openDatabase(config);
+  try {
+    const p = db.prisma;
+    await integrateAll(p); // whatever the stopped app had queued for the ledger
+    const orders = await p.order.count({ where: { id: { in: acked.orders } } });
+    const orderLeaves = await p.ledgerLeaf.findMany({ where: { objectId: { in: acked.orders } }, select: { objectId: true }, distinct: ["objectId"] });
+    const jobs = await p.queryJob.groupBy({ by: ["status"], where: { id: { in: acked.queries } }, _count: true });
+    const succeeded = jobs.find((j) => j.status === "SUCCEEDED")?._count ?? 0;
+    const deliveries = await p.journalEntry.count({ where: { idempotencyKey: { in: acked.queries.map((id) => `delivery:${id}`) } } });
+    const unbalanced = await p.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM (SELECT "entryId" FROM "Posting" GROUP BY "entryId", "currency" HAVING sum("amountMinor") <> 0) u`;
+    const lost = [
+      orders !== acked.orders.length && `${acked.orders.length - orders} acknowledged orders missing`,
+      orderLeaves.length !== acked.orders.length && `${acked.orders.length - orderLeaves.length} acknowledged orders without a ledger leaf`,
+      succeeded !== acked.queries.length && `${acked.queries.length - succeeded} delivered queries not SUCCEEDED in the database`,
+      deliveries !== acked.queries.length && `${deliveries} delivery journal entries for ${acked.queries.length} delivered queries`,
+      Number(unbalanced[0]!.n) > 0 && `${unbalanced[0]!.n} journal entries that do not balance`,
+    ].filter(Boolean) as string[];
+    writes.push(`${backend}: ${acked.orders.length} orders acknowledged, ${orders} in the database, ${orderLeaves.length} with their ledger leaf; ${acked.queries.length} queries delivered, ${succeeded} SUCCEEDED, ${deliveries} delivery entries; journal ${Number(unbalanced[0]!.n) ? "UNBALANCED" : "balanced"}`);
+    if (lost.length) throw new CheckFailed(`${backend}: lost writes: ${lost.join("; ")}`);
+  } finally {
+    await db.close();
+  }
+  return { rows: phases.flatMap((ph) => summarise(backend, ph)), writes };
+}
+
+export async function runLoadBenchmark(o: LoadOptions): Promise<string> {
+  const backends: ("PostgreSQL" | "PGlite")[] = findPostgresBin() && !o.pglite ? ["PostgreSQL", "PGlite"] : ["PGlite"];
+  const rows: Row[] = [];
+  const writes: string[] = [];
+  for (const b of backends) {
+    const r = await runBackend(b, o);
+    rows.push(...r.rows);
+    writes.push(...r.writes);
+  }
+  const baseline = (b: string) => rows.find((r) => r.backend === b && r.kind === "health")!;
+  const out = table("Load: 32 request loops on loopback per phase (the mix beside the encrypted query streams)",
+    ["backend", "phase", "kind", "requests", "req/s", "p50", "p95", "p99", "p50 / health p50", "errors"],
+    rows.map((r) => [r.backend, r.phase, r.kind, String(r.n), r.rps.toFixed(1), ms(r.p50), ms(r.p95), ms(r.p99), (r.p50 / baseline(r.backend).p50).toFixed(1) + "×", String(r.errors)]),
+    writes);
+  const errors = rows.reduce((a, r) => a + r.errors, 0);
+  const pgSearch = rows.find((r) => r.backend === "PostgreSQL" && r.phase === "search");
+  const verdict = pgSearch
+    ? `Target (PostgreSQL, search ≥ ${SEARCH_TARGET_RPS} req/s, p99 < ${SEARCH_TARGET_P99_MS} ms): ${pgSearch.rps.toFixed(0)} req/s, p99 ${ms(pgSearch.p99)}: ${pgSearch.rps >= SEARCH_TARGET_RPS && pgSearch.p99 < SEARCH_TARGET_P99_MS ? "met" : "NOT met"}.`
+    : "No PostgreSQL server installed: the search target (PostgreSQL) was not measured.";
+  const pg = rows.find((r) => r.backend === "PostgreSQL" && r.phase === "search");
+  const lite = rows.find((r) => r.backend === "PGlite" && r.phase === "search");
+  const ratio = pg && lite ? `\nSearch throughput, PostgreSQL / PGlite: ${(pg.rps / lite.rps).toFixed(2)}×.` : "";
+  if (errors) throw new CheckFailed(`${errors} requests failed:\n${out}`);
+  return `${out}\n${verdict}${ratio}`;
+}

@@ -13,6 +13,7 @@ test("the supervisor audits a delivered query, the nodes prove it, and the proof
   // 1. The insurer asks a provable query: one category dimension, a sum (docs/proofs.md).
   await signIn(page, "insurer@quancheng.example");
   await page.goto("/buyer/query");
+  await page.getByLabel("Key passphrase").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Generate a key pair" }).click();
   await expect(page.getByTestId("key-ready")).toBeVisible({ timeout: 60_000 });
   await page.getByRole("checkbox", { name: "age", exact: true }).uncheck();

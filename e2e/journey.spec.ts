@@ -163,6 +163,7 @@ test("register → build → approve → find → order → holder approves → 
   expect(text).toContain("¥1,500.00");
   await page.goto("/buyer/query");
   await page.getByLabel("Product").selectOption({ label: "Emergency claims by district" });
+  await page.getByLabel("Key passphrase").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Generate a key pair" }).click();
   await expect(page.getByTestId("key-ready")).toBeVisible({ timeout: 60_000 });
   await page.getByRole("button", { name: "Run encrypted query" }).click();

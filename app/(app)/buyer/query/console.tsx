@@ -11,6 +11,8 @@ import type { AppRouter } from "@/server/api/root";
 import { vectorLength } from "@/core/protocol";
 import { checkSignedPlan, decodeResult, type ResultRow } from "@/sdk/decode";
 import { rememberSignedPlan, signedPlanOf } from "../../../_lib/keystore";
+import { importSealed, legacyKeys, loadStoredKey, sealAndStore, sealedFile, unlockKey, type OpenKeys, type StoredHeKey } from "../../../_lib/he-keys";
+import { MIN_PASSPHRASE, SealedSecretError } from "../../../_lib/sealed-secret";
 import { QueryAudits } from "../../../_components/audits";
 import { epsilon as epsilonText } from "../../../_lib/format";
 import { fill } from "../../../i18n/dictionaries";
@@ -21,20 +23,92 @@ import { submitSignedQuery } from "@/core/signed-query";
 import { ResultChart } from "./chart";
 
 type Product = inferRouterOutputs<AppRouter>["buyer"]["products"][number];
-type Keys = { publicKey: string; secretKey: string; createdAt: string };
 type Filter = { column: string; op: "eq" | "in" | "between" | "gte" | "lt"; value: string | number | (string | number)[] };
-const KEY_STORE = "qc-market-he-keys";
 
 const he = () => import("@/core/he");
 
-function useKeys() {
-  const [keys, setKeys] = useState<Keys | null>(null);
+/** The stored (sealed) key, the open one while this page lives, and a clear key an earlier version left behind. */
+function useHeKey() {
+  const [stored, setStored] = useState<StoredHeKey | null>(null);
+  const [open, setOpen] = useState<OpenKeys | null>(null);
+  const [legacy, setLegacy] = useState<OpenKeys | null>(null);
   useEffect(() => {
-    const stored = localStorage.getItem(KEY_STORE);
-    if (stored) setKeys(JSON.parse(stored) as Keys);
+    void loadStoredKey().then(setStored);
+    setLegacy(legacyKeys());
   }, []);
-  const save = (k: Keys) => { localStorage.setItem(KEY_STORE, JSON.stringify(k)); setKeys(k); };
-  return { keys, save };
+  return { stored, setStored, open, setOpen, legacy, setLegacy };
+}
+type HeKey = ReturnType<typeof useHeKey>;
+
+/**
+ * The HE key: made here, sealed under the buyer's passphrase before it is stored, opened with the
+ * passphrase for this page only, exported only sealed (app/_lib/he-keys.ts).
+ */
+function KeyPanel({ k }: { k: HeKey }) {
+  const { t } = useI18n();
+  const [passphrase, setPassphrase] = useState("");
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = (label: string, f: () => Promise<void>) => async () => {
+    setBusy(label); setError(null);
+    try { await f(); setPassphrase(""); } catch (e) {
+      setError(e instanceof SealedSecretError ? t.query.keyErrors[e.code] : (e as Error).message);
+    } finally { setBusy(null); }
+  };
+  const weak = passphrase.length < MIN_PASSPHRASE;
+  const generate = act(t.query.generating, async () => {
+    const keys = await (await he()).generateKeys();
+    k.setStored(await sealAndStore(keys, passphrase));
+    k.setOpen(keys);
+  });
+  const protect = act(t.query.sealing, async () => {
+    k.setStored(await sealAndStore(k.legacy!, passphrase));
+    k.setOpen(k.legacy);
+    k.setLegacy(null);
+  });
+  const unlock = act(t.query.unlocking, async () => { k.setOpen(await unlockKey(k.stored!, passphrase)); });
+  const passField = (
+    <>
+      <label>{t.query.passphrase}
+        <input type="password" value={passphrase} minLength={MIN_PASSPHRASE} autoComplete={k.stored ? "current-password" : "new-password"}
+          onChange={(e) => setPassphrase(e.target.value)} aria-describedby="passphrase-hint" />
+      </label>
+      <p id="passphrase-hint" className="muted">{fill(t.query.passphraseHint, { n: String(MIN_PASSPHRASE) })}</p>
+    </>
+  );
+  return (
+    <>
+      <h2>{t.query.keys}</h2>
+      {k.open && k.stored ? (
+        <p className="notice" data-testid="key-ready">{fill(t.query.keyReady, { date: new Date(k.stored.createdAt).toLocaleString() })}</p>
+      ) : k.legacy ? <p className="notice" role="status">{t.query.legacyKey}</p>
+        : k.stored ? <p className="muted" data-testid="key-locked">{t.query.keyLocked}</p>
+        : <p className="muted">{t.query.keyNote}</p>}
+      {passField}
+      {error && <p className="error" role="alert">{error}</p>}
+      <div className="chips">
+        {k.legacy && <button type="button" className="primary" disabled={!!busy || weak} onClick={protect}>{busy === t.query.sealing ? busy : t.query.protectKey}</button>}
+        {k.stored && !k.open && <button type="button" className="primary" disabled={!!busy || !passphrase} onClick={unlock}>{busy === t.query.unlocking ? busy : t.query.unlock}</button>}
+        {/* A new pair replaces the stored one (results encrypted to the old key need the old key's file). */}
+        <button type="button" className="secondary" disabled={!!busy || weak} onClick={generate}>{busy === t.query.generating ? busy : t.query.generateKeys}</button>
+        {k.open && <button type="button" className="secondary" onClick={() => k.setOpen(null)}>{t.query.lock}</button>}
+        {k.stored && <button type="button" className="secondary" onClick={() => {
+          const a = document.createElement("a");
+          a.href = URL.createObjectURL(sealedFile(k.stored!));
+          a.download = "marketplace-he-key.sealed.json";
+          a.click();
+        }}>{t.query.exportKey}</button>}
+        <label className="secondary" style={{ display: "inline-flex" }}>{t.query.importKey}
+          <input type="file" accept="application/json" style={{ display: "none" }} onChange={async (e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) await act(t.query.unlocking, async () => { const r = await importSealed(await file.text(), passphrase); k.setStored(r.stored); k.setOpen(r.keys); })();
+          }} />
+        </label>
+      </div>
+      {k.open && <p className="muted">{t.query.newKeyNote}</p>}
+    </>
+  );
 }
 
 /** A job to reopen: its id is kept in the address (?job=…), so a reload or a link brings the result back. */
@@ -47,8 +121,8 @@ function rememberJob(id: string) {
 export function QueryConsole({ products, initialJobId }: { products: Product[]; initialJobId?: string | null }) {
   const { t } = useI18n();
   const trpc = useTRPC();
-  const { keys, save } = useKeys();
-  const [busyKeys, setBusyKeys] = useState(false);
+  const key = useHeKey();
+  const publicKey = key.open?.publicKey ?? key.stored?.sealed.publicKey ?? null;
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const product = products.find((p) => p.id === productId);
   const [groupBy, setGroupBy] = useState<string[]>(["district", "age"]);
@@ -81,9 +155,9 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
   const dp = policy.privacy.mode === "dp";
 
   const run = () => {
-    if (!keys) return;
+    if (!publicKey) return;
     submit.mutate({
-      productId, publicKey: keys.publicKey,
+      productId, publicKey,
       query: {
         groupBy,
         filters: Object.values(filters).filter((f): f is Filter => !!f),
@@ -96,28 +170,7 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
   return (
     <div className="grid" style={{ gridTemplateColumns: "minmax(280px, 360px) 1fr", alignItems: "start" }}>
       <section className="panel">
-        <h2>{t.query.keys}</h2>
-        {keys ? (
-          <p className="notice" data-testid="key-ready">{fill(t.query.keyReady, { date: new Date(keys.createdAt).toLocaleString() })}</p>
-        ) : <p className="muted">{t.query.keyNote}</p>}
-        <div className="chips">
-          <button type="button" className="secondary" disabled={busyKeys} onClick={async () => {
-            setBusyKeys(true);
-            try { const k = await (await he()).generateKeys(); save({ ...k, createdAt: new Date().toISOString() }); } finally { setBusyKeys(false); }
-          }}>{busyKeys ? t.query.generating : t.query.generateKeys}</button>
-          {keys && <button type="button" className="secondary" onClick={() => {
-            const a = document.createElement("a");
-            a.href = URL.createObjectURL(new Blob([JSON.stringify(keys)], { type: "application/json" }));
-            a.download = "marketplace-he-keys.json";
-            a.click();
-          }}>{t.query.exportKey}</button>}
-          <label className="secondary" style={{ display: "inline-flex" }}>{t.query.importKey}
-            <input type="file" accept="application/json" style={{ display: "none" }} onChange={async (e) => {
-              const file = e.target.files?.[0];
-              if (file) save(JSON.parse(await file.text()) as Keys);
-            }} />
-          </label>
-        </div>
+        <KeyPanel k={key} />
 
         <h2>{t.query.product}</h2>
         <select value={productId} onChange={(e) => { setProductId(e.target.value); setJobId(null); }} aria-label={t.query.product}>
@@ -175,7 +228,7 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
           </label>
         )}
         <p>
-          <button className="primary" disabled={!keys || submit.isPending || measures.length === 0} onClick={run}>{t.query.run}</button>
+          <button className="primary" disabled={!publicKey || submit.isPending || measures.length === 0} onClick={run}>{t.query.run}</button>
         </p>
         {signer && <p className="muted" data-testid="signed-with">{fill(t.query.signedWith, { key: signer.slice(0, 12) })}</p>}
         {submit.error && <p className="error" role="alert">{errorText(t, submit.error)}</p>}
@@ -185,7 +238,7 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
         <h2>{t.query.results}</h2>
         {!jobId && <p className="muted">{t.query.none}</p>}
         {job.error && <p className="error" role="alert">{errorText(t, job.error)}</p>}
-        {job.data && <JobView job={job.data} secretKey={keys?.secretKey ?? null} />}
+        {job.data && <JobView job={job.data} secretKey={key.open?.secretKey ?? null} locked={!!key.stored && !key.open} />}
       </section>
     </div>
   );
@@ -193,7 +246,7 @@ export function QueryConsole({ products, initialJobId }: { products: Product[]; 
 
 type Job = inferRouterOutputs<AppRouter>["buyer"]["query"];
 
-function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
+function JobView({ job, secretKey, locked }: { job: Job; secretKey: string | null; locked: boolean }) {
   const { t, locale } = useI18n();
   const [rows, setRows] = useState<ResultRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -224,7 +277,7 @@ function JobView({ job, secretKey }: { job: Job; secretKey: string | null }) {
         {budget && <> · {fill(t.query.left, { e: epsilonText(Math.max(0, budget.total - budget.spent), locale), total: epsilonText(budget.total, locale) })}</>}
       </p>
       {job.error && <p className="error" role="alert">{job.error}</p>}
-      {job.status === "SUCCEEDED" && !secretKey && <p className="error" role="alert">{t.query.noKeyToOpen}</p>}
+      {job.status === "SUCCEEDED" && !secretKey && <p className="error" role="alert">{locked ? t.query.unlockToOpen : t.query.noKeyToOpen}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {rows && <ResultTable job={job} rows={rows} />}
       {job.status === "SUCCEEDED" && <QueryAudits queryId={job.id} />}

@@ -11,7 +11,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
-import { listMemberships, type MembershipSummary } from "../accounts/organisations";
+import { loadActor, type MembershipSummary } from "../accounts/organisations";
 import { canManageMembers, type MarketRoleName } from "../accounts/roles";
 import type { TokenActor } from "../accounts/api-tokens";
 import type { Database } from "../db/client";
@@ -40,8 +40,8 @@ export async function createContext(opts: ContextOptions) {
   const token = opts.apiToken ?? null;
   const userId = token ? token.userId : opts.userId;
   if (userId) {
-    user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, locale: true } });
-    if (user) memberships = await listMemberships(prisma, user.id);
+    const actor = await loadActor(prisma, userId);
+    if (actor) ({ user, memberships } = actor);
   }
   if (token) {
     // One organisation, the roles both it and the token hold, never member management.

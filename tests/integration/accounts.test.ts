@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  acceptInvitation, createOrganisation, inviteMember, listMemberships, setMemberRole, setOrganisationRoles,
+  acceptInvitation, createOrganisation, inviteMember, listMemberships, loadActor, setMemberRole, setOrganisationRoles,
 } from "@/server/accounts/organisations";
 import { authenticate, createUser, signUp } from "@/server/accounts/users";
 import type { Database } from "@/server/db/client";
@@ -95,6 +95,20 @@ for (const backend of backends) {
       const roles = new Set(first.flatMap((a) => a.roles));
       for (const r of ["HOLDER", "DEVELOPER", "OPERATOR", "BUYER", "SUBJECT", "SUPERVISOR", "ADMIN"]) expect(roles).toContain(r);
       await expect(authenticate(db.prisma, "bank@quancheng.example", DEMO_PASSWORD)).resolves.toMatchObject({ email: "bank@quancheng.example" });
+    });
+
+    it("reads a person and their memberships in one query exactly as the separate reads give them", async () => {
+      const { user } = await signUp(db.prisma, { name: "Mu Yan", email: "mu.yan@example.com", password: "correct horse battery" });
+      await createOrganisation(db.prisma, { userId: user.id, name: "Yan Analytics" }); // a second membership, newer
+      const actor = await loadActor(db.prisma, user.id);
+      expect(actor?.user).toEqual(await db.prisma.user.findUnique({ where: { id: user.id }, select: { id: true, email: true, name: true, locale: true } }));
+      expect(actor?.memberships).toEqual(await listMemberships(db.prisma, user.id));
+      expect(actor?.memberships).toHaveLength(2);
+      // A person with no organisation, an unknown id and a malformed one.
+      const alone = await createUser(db.prisma, { name: "Solo", email: "solo@example.com", password: "correct horse battery" });
+      expect(await loadActor(db.prisma, alone.id)).toEqual({ user: expect.objectContaining({ id: alone.id }), memberships: [] });
+      expect(await loadActor(db.prisma, "00000000-0000-4000-8000-000000000000")).toBeNull();
+      expect(await loadActor(db.prisma, "not-a-uuid'; --")).toBeNull();
     });
   });
 }

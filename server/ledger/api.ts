@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "../db/generated/client";
 import { ledgerSigningKey } from "../keys";
-import { checkpointsAfter, consistencyBetween, currentCheckpoint, entryWithProof, inclusionAt, leavesRange, LEDGER_ORIGIN } from "./log";
+import { checkpointsAfter, consistencyBetween, entryWithProof, inclusionAt, leavesRange, LEDGER_ORIGIN, servedCheckpoint } from "./log";
 
 const size = z.coerce.number({ error: "Tree sizes and indexes are whole numbers." }).int({ error: "Tree sizes and indexes are whole numbers." }).nonnegative({ error: "Tree sizes and indexes are not negative." }).max(Number.MAX_SAFE_INTEGER);
 
@@ -32,7 +32,7 @@ export const ledgerOutputs = {
 
 export const ledgerApi = {
   key: () => ({ origin: LEDGER_ORIGIN, algorithm: "Ed25519" as const, publicKey: ledgerSigningKey().publicKey }),
-  checkpoint: (db: PrismaClient) => currentCheckpoint(db),
+  checkpoint: (db: PrismaClient) => servedCheckpoint(db),
   checkpoints: (db: PrismaClient, i: z.infer<typeof ledgerInputs.checkpoints>) => checkpointsAfter(db, i.after, i.limit),
   inclusion: async (db: PrismaClient, i: z.infer<typeof ledgerInputs.inclusion>) => ({ proof: await inclusionAt(db, i.index, i.size) }),
   /** Proofs of several leaves in one tree, with their stored leaf bodies (the browser checks each). */

@@ -136,6 +136,22 @@ export async function currentCheckpoint(db: PrismaClient, opts: { force?: boolea
   });
 }
 
+/**
+ * The checkpoint anonymous readers get (GET /api/ledger/checkpoint). When nothing was appended
+ * since the newest stored checkpoint (no queued entry, the same tree size) it is served as it is:
+ * three reads, no ledger lock, no signature. Otherwise currentCheckpoint integrates and signs, so
+ * a reader still always gets a checkpoint covering every entry made before its request.
+ */
+export async function servedCheckpoint(db: PrismaClient): Promise<SignedCheckpoint> {
+  const [last, queued, size] = await Promise.all([
+    db.ledgerCheckpoint.findFirst({ orderBy: { id: "desc" } }),
+    db.ledgerQueue.findFirst({ select: { seq: true } }),
+    treeSize(db),
+  ]);
+  if (last && !queued && Number(last.size) === size) return toSigned(last);
+  return currentCheckpoint(db);
+}
+
 export function checkSizes(o: { index?: number; from?: number; size: number }, treeSz: number) {
   if (o.size > treeSz) throw new AppError("BAD_INPUT", "BAD_TREE_SIZE", `The ledger has ${treeSz} leaves; no tree of size ${o.size} exists yet.`);
   if (o.index !== undefined && o.index >= o.size) throw new AppError("BAD_INPUT", "BAD_INDEX", `Leaf ${o.index} is not in a tree of ${o.size} leaves.`);

@@ -9,7 +9,7 @@ import type { Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { recordEvent } from "@/server/ledger/events";
 import {
-  consistencyBetween, currentCheckpoint, fetchSubtrees, inclusionAt, integrate, integrateAll, leavesRange, treeSize, LEDGER_ORIGIN,
+  consistencyBetween, currentCheckpoint, fetchSubtrees, inclusionAt, integrate, integrateAll, leavesRange, servedCheckpoint, treeSize, LEDGER_ORIGIN,
 } from "@/server/ledger/log";
 import { ledgerSigningKey } from "@/server/keys";
 import { fromHex, hex, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion, type SignedCheckpoint } from "@/core/ledger";
@@ -83,6 +83,21 @@ for (const backend of backends) {
       expect(new Set(leaves.map((l) => JSON.parse(l.body).id)).size).toBe(leaves.length); // no entry twice
       const cp = await currentCheckpoint(db.prisma);
       expect(cp.root).toBe(hex(rootFromLeafHashes(leaves.map((l) => leafHash(utf8.encode(l.body))))));
+    });
+
+    it("serves the stored checkpoint while nothing was appended, and a new one covering every entry once something was", async () => {
+      const cp = await currentCheckpoint(db.prisma);
+      const stored = await db.prisma.ledgerCheckpoint.count();
+      expect(await servedCheckpoint(db.prisma)).toEqual(cp); // nothing new: no signature, no new row
+      expect(await servedCheckpoint(db.prisma)).toEqual(cp);
+      expect(await db.prisma.ledgerCheckpoint.count()).toBe(stored);
+      await append(db, 2); // queued, not yet integrated
+      const next = await servedCheckpoint(db.prisma);
+      expect(next.size).toBe(cp.size + 2);
+      expect(await db.prisma.ledgerCheckpoint.count()).toBe(stored + 1);
+      await append(db, 1);
+      await integrateAll(db.prisma); // integrated, not yet signed: the tree outgrew the stored checkpoint
+      expect((await servedCheckpoint(db.prisma)).size).toBe(cp.size + 3);
     });
 
     it("refuses bad proof requests clearly", async () => {

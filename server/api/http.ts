@@ -1,7 +1,6 @@
 /** Builds the API context from an HTTP request: the session cookie and the active-organisation cookie. */
-import { getServerSession } from "next-auth";
 import { cookies, headers } from "next/headers";
-import { authOptions } from "../auth/options";
+import { userIdFromSessionCookie } from "../auth/session";
 import { getDb } from "../db/client";
 import { clientIp } from "../http/rate-limits";
 import { createContext } from "./trpc";
@@ -9,8 +8,8 @@ import { createContext } from "./trpc";
 export const ORG_COOKIE = "mk_org";
 
 export async function sessionUserId(): Promise<string | null> {
-  const session = (await getServerSession(authOptions)) as { userId?: string | null } | null;
-  return session?.userId ?? null;
+  const jar = await cookies();
+  return userIdFromSessionCookie((name) => jar.get(name)?.value);
 }
 
 export async function contextFromRequest(rememberOrg?: (id: string) => void) {

@@ -70,4 +70,7 @@ test("the app runs under its policy, and markup injected into a page cannot run 
     page.evaluate(() => (window as unknown as { next: { router: { push(u: string): void } } }).next.router.push("/buyer/query")),
   ]);
   expect(reloaded.headers()["content-security-policy"]).toContain("'unsafe-eval'");
+  // Let the console finish reading this browser's key store before the context closes (Chromium
+  // could hang closing a context while a first IndexedDB open was under way).
+  await expect(page.getByTestId("key-none")).toBeVisible();
 });

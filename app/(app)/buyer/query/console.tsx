@@ -32,11 +32,12 @@ function useHeKey() {
   const [stored, setStored] = useState<StoredHeKey | null>(null);
   const [open, setOpen] = useState<OpenKeys | null>(null);
   const [legacy, setLegacy] = useState<OpenKeys | null>(null);
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    void loadStoredKey().then(setStored);
     setLegacy(legacyKeys());
+    void loadStoredKey().then(setStored, () => null).finally(() => setLoaded(true));
   }, []);
-  return { stored, setStored, open, setOpen, legacy, setLegacy };
+  return { stored, setStored, open, setOpen, legacy, setLegacy, loaded };
 }
 type HeKey = ReturnType<typeof useHeKey>;
 
@@ -83,7 +84,7 @@ function KeyPanel({ k }: { k: HeKey }) {
         <p className="notice" data-testid="key-ready">{fill(t.query.keyReady, { date: new Date(k.stored.createdAt).toLocaleString() })}</p>
       ) : k.legacy ? <p className="notice" role="status">{t.query.legacyKey}</p>
         : k.stored ? <p className="muted" data-testid="key-locked">{t.query.keyLocked}</p>
-        : <p className="muted">{t.query.keyNote}</p>}
+        : <p className="muted" data-testid={k.loaded ? "key-none" : undefined}>{t.query.keyNote}</p>}
       {passField}
       {error && <p className="error" role="alert">{error}</p>}
       <div className="chips">

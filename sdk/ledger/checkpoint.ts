@@ -23,9 +23,11 @@ const witnessList = z.object({
   witnesses: z.array(z.object({ name: z.string(), vkey: z.string() })),
 });
 
-/** A cosigner's vkey: name+keyid+base64(0x04 || Ed25519 key). */
-function parseCosignerKey(vkey: string): { name: string; publicKey: Uint8Array } {
-  const [name, id, key] = vkey.split("+");
+/** A cosigner's vkey: name+keyid+base64(0x04 || Ed25519 key). The base64 may itself hold "+": split at the first two only. */
+export function parseCosignerKey(vkey: string): { name: string; publicKey: Uint8Array } {
+  const first = vkey.indexOf("+");
+  const second = first < 0 ? -1 : vkey.indexOf("+", first + 1);
+  const [name, id, key] = second < 0 ? [] : [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)];
   let raw: Uint8Array | null = null;
   try { raw = key ? fromBase64(key) : null; } catch { raw = null; }
   if (!name || !id || !raw || raw.length !== 33 || raw[0] !== 0x04) {

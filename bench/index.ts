@@ -68,7 +68,7 @@ if (values.help) {
   console.log("  --quick          small sizes, to try it out (not for the record)");
   console.log("  --reps N         measured runs per cell after one warm-up (default 3); catalog: measured passes over the query mix");
   console.log("  --pglite         plaintext baseline on PGlite even when a PostgreSQL server is installed; catalog: PGlite only");
-  console.log("  --cpu-prof DIR   write V8 CPU profiles of the computation node processes into DIR");
+  console.log("  --cpu-prof DIR   write V8 CPU profiles into DIR: queries, of the computation nodes; load, of a web process serving search (summarised in the report)");
   console.log("  --paillier-limit S  measure a Paillier cell in full only when its estimate is ≤ S seconds (default 60); compute it otherwise\n");
   for (const b of benchmarks) console.log(`  ${b.name.padEnd(10)} ${b.about}`);
   process.exit(0);

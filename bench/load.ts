@@ -22,8 +22,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import superjson from "superjson";
 import { generateKeys } from "@/core/he";
@@ -33,12 +33,16 @@ import { openDatabase, type DbConfig } from "@/server/db/client";
 import { integrateAll } from "@/server/ledger/log";
 import { orderApproved } from "@/server/seed/flows";
 import { findPostgresBin, freePort, startThrowawayPostgres } from "@/scripts/lib/postgres-server";
+import { untilHealthy } from "@/scripts/lib/processes";
 import { MarketplaceClient, signInCookie } from "@/sdk/client";
 import { CheckFailed } from "./catalog";
 import { onCleanup } from "./lib/cleanup";
+import { request, type Reply } from "./lib/http-client";
+import { cpuBetween, cpuSnapshot } from "./lib/proc-cpu";
+import { summariseProfile } from "./lib/profile-summary";
 import { ms, now, table } from "./lib/report";
 
-export interface LoadOptions { quick: boolean; pglite: boolean }
+export interface LoadOptions { quick: boolean; pglite: boolean; cpuProf?: string }
 
 const PRODUCT = "hospital-claims-by-district-age";
 const PASSWORD = "load-bench-password-2026";
@@ -49,7 +53,8 @@ const log = (msg: string) => process.stderr.write(`[${((now() - started) / 1000)
 const NODE_CACHE = path.resolve(".data", "bench-cache", "load-nodes");
 
 type Sample = { kind: string; ms: number; ok: boolean };
-type Phase = { name: string; seconds: number; samples: Sample[] };
+/** cpu: CPU ms per process group over the request loops' window (bench/lib/proc-cpu.ts), when /proc exists */
+type Phase = { name: string; seconds: number; samples: Sample[]; cpu: [string, number][] | null };
 
 // ------------------------------------------------------------------------------ the app
 
@@ -75,12 +80,11 @@ async function launch(args: string[], env: Record<string, string>, port: number)
     try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
   };
   const stop = onCleanup(`app on port ${port}`, kill);
-  const end = Date.now() + 20 * 60_000; // a fresh clone builds the app first
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}) before it was healthy:\n${stderr}`);
-    if (await fetch(`http://localhost:${port}/api/health`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > end) { await stop(); throw new Error("The app did not become healthy in 20 minutes."); }
-    await new Promise((r) => setTimeout(r, 500));
+  try {
+    await untilHealthy(`http://localhost:${port}`, child, { output: () => stderr });
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return { stop };
 }
@@ -112,12 +116,11 @@ async function enlarge(config: DbConfig, o: { orgs: number; users: number }) {
 
 const trpcGet = (base: string, proc: string, input: unknown) => `${base}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
 
-async function timed(samples: Sample[], kind: string, f: () => Promise<Response>) {
+async function timed(samples: Sample[], kind: string, f: () => Promise<Reply>) {
   const t = now();
   let ok = false;
   try {
     const res = await f();
-    await res.arrayBuffer();
     ok = res.ok;
     if (!ok && samples.filter((s) => !s.ok).length < 5) log(`${kind}: HTTP ${res.status}`);
   } catch (e) {
@@ -132,11 +135,13 @@ async function drive(name: string, seconds: number, concurrency: number, next: (
   const samples: Sample[] = [];
   const end = now() + seconds * 1000;
   const t = now();
+  const before = cpuSnapshot();
   await Promise.all(Array.from({ length: concurrency }, async (_, i) => { while (now() < end) await next(samples, i); }));
+  const after = cpuSnapshot();
   const elapsed = (now() - t) / 1000; // the request loops' window; what runs beside them (the query streams) finishes after
   await Promise.all(extra);
   log(`${name}: ${samples.length} requests in ${elapsed.toFixed(1)} s`);
-  return { name, seconds: elapsed, samples };
+  return { name, seconds: elapsed, samples, cpu: before && after ? cpuBetween(before, after) : null };
 }
 
 const SEARCHES = ["", "claims", "医疗", "tax", "社保 缴费", "hospital district", "公积金", "enterprise"];
@@ -159,7 +164,9 @@ function summarise(backend: string, ph: Phase): Row[] {
 
 // ------------------------------------------------------------------------------ one backend
 
-async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Promise<{ rows: Row[]; writes: string[] }> {
+type CpuRow = { backend: string; phase: string; requests: number; seconds: number; cpu: [string, number][] | null };
+
+async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Promise<{ rows: Row[]; writes: string[]; profile?: string; cpu: CpuRow[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-load-"));
   onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   let config: DbConfig = { kind: "pglite", dir: path.join(dir, "pglite") };
@@ -171,8 +178,10 @@ async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Pro
   if (backend === "PostgreSQL") {
     const pg = await startThrowawayPostgres(findPostgresBin()!, { prefix: "bench-load-pg-", settings: "-c max_connections=200" });
     onCleanup("stop the load PostgreSQL server", () => pg.stop());
-    env.DATABASE_URL = pg.url;
-    config = { kind: "postgres", url: pg.url };
+    // Its Unix socket, as a database on the same machine is reached: over loopback TCP the
+    // kernel's work for both ends of every round trip is charged to the web process's core.
+    env.DATABASE_URL = pg.socketUrl;
+    config = { kind: "postgres", url: pg.socketUrl };
   }
   // The nodes' demo data, generated once and kept between runs.
   if (existsSync(NODE_CACHE)) {
@@ -207,10 +216,11 @@ async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Pro
   const seconds = o.quick ? 8 : 30;
   const concurrency = 32;
   const phases: Phase[] = [];
+  let profile: string | undefined;
 
-  phases.push(await drive("floor", seconds / 2, concurrency, (s) => timed(s, "market key (floor)", () => fetch(`${base}/api/market-key`))));
+  phases.push(await drive("floor", seconds / 2, concurrency, (s) => timed(s, "market key (floor)", () => request(`${base}/api/market-key`))));
   let n = 0;
-  const search = (s: Sample[], i: number) => timed(s, "search", () => fetch(trpcGet(base, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } }));
+  const search = (s: Sample[], i: number) => timed(s, "search", () => request(trpcGet(base, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } }));
   phases.push(await drive("search", seconds, concurrency, search));
   if (backend === "PostgreSQL") {
     // The scale-out answer (docs/operations.md, "Deploying"): a second stateless web process on
@@ -219,8 +229,9 @@ async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Pro
     const web2 = await startWeb({ ...env, WORKERS: "off", NEXTAUTH_URL: `http://localhost:${port2}` }, port2);
     const bases = [base, `http://localhost:${port2}`];
     phases.push(await drive("search, 2 web processes", seconds, concurrency, (s, i) =>
-      timed(s, "search", () => fetch(trpcGet(bases[i % 2]!, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } }))));
+      timed(s, "search", () => request(trpcGet(bases[i % 2]!, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } }))));
     await web2.stop();
+    if (o.cpuProf) profile = await profileSearch(env, o.cpuProf, seconds, concurrency, cookie);
   }
 
   // The mix, beside a stream of encrypted queries (one buyer organisation per stream).
@@ -248,15 +259,15 @@ async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Pro
   const mix = await drive("mix", seconds, concurrency, async (s, i) => {
     const r = (n++ * 7919) % 100;
     if (r < 40) return search(s, i);
-    if (r < 60) return timed(s, "product page", () => fetch(`${base}/catalog/product/${productId}`, { headers: { cookie: cookie(i + n) } }));
-    if (r < 75) return timed(s, "ledger checkpoint", () => fetch(`${base}/api/ledger/checkpoint`));
-    if (r < 90) return timed(s, "ledger inclusion proof", () => fetch(`${base}/api/ledger/proof/inclusion?index=${n % size}&size=${size}`));
+    if (r < 60) return timed(s, "product page", () => request(`${base}/catalog/product/${productId}`, { headers: { cookie: cookie(i + n) } }));
+    if (r < 75) return timed(s, "ledger checkpoint", () => request(`${base}/api/ledger/checkpoint`));
+    if (r < 90) return timed(s, "ledger inclusion proof", () => request(`${base}/api/ledger/proof/inclusion?index=${n % size}&size=${size}`));
     const idempotencyKey = randomUUID();
-    const res = await timed(s, "order placed", () => fetch(`${base}/api/trpc/buyer.placeOrder`, {
+    const res = await timed(s, "order placed", () => request(`${base}/api/trpc/buyer.placeOrder`, {
       method: "POST", headers: { cookie: cookie(i + n), "content-type": "application/json" },
       body: JSON.stringify(superjson.serialize({ productId, purpose: "insurance pricing", quantity: 1, idempotencyKey })),
-    }).then(async (res) => {
-      if (res.ok) acked.orders.push(((await res.clone().json()) as { result: { data: { json: { id: string } } } }).result.data.json.id);
+    }).then((res) => {
+      if (res.ok) acked.orders.push((JSON.parse(res.text()) as { result: { data: { json: { id: string } } } }).result.data.json.id);
       return res;
     }));
     return res;
@@ -289,17 +300,55 @@ async function runBackend(backend: "PostgreSQL" | "PGlite", o: LoadOptions): Pro
   } finally {
     await db.close();
   }
-  return { rows: phases.flatMap((ph) => summarise(backend, ph)), writes };
+  return { rows: phases.flatMap((ph) => summarise(backend, ph)), writes, profile, cpu: phases.map((ph) => ({ backend, phase: ph.name, requests: ph.samples.length, seconds: ph.seconds, cpu: ph.cpu })) };
+}
+
+/**
+ * --cpu-prof DIR: one more web process (`next start`) with the V8 sampling profiler preloaded
+ * (bench/lib/cpu-profile.mjs), driven with search alone, then stopped so it writes its profile;
+ * the report shows where its CPU went. Profiling slows it: its throughput is not the record's.
+ */
+async function profileSearch(env: Record<string, string>, dir: string, seconds: number, concurrency: number, cookie: (i: number) => string): Promise<string> {
+  const out = path.resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const before = new Set(readdirSync(out));
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const web = await startWeb({
+    ...env, WORKERS: "off", NEXTAUTH_URL: base, BENCH_CPU_PROF_DIR: out,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${path.resolve("bench", "lib", "cpu-profile.mjs")}`.trim(),
+  }, port);
+  let n = 0;
+  const phase = await drive("search, profiled web process", seconds, concurrency, (s, i) =>
+    timed(s, "search", () => request(trpcGet(base, "catalog.search", { q: SEARCHES[n++ % SEARCHES.length] }), { headers: { cookie: cookie(i + n) } })));
+  await web.stop();
+  // The busiest new profile is the server's (a launcher process may write one too).
+  const files = readdirSync(out).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).map((f) => path.join(out, f));
+  if (!files.length) return "No CPU profile was written (the web process did not exit normally).";
+  const file = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const { parts, functions, busyMs } = summariseProfile(file);
+  const webCpu = phase.cpu?.find(([g]) => g === "web (Next)")?.[1];
+  return [
+    `CPU profile of one web process serving search (${file}): ${phase.samples.length} requests in ${phase.seconds.toFixed(1)} s, ${(busyMs / 1000).toFixed(1)} s sampled busy over its life`
+    + `${webCpu === undefined ? "" : `, ${(webCpu / phase.samples.length).toFixed(2)} ms of CPU per request during the phase (/proc, profiler on)`}. `
+    + "The profiler samples wall time while the thread is not idle: time the thread waited for a core inside a system call (a socket write waking PostgreSQL) counts as that call's.",
+    table("Where the web process's CPU went (self time, share of busy time)", ["part", "share"], parts.map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`])),
+    table("Hottest functions (self time)", ["function", "share"], functions.map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`])),
+  ].join("\n");
 }
 
 export async function runLoadBenchmark(o: LoadOptions): Promise<string> {
   const backends: ("PostgreSQL" | "PGlite")[] = findPostgresBin() && !o.pglite ? ["PostgreSQL", "PGlite"] : ["PGlite"];
   const rows: Row[] = [];
   const writes: string[] = [];
+  const profiles: string[] = [];
+  const cpuRows: CpuRow[] = [];
   for (const b of backends) {
     const r = await runBackend(b, o);
     rows.push(...r.rows);
     writes.push(...r.writes);
+    cpuRows.push(...r.cpu);
+    if (r.profile) profiles.push(r.profile);
   }
   const floor = (b: string) => rows.find((r) => r.backend === b && r.phase === "floor")!;
   const out = table("Load: 32 request loops on loopback per phase (the mix beside the encrypted query streams)",
@@ -316,7 +365,26 @@ export async function runLoadBenchmark(o: LoadOptions): Promise<string> {
   const pg = rows.find((r) => r.backend === "PostgreSQL" && r.phase === "search");
   const lite = rows.find((r) => r.backend === "PGlite" && r.phase === "search");
   const ratio = pg && lite ? `\nSearch throughput, PostgreSQL / PGlite: ${(pg.rps / lite.rps).toFixed(2)}×.` : "";
+  // With the clients on other machines, the two cores would serve only the web process and the database.
+  const pgCpu = cpuRows.find((r) => r.backend === "PostgreSQL" && r.phase === "search" && r.cpu);
+  const serverMs = pgCpu && pgCpu.cpu!.filter(([g]) => g === "web (Next)" || g === "PostgreSQL").reduce((a, [, v]) => a + v, 0) / pgCpu.requests;
+  const capacity = serverMs ? `\nEstimate without the load generator on the machine: the web process and PostgreSQL use ${serverMs.toFixed(2)} ms of CPU per search, so ${availableParallelism()} cores would serve at most ${((availableParallelism() * 1000) / serverMs).toFixed(0)} searches/s (an upper bound: not measured, it assumes both cores busy).` : "";
   const ceiling = backends.map((b) => `${b} floor (no database, no session): ${floor(b).rps.toFixed(0)} req/s, search at ${((rows.find((r) => r.backend === b && r.phase === "search")!.rps / floor(b).rps) * 100).toFixed(0)}% of it`).join("; ");
   if (errors) throw new CheckFailed(`${errors} requests failed:\n${out}`);
-  return `${out}\n${verdict}${ratio}\n${ceiling}.`;
+  return `${out}\n${verdict}${ratio}\n${ceiling}.${capacity}\n\n${cpuTable(cpuRows)}${profiles.map((p) => `\n\n${p}`).join("")}`;
+}
+
+/** Where each phase's CPU went on this machine, per request: all processes share its cores. */
+function cpuTable(rows: CpuRow[]): string {
+  const measured = rows.filter((r) => r.cpu);
+  if (!measured.length) return "CPU by process: not measured (no /proc on this system).";
+  const groups = ["web (Next)", "PostgreSQL", "load generator", "other (nodes, worker, launchers)"];
+  const cores = availableParallelism();
+  return table(`CPU per request by process (ms; the machine has ${cores} cores; the mix's requests are of every kind, its query streams included)`,
+    ["backend", "phase", ...groups, "total", "cores busy"],
+    measured.map((r) => {
+      const of = (g: string) => r.cpu!.find(([k]) => k === g)?.[1] ?? 0;
+      const total = r.cpu!.reduce((a, [, ms]) => a + ms, 0);
+      return [r.backend, r.phase, ...groups.map((g) => (of(g) / r.requests).toFixed(2)), (total / r.requests).toFixed(2), `${(total / 1000 / r.seconds).toFixed(2)} of ${cores}`];
+    }));
 }

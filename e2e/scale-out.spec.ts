@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { findPostgresBin, freePort, startThrowawayPostgres, type ThrowawayPostgres } from "../scripts/lib/postgres-server";
+import { untilHealthy, untilWorkerReady } from "../scripts/lib/processes";
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, "..");
@@ -40,23 +41,6 @@ function launch(name: string, args: string[], env: Record<string, string>): Chil
   return child;
 }
 const stopAll = () => { for (const p of procs) if (p.exitCode === null && p.signalCode === null) { try { process.kill(-p.pid!, "SIGKILL"); } catch { /* gone */ } } };
-
-async function healthy(url: string, child: ChildProcess, ms = 600_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}) before it was healthy.`);
-    if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not become healthy.`);
-}
-
-function workerReady(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once("exit", (c) => reject(new Error(`a worker exited (${c}) before it was ready`)));
-    createInterface({ input: child.stdout! }).on("line", (l) => { if (l.includes('"worker-ready"')) resolve(); });
-  });
-}
 
 const tsx = (script: string, args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ["--import", "tsx", script, ...args], { cwd: repo, env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
@@ -87,11 +71,11 @@ test("two web processes and two workers on one PostgreSQL server: every query ru
   };
   // Web A migrates and seeds the database and starts the demo nodes; B serves the same database.
   const a = launch("web A", ["--import", "tsx", "scripts/start.ts"], { ...shared, PORT: String(portA), NEXTAUTH_URL: webA });
-  await healthy(webA, a);
+  await untilHealthy(webA, a, { ms: 600_000 });
   const b = launch("web B", [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(portB), "-H", "localhost"], { ...shared, NEXTAUTH_URL: webB });
-  await healthy(webB, b);
+  await untilHealthy(webB, b, { ms: 600_000 });
   const workers = [launch("worker 1", ["--import", "tsx", "scripts/worker.ts"], shared), launch("worker 2", ["--import", "tsx", "scripts/worker.ts"], shared)];
-  await Promise.all(workers.map(workerReady));
+  await Promise.all(workers.map((w) => untilWorkerReady(w)));
 
   // One key file per buyer client: each registers its own signing key through its web process.
   const clients = [webA, webB, webA, webB].map((url, i) => ({ url, keys: path.join(dir, `keys-${i}.json`) }));

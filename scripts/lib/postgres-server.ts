@@ -27,8 +27,10 @@ export function freePort(): Promise<number> {
 }
 
 export interface ThrowawayPostgres {
-  /** superuser URL of the `postgres` database */
+  /** superuser URL of the `postgres` database, over TCP on 127.0.0.1 */
   url: string;
+  /** the same over the server's Unix socket in `dir`: how a process on the same machine reaches it most cheaply */
+  socketUrl: string;
   /** the temp folder (data, socket, log); world-readable so the server can COPY files from it */
   dir: string;
   /** stop the server and remove its folder; safe to call twice */
@@ -52,6 +54,7 @@ export async function startThrowawayPostgres(bin: string, opts: { prefix: string
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}`,
     dir,
     stop() {
       if (stopped) return;

@@ -1,3 +1,5 @@
+import { hkdfSync } from "node:crypto";
+import { EncryptJWT } from "jose";
 import { encode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
 import { sessionCookieName, userIdFromSessionCookie } from "./session";
@@ -31,5 +33,13 @@ describe("the session cookie read on every request", () => {
       expect(await userIdFromSessionCookie(jar({ "next-auth.session-token": token }), { secret, secure: false })).toBeNull();
     }
     expect(await userIdFromSessionCookie(jar({}), { secret, secure: false })).toBeNull();
+  });
+
+  it("accepts only the algorithms next-auth encrypts with, even under the right key", async () => {
+    const key = new Uint8Array(hkdfSync("sha256", secret, "", "NextAuth.js Generated Encryption Key", 32));
+    const now = Math.floor(Date.now() / 1000);
+    const make = (alg: string) => new EncryptJWT({ sub: id }).setProtectedHeader({ alg, enc: "A256GCM" }).setIssuedAt(now).setExpirationTime(now + 60).encrypt(key);
+    expect(await userIdFromSessionCookie(jar({ "next-auth.session-token": await make("dir") }), { secret, secure: false })).toBe(id);
+    expect(await userIdFromSessionCookie(jar({ "next-auth.session-token": await make("A256KW") }), { secret, secure: false })).toBeNull();
   });
 });

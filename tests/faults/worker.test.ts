@@ -6,12 +6,12 @@
  * and an audit whose worker died holding it is resumed by another once its lease lapses.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { integrateAll } from "@/server/ledger/log";
 import { claimNextAudit } from "@/server/proofs/audit-worker";
 import { requestAndStartAudits } from "@/server/proofs/audits";
 import { claimNextJob, runQueryJob } from "@/server/queries/jobs";
+import { untilWorkerReady } from "@/scripts/lib/processes";
 import { faultWorld, type World } from "./world";
 
 const server = inject("postgresUrl");
@@ -21,12 +21,7 @@ function startWorker(w: World, env: Record<string, string> = {}): Promise<ChildP
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DATABASE_URL: w.url, DATA_DIR: w.dir, ...env },
   });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`The worker exited (${code}) before it was ready.`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.includes('"worker-ready"')) { child.removeAllListeners("exit"); resolve(child); } else process.stdout.write(`[worker] ${line}\n`);
-    });
-  });
+  return untilWorkerReady(child, (line) => process.stdout.write(`[worker] ${line}\n`));
 }
 const exited = (p: ChildProcess) => new Promise<number | null>((r) => { if (p.exitCode !== null || p.signalCode !== null) r(p.exitCode); else p.once("exit", (c) => r(c)); });
 

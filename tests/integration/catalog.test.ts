@@ -54,6 +54,11 @@ for (const backend of backends) {
       const p2 = await searchCatalog(db.prisma, { q: "", sort: "newest", page: 2, pageSize: 2 });
       expect(p2.items.map((i) => i.title)).toEqual(["Enterprise tax returns", "Inpatient stays"]);
       expect(p2.total).toBe(5);
+      // A page past the last still says how many there are; a search that finds nothing says 0.
+      const past = await searchCatalog(db.prisma, { q: "", page: 4, pageSize: 2 });
+      expect([past.items, past.total, past.more]).toEqual([[], 5, false]);
+      const none = await searchCatalog(db.prisma, { q: "卫星" });
+      expect([none.items, none.total, none.more]).toEqual([[], 0, false]);
     });
 
     it("drops retired resources from the catalog", async () => {

@@ -1,7 +1,8 @@
 /** Organisations, their members, invitations, and the market roles they hold. */
 import { z } from "zod";
 import { AppError } from "../errors";
-import type { PrismaClient } from "../db/generated/client";
+import type { SqlRead } from "../db/client";
+import { Prisma, type PrismaClient } from "../db/generated/client";
 import { isUniqueViolation } from "../db/types";
 import type { MarketRoleName, MemberRoleName } from "./roles";
 import { createOrganisationInput, inviteInput, setMemberRoleInput, setOrganisationRolesInput } from "./schemas";
@@ -35,18 +36,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A signed-in person and their memberships (as listMemberships gives them) in one round trip:
- * every API request reads both, so this is one query instead of three. Null if there is no such person.
+ * every API request reads both, so this is one query instead of three, on the driver directly
+ * (Database.read). Null if there is no such person.
  */
-export async function loadActor(db: PrismaClient, userId: string): Promise<{ user: { id: string; email: string; name: string; locale: string }; memberships: MembershipSummary[] } | null> {
+export async function loadActor(read: SqlRead, userId: string): Promise<{ user: { id: string; email: string; name: string; locale: string }; memberships: MembershipSummary[] } | null> {
   if (!UUID.test(userId)) return null;
-  const rows = await db.$queryRaw<ActorRow[]>`SELECT u."id"::text AS "userId", u."email", u."name", u."locale",
-      m."role"::text AS "memberRole", o."id"::text AS "orgId", o."slug", o."name" AS "orgName", o."nameZh", o."kind",
+  const rows = await read<ActorRow>(Prisma.sql`SELECT u."id"::text AS "userId", u."email", u."name", u."locale",
+      m."role"::text AS "memberRole", o."id"::text AS "orgId", o."slug", o."name" AS "orgName", o."nameZh", o."kind"::text AS "kind",
       coalesce(o."roles"::text[], '{}') AS "roles", coalesce(o."requestedRoles"::text[], '{}') AS "requestedRoles"
     FROM "User" u
     LEFT JOIN "Membership" m ON m."userId" = u."id"
     LEFT JOIN "Organisation" o ON o."id" = m."organisationId"
     WHERE u."id" = ${userId}::uuid
-    ORDER BY m."createdAt" ASC`;
+    ORDER BY m."createdAt" ASC`);
   const first = rows[0];
   if (!first) return null;
   return {

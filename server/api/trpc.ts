@@ -40,7 +40,7 @@ export async function createContext(opts: ContextOptions) {
   const token = opts.apiToken ?? null;
   const userId = token ? token.userId : opts.userId;
   if (userId) {
-    const actor = await loadActor(prisma, userId);
+    const actor = await loadActor(opts.db.read, userId);
     if (actor) ({ user, memberships } = actor);
   }
   if (token) {

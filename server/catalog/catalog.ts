@@ -4,6 +4,7 @@
  * full-text (see tokens.ts) with a GIN index, filters, three orders and pagination.
  */
 import { z } from "zod";
+import type { SqlRead } from "../db/client";
 import { Prisma, type PrismaClient } from "../db/generated/client";
 import { sharingClasses, updateCycles } from "../resources/schemas";
 import { splitForSearch } from "./tokens";
@@ -64,7 +65,8 @@ export type CatalogHit = {
 
 const COUNT_CAP = 1000;
 
-export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: CatalogHit[]; total: number; more: boolean; page: number; pageSize: number }> {
+/** `read`: Database.read on the hot path, or readThrough(tx) inside a transaction. */
+export async function searchCatalog(read: SqlRead, raw: SearchInput): Promise<{ items: CatalogHit[]; total: number; more: boolean; page: number; pageSize: number }> {
   const s = searchInput.parse(raw);
   const { latin, han } = splitForSearch(s.q);
   const parts: Prisma.Sql[] = [];
@@ -79,8 +81,8 @@ export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: 
   if (s.ownerOrgId) where.push(Prisma.sql`e."ownerOrgId" = ${s.ownerOrgId}::uuid`);
   if (s.sharing) where.push(Prisma.sql`e."sharing" = ${s.sharing}::"SharingClass"`);
   if (s.updateCycle) where.push(Prisma.sql`e."updateCycle" = ${s.updateCycle}::"UpdateCycle"`);
-  if (s.priceMinMinor !== undefined) where.push(Prisma.sql`e."priceMinor" >= ${s.priceMinMinor}`);
-  if (s.priceMaxMinor !== undefined) where.push(Prisma.sql`e."priceMinor" <= ${s.priceMaxMinor}`);
+  if (s.priceMinMinor !== undefined) where.push(Prisma.sql`e."priceMinor" >= ${s.priceMinMinor.toString()}::bigint`);
+  if (s.priceMaxMinor !== undefined) where.push(Prisma.sql`e."priceMinor" <= ${s.priceMaxMinor.toString()}::bigint`);
   const cond = Prisma.join(where, " AND ");
   const rank = query ? Prisma.sql`ts_rank_cd(e."search", ${query})` : Prisma.sql`0`;
   const order = s.sort === "newest" ? Prisma.sql`e."createdAt" DESC, e."id"`
@@ -91,14 +93,15 @@ export async function searchCatalog(db: Tx, raw: SearchInput): Promise<{ items: 
   // (an uncorrelated subquery, run once): one round trip per search, which under load is what
   // the web process's CPU goes to, more than the database's.
   const count = Prisma.sql`(SELECT count(*)::int FROM (SELECT 1 FROM "CatalogEntry" e WHERE ${cond} LIMIT ${COUNT_CAP + 1}) AS "m")`;
-  const rows = await db.$queryRaw<(CatalogHit & { matches: number })[]>`
+  // Cast to what both drivers parse alike (SqlRead): int8 as text (createdAt is a timestamptz).
+  const rows = await read<Omit<CatalogHit, "priceMinor"> & { priceMinor: string | null; matches: number }>(Prisma.sql`
       SELECT e."kind"::text AS "kind", e."refId"::text AS "refId", e."ownerOrgId"::text AS "ownerOrgId", o."name" AS "ownerName", o."nameZh" AS "ownerNameZh",
-             e."title", e."titleZh", e."summary", e."domain", e."sharing"::text AS "sharing", e."updateCycle"::text AS "updateCycle", e."priceMinor",
+             e."title", e."titleZh", e."summary", e."domain", e."sharing"::text AS "sharing", e."updateCycle"::text AS "updateCycle", e."priceMinor"::text AS "priceMinor",
              e."usedCount", e."createdAt", ${rank}::float8 AS "rank", ${count} AS "matches"
       FROM "CatalogEntry" e JOIN "Organisation" o ON o."id" = e."ownerOrgId"
-      WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`;
+      WHERE ${cond} ORDER BY ${order} LIMIT ${s.pageSize} OFFSET ${(s.page - 1) * s.pageSize}`);
   // A page past the last has no row to carry the count: only then is it asked for alone.
-  const n = rows[0]?.matches ?? (s.page === 1 ? 0 : (await db.$queryRaw<{ n: number }[]>`SELECT ${count} AS "n"`)[0]!.n);
-  const items: CatalogHit[] = rows.map(({ matches: _, ...hit }) => hit);
+  const n = rows[0]?.matches ?? (s.page === 1 ? 0 : (await read<{ n: number }>(Prisma.sql`SELECT ${count} AS "n"`))[0]!.n);
+  const items: CatalogHit[] = rows.map(({ matches: _, priceMinor, ...hit }) => ({ ...hit, priceMinor: priceMinor === null ? null : BigInt(priceMinor) }));
   return { items, total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP, page: s.page, pageSize: s.pageSize };
 }

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AppError } from "../errors";
-import { PrismaClient } from "./generated/client";
+import { PrismaClient, type Prisma } from "./generated/client";
 import { applyMigrations, migrationState, readMigrations, type MigrationState, type SqlSession } from "./migrate";
 
 export type DbConfig = { kind: "pglite"; dir: string | null } | { kind: "postgres"; url: string };
@@ -32,8 +32,22 @@ export function describeDb(c: DbConfig): string {
   return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
 
+/** A read in SQL, its rows as the driver parses them. */
+export type SqlRead = <T>(query: Prisma.Sql) => Promise<T[]>;
+
+/** The same read through Prisma, for code that holds a transaction (rows alike when the SQL casts as Database.read asks). */
+export const readThrough = (db: PrismaClient | Prisma.TransactionClient): SqlRead => (query) => db.$queryRaw(query);
+
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * A read on the driver directly, outside Prisma, for the reads every request makes (the
+   * actor behind a session, catalog search): Prisma's raw-query path cost the web process
+   * more CPU than the query itself (docs/performance.md, "Load"). Both drivers parse text,
+   * int4, float8, bool, timestamptz and text[] alike; cast in SQL to those (int8 as text,
+   * timestamp as timestamptz) and pass int8 parameters as text. Outside any transaction.
+   */
+  read: SqlRead;
   config: DbConfig;
   /** Run `fn` on a raw SQL session (health checks, tests). */
   raw<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
@@ -83,6 +97,7 @@ async function openPglite(dir: string | null): Promise<Database> {
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
     return {
       prisma,
+      read: async <T,>(q: Prisma.Sql) => (await pg.query<T>(q.text, q.values)).rows,
       config: { kind: "pglite", dir },
       raw: (fn) => fn(session),
       migrations: async () => migrationState(session, await readMigrations()),
@@ -132,6 +147,7 @@ async function openPostgres(url: string): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
+    read: async <T,>(q: Prisma.Sql) => (await pool.query(q.text, q.values)).rows as T[],
     config: { kind: "postgres", url },
     raw,
     migrations: async () => raw(async (s) => migrationState(s, await readMigrations())),

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "../db/generated/client";
 import { searchCatalog } from "../catalog/catalog";
+import { readThrough } from "../db/client";
 import { recordEvent, textHash } from "../ledger/events";
 import { AppError } from "../errors";
 import { demandDeadlines } from "./working-days";
@@ -37,7 +38,7 @@ export async function postDemand(db: PrismaClient, o: { buyerOrgId: string; user
   // Rank by the words of the need, then by its fields; keep the best distinct entries.
   const hits = new Map<string, { kind: "RESOURCE" | "PRODUCT"; refId: string; ownerOrgId: string; rank: number }>();
   for (const q of [`${input.title} ${input.description}`, input.title, input.fields.join(" ").replace(/_/g, " ")].filter((x) => x.trim())) {
-    for (const h of (await searchCatalog(db, { q, match: "any", pageSize: MAX_MATCHES })).items) {
+    for (const h of (await searchCatalog(readThrough(db), { q, match: "any", pageSize: MAX_MATCHES })).items) {
       const key = `${h.kind}:${h.refId}`;
       if (!hits.has(key) || hits.get(key)!.rank < h.rank) hits.set(key, { kind: h.kind, refId: h.refId, ownerOrgId: h.ownerOrgId, rank: h.rank });
     }

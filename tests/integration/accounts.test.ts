@@ -3,7 +3,7 @@ import {
   acceptInvitation, createOrganisation, inviteMember, listMemberships, loadActor, setMemberRole, setOrganisationRoles,
 } from "@/server/accounts/organisations";
 import { authenticate, createUser, signUp } from "@/server/accounts/users";
-import type { Database } from "@/server/db/client";
+import { readThrough, type Database } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { DEMO_PASSWORD, seedDemoWorld } from "@/server/seed/demo";
 import { backends } from "../setup/databases";
@@ -100,15 +100,16 @@ for (const backend of backends) {
     it("reads a person and their memberships in one query exactly as the separate reads give them", async () => {
       const { user } = await signUp(db.prisma, { name: "Mu Yan", email: "mu.yan@example.com", password: "correct horse battery" });
       await createOrganisation(db.prisma, { userId: user.id, name: "Yan Analytics" }); // a second membership, newer
-      const actor = await loadActor(db.prisma, user.id);
+      const actor = await loadActor(db.read, user.id);
+      expect(await loadActor(readThrough(db.prisma), user.id)).toEqual(actor); // the driver and Prisma alike
       expect(actor?.user).toEqual(await db.prisma.user.findUnique({ where: { id: user.id }, select: { id: true, email: true, name: true, locale: true } }));
       expect(actor?.memberships).toEqual(await listMemberships(db.prisma, user.id));
       expect(actor?.memberships).toHaveLength(2);
       // A person with no organisation, an unknown id and a malformed one.
       const alone = await createUser(db.prisma, { name: "Solo", email: "solo@example.com", password: "correct horse battery" });
-      expect(await loadActor(db.prisma, alone.id)).toEqual({ user: expect.objectContaining({ id: alone.id }), memberships: [] });
-      expect(await loadActor(db.prisma, "00000000-0000-4000-8000-000000000000")).toBeNull();
-      expect(await loadActor(db.prisma, "not-a-uuid'; --")).toBeNull();
+      expect(await loadActor(db.read, alone.id)).toEqual({ user: expect.objectContaining({ id: alone.id }), memberships: [] });
+      expect(await loadActor(db.read, "00000000-0000-4000-8000-000000000000")).toBeNull();
+      expect(await loadActor(db.read, "not-a-uuid'; --")).toBeNull();
     });
   });
 }

@@ -1,8 +1,8 @@
 /** Catalog search on a fixed corpus, Chinese and English, on both backends. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchCatalog } from "@/server/catalog/catalog";
+import { searchCatalog, upsertCatalogEntry } from "@/server/catalog/catalog";
 import { hanBigrams } from "@/server/catalog/tokens";
-import type { Database } from "@/server/db/client";
+import { readThrough, type Database } from "@/server/db/client";
 import { registerResource, retireResource } from "@/server/resources/resources";
 import type { ResourceInput } from "@/server/resources/schemas";
 import { seedDemoWorld } from "@/server/seed/demo";
@@ -30,7 +30,7 @@ for (const backend of backends) {
       }
     });
     afterAll(async () => { await db?.close(); });
-    const titles = async (q: string, extra = {}) => (await searchCatalog(db.prisma, { q, ...extra })).items.map((i) => i.title);
+    const titles = async (q: string, extra = {}) => (await searchCatalog(db.read, { q, ...extra })).items.map((i) => i.title);
 
     it("finds English words through stemming, title matches first", async () => {
       expect(await titles("claim")).toEqual(["Outpatient claims"]);
@@ -51,14 +51,34 @@ for (const backend of backends) {
       expect(await titles("", { sharing: "UNCONDITIONAL" })).toEqual(["Housing provident fund deposits"]);
       expect((await titles("", { updateCycle: "MONTHLY" })).length).toBe(3);
       expect(await titles("", { sort: "newest", pageSize: 1 })).toEqual(["Housing provident fund deposits"]);
-      const p2 = await searchCatalog(db.prisma, { q: "", sort: "newest", page: 2, pageSize: 2 });
+      const p2 = await searchCatalog(db.read, { q: "", sort: "newest", page: 2, pageSize: 2 });
       expect(p2.items.map((i) => i.title)).toEqual(["Enterprise tax returns", "Inpatient stays"]);
       expect(p2.total).toBe(5);
       // A page past the last still says how many there are; a search that finds nothing says 0.
-      const past = await searchCatalog(db.prisma, { q: "", page: 4, pageSize: 2 });
+      const past = await searchCatalog(db.read, { q: "", page: 4, pageSize: 2 });
       expect([past.items, past.total, past.more]).toEqual([[], 5, false]);
-      const none = await searchCatalog(db.prisma, { q: "卫星" });
+      const none = await searchCatalog(db.read, { q: "卫星" });
       expect([none.items, none.total, none.more]).toEqual([[], 0, false]);
+    });
+
+    it("reads the same hits, typed alike, on the driver directly as through Prisma", async () => {
+      for (const q of [{ q: "" }, { q: "记录 claims", match: "any" as const }, { q: "", kind: "PRODUCT" as const, priceMinMinor: 1n }, { q: "", priceMaxMinor: 2n ** 62n, sort: "used" as const }]) {
+        const direct = await searchCatalog(db.read, q);
+        expect(direct).toEqual(await searchCatalog(readThrough(db.prisma), q));
+        for (const hit of direct.items) {
+          expect(hit.createdAt).toBeInstanceOf(Date);
+          expect(hit.priceMinor === null || typeof hit.priceMinor === "bigint").toBe(true);
+          expect([typeof hit.usedCount, typeof hit.rank]).toEqual(["number", "number"]);
+        }
+      }
+      // An int8 price beyond 2^53 survives the driver whole, and filters as a bigint.
+      const owner = await db.prisma.organisation.findUniqueOrThrow({ where: { slug: "jinan-tax" } });
+      const price = 2n ** 62n + 7n;
+      await upsertCatalogEntry(db.prisma, { kind: "PRODUCT", refId: "7b0e6f1c-2a9e-4d1b-8c3e-9f0012345678", ownerOrgId: owner.id, title: "Priced zebra product", summary: "A test entry.", keywords: "", domain: "tax", priceMinor: price, active: true });
+      const priced = await searchCatalog(db.read, { q: "zebra", priceMinMinor: price });
+      expect(priced.items.map((h) => h.priceMinor)).toEqual([price]);
+      expect(await searchCatalog(readThrough(db.prisma), { q: "zebra", priceMinMinor: price })).toEqual(priced);
+      expect((await searchCatalog(db.read, { q: "zebra", priceMinMinor: price + 1n })).items).toEqual([]);
     });
 
     it("drops retired resources from the catalog", async () => {

@@ -25,7 +25,7 @@ export const catalogRouter = createTRPCRouter({
       /** matches counted up to 1,000; `more` when there are more */
       total: z.number().int(), more: z.boolean(), page: z.number().int(), pageSize: z.number().int(),
     }))
-    .query(({ ctx, input }) => searchCatalog(ctx.prisma, input)),
+    .query(({ ctx, input }) => searchCatalog(ctx.db.read, input)),
 
   /** A listed product's page: terms, policy, holders, the shape of a result (never rows). */
   product: authedProcedure

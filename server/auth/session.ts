@@ -6,9 +6,9 @@
  * cookie a route handler or a server component cannot send anyway. The browser's session is
  * rolled where next-auth does it, at /api/auth/session.
  *
- * The decryption is next-auth's own decode (next-auth/jwt), with its key derived once per secret
- * instead of once per request (HKDF was 2% of a search request's CPU under load), and only the
- * algorithms next-auth encrypts with accepted (dir, A256GCM).
+ * The decryption is next-auth's own decode (next-auth/jwt), with its key derived and imported
+ * once per secret instead of once per request (HKDF was 2% of a search request's CPU under
+ * load), and only the algorithms next-auth encrypts with accepted (dir, A256GCM).
  */
 import { hkdfSync } from "node:crypto";
 import { jwtDecrypt } from "jose";
@@ -28,17 +28,21 @@ export async function userIdFromSessionCookie(get: (name: string) => string | un
     if (parts.length) token = parts.join("");
   }
   if (!token || !secret) return null;
-  const payload = await jwtDecrypt(token, sessionKey(secret), { clockTolerance: 15, keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] })
+  const payload = await jwtDecrypt(token, await sessionKey(secret), { clockTolerance: 15, keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] })
     .then((r) => r.payload, () => null); // tampered, foreign, expired: no session
   return typeof payload?.sub === "string" ? payload.sub : null;
 }
 
-const keys = new Map<string, Uint8Array>();
-/** next-auth's session encryption key: HKDF-SHA-256 of the secret, empty salt, its fixed info string, 32 bytes. */
-function sessionKey(secret: string): Uint8Array {
+const keys = new Map<string, Promise<CryptoKey>>();
+/**
+ * next-auth's session encryption key (HKDF-SHA-256 of the secret, empty salt, its fixed info
+ * string, 32 bytes) as a non-extractable AES-GCM key, made once per secret: jose would otherwise
+ * import raw key bytes on every request.
+ */
+function sessionKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = new Uint8Array(hkdfSync("sha256", secret, "", "NextAuth.js Generated Encryption Key", 32));
+    key = crypto.subtle.importKey("raw", hkdfSync("sha256", secret, "", "NextAuth.js Generated Encryption Key", 32), "AES-GCM", false, ["decrypt"]);
     keys.set(secret, key);
   }
   return key;

@@ -45,7 +45,9 @@ export interface Database {
    * actor behind a session, catalog search): Prisma's raw-query path cost the web process
    * more CPU than the query itself (docs/performance.md, "Load"). Both drivers parse text,
    * int4, float8, bool, timestamptz and text[] alike; cast in SQL to those (int8 as text,
-   * timestamp as timestamptz) and pass int8 parameters as text. Outside any transaction.
+   * timestamp as timestamptz) and pass int8 parameters as text. It runs outside any
+   * transaction: never call it while holding one (on PGlite it would wait for that transaction
+   * to end, and so would it); use readThrough(tx) there.
    */
   read: SqlRead;
   config: DbConfig;

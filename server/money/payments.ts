@@ -132,11 +132,12 @@ async function marketOperator(tx: Tx): Promise<string> {
  * groups per holder, as the nodes reported them. Returns what was charged.
  */
 export async function recognizeDelivery(tx: Tx, o: { queryId: string; orderId: string; contributions: { holderOrgId: string; rows: bigint }[] }) {
-  const order = await tx.order.findUniqueOrThrow({ where: { id: o.orderId } });
+  // One atomic increment: it locks the order's row until the caller commits, so deliveries of
+  // the same order by several workers at once queue here and each is its own k-th unit. (A
+  // compare-and-set on the count failed the later of two concurrent deliveries instead.)
+  const order = await tx.order.update({ where: { id: o.orderId }, data: { delivered: { increment: 1 } } });
   const product = await tx.dataProduct.findUniqueOrThrow({ where: { id: order.productId } });
-  const k = order.delivered + 1;
-  const moved = await tx.order.updateMany({ where: { id: order.id, delivered: order.delivered }, data: { delivered: k } });
-  if (moved.count !== 1) throw new AppError("CONFLICT", "ORDER_CHANGED", "The order changed meanwhile.");
+  const k = order.delivered;
   const unit = unitPrice(order.amountMinor, order.quota ?? 1, k);
   const byHolder = new Map<string, bigint>();
   for (const c of o.contributions) byHolder.set(c.holderOrgId, (byHolder.get(c.holderOrgId) ?? 0n) + c.rows);

@@ -83,6 +83,15 @@ for (const backend of backends) {
       expect(a.earnedMinor).toBe(9750 + 6500);
     });
 
+    it("recognises deliveries of one order made at once (several workers), each as its own unit", async () => {
+      const o = await order(4);
+      await pay(o.id);
+      const charged = await Promise.all(Array.from({ length: 4 }, () => deliver(o.id, crypto.randomUUID(), 10n, 10n)));
+      expect(charged.reduce((a, r) => a + r.chargedMinor, 0n)).toBe(80_000n); // the whole prepaid amount, no unit twice
+      expect((await db.prisma.order.findUniqueOrThrow({ where: { id: o.id } })).delivered).toBe(4);
+      expect(await journalBalances(db.prisma)).toBe(true);
+    });
+
     it("settles each party once per period, retries a failed transfer, and never pays twice", async () => {
       const failing = offlineProvider({ failTransfersTo: new Set([`off_acct_${id.a}`]) });
       const period = new Date().toISOString().slice(0, 7), after = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));

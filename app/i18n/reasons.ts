@@ -530,10 +530,6 @@ export const reasons: Record<string, { en: string; zh: string }> = {
     en: "Order this product before querying it.",
     zh: "请先订购该数据产品再查询。",
   },
-  ORDER_CHANGED: {
-    en: "The order changed meanwhile: reload and try again.",
-    zh: "订单已发生变化：请刷新后重试。",
-  },
   ORDER_EXPIRED: {
     en: "Your subscription has expired: order again.",
     zh: "您的订阅已到期：请重新订购。",

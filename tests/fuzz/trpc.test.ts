@@ -119,7 +119,9 @@ describe("fuzzing every tRPC procedure over HTTP", () => {
         if (!(e instanceof TRPCError && (e.code === "UNAUTHORIZED" || e.code === "FORBIDDEN") && !e.cause)) { callerOf.set(p, u?.id ?? null); break; }
       }
     }
-    tables = (await db.raw((s) => s.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_migrations' ORDER BY 1")))
+    // rate_limits is left out: a refused attempt is still an attempt, and counting it is the
+    // limiter's job (a first attempt by someone adds their counter's row).
+    tables = (await db.raw((s) => s.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('_migrations', 'rate_limits') ORDER BY 1")))
       .map((r) => r.t);
   }, 600_000);
   afterAll(async () => { await world?.close(); await db?.close(); rmSync(dir, { recursive: true, force: true }); });
